@@ -1,0 +1,314 @@
+/* agent_link.c — the agent's session with the hub.
+ *
+ * Say Hello; once Welcome arrives, send the outbox in sequence order with at
+ * most `window` publishes in flight; settle acknowledged and refused items in
+ * one outbox transaction per drain. Anything that breaks the session (the
+ * hub restarted and answers "no session", or the hub went silent for three
+ * heartbeats) starts a new one, and the new session resends everything still
+ * in the outbox from its first item: the hub's deduplication makes the
+ * resend harmless, so nothing is ever acknowledged twice or lost.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "agent.h"
+#include "codec.h"
+#include "log.h"
+
+/* How often an idle READY agent looks for new outbox items, in ms. */
+#define OUTBOX_POLL_MS 10
+/* Pause before a new session, doubled while sessions keep failing. */
+#define RESTART_BACKOFF_MIN_MS 50
+#define RESTART_BACKOFF_MAX_MS 5000
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int send_frame(agent *a, Cjx__Frame *fr)
+{
+    return cjx_frame_send(a->sock, NULL, 0, fr, ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;
+}
+
+/* Opens a new socket to the hub and says Hello. A previous socket and all it
+ * still queued are dropped. */
+static int connect_hub(agent *a)
+{
+    if (a->sock)
+        zmq_close(a->sock);
+    a->sock = zmq_socket(a->zctx, ZMQ_DEALER);
+    if (!a->sock)
+        return -1;
+    int linger = 0, hwm = (int)a->cfg.window + 1024;
+    zmq_setsockopt(a->sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(a->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(a->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (zmq_connect(a->sock, a->cfg.hub) != 0) {
+        CJX_LOG(CJX_LOG_ERR, "link.connect", a->cfg.credit_code, "cannot connect to %s: %s",
+                a->cfg.hub, zmq_strerror(errno));
+        return -1;
+    }
+    Cjx__Hello hello = CJX__HELLO__INIT;
+    hello.protocol_version = CJX_PROTOCOL_VERSION;
+    hello.credit_code = a->cfg.credit_code;
+    hello.software = "cjx-agent " CJX_VERSION;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_HELLO;
+    fr.hello = &hello;
+    a->state = AGENT_HELLO_SENT;
+    a->sent_upto = 0;
+    a->inflight = 0;
+    a->hello_ms = a->last_heard_ms = now_ms();
+    return send_frame(a, &fr);
+}
+
+int agent_link_start(agent *a)
+{
+    a->heartbeat_ms = a->cfg.heartbeat_ms;
+    a->zctx = zmq_ctx_new();
+    if (!a->zctx || connect_hub(a) != 0)
+        return 1;
+    CJX_LOG(CJX_LOG_NOTICE, "agent.start", a->cfg.credit_code, "%s: outbox %s, hub %s",
+            a->cfg.name, a->cfg.data_dir, a->cfg.hub);
+    return 0;
+}
+
+void agent_link_stop(agent *a)
+{
+    if (a->sock)
+        zmq_close(a->sock);
+    if (a->zctx)
+        zmq_ctx_term(a->zctx);
+    a->sock = a->zctx = NULL;
+    for (size_t i = 0; i < a->nrefused; i++)
+        cjx__nack__free_unpacked(a->refused[i], NULL);
+    free(a->acked);
+    free(a->refused);
+}
+
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? 2 * *cap : 1024;
+    void *p = realloc(*arr, ncap * elem);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+/* Writes the acks and refusals collected in this drain to the outbox. */
+static int settle(agent *a)
+{
+    if (!a->nacked && !a->nrefused)
+        return 0;
+    cjx_fault fault;
+    cjx_err rc = cjx_outbox_settle(a->outbox, a->acked, a->nacked, a->refused, a->nrefused,
+                                   &fault);
+    if (rc) {
+        CJX_LOG(CJX_LOG_ERR, "outbox.settle", a->cfg.credit_code, "%s", fault.text);
+        return -1; /* unsettled items are resent and deduplicated */
+    }
+    a->total_acked += a->nacked;
+    a->total_refused += a->nrefused;
+    for (size_t i = 0; i < a->nrefused; i++)
+        cjx__nack__free_unpacked(a->refused[i], NULL);
+    a->nacked = a->nrefused = 0;
+    return 0;
+}
+
+static void on_welcome(agent *a, const Cjx__Welcome *w)
+{
+    if (w->heartbeat_ms)
+        a->heartbeat_ms = w->heartbeat_ms;
+    cjx_outbox_stats st;
+    cjx_fault fault;
+    if (cjx_outbox_stat(a->outbox, &st, &fault) == CJX_OK && w->last_outbox_seq >= st.next_seq) {
+        /* The hub holds sequences this outbox never gave out: our store was
+         * reset. Renumber, or the hub would drop new items as duplicates. */
+        size_t moved = 0;
+        if (cjx_outbox_skip_past(a->outbox, w->last_outbox_seq, &moved, &fault) == CJX_OK)
+            CJX_LOG(CJX_LOG_CRIT, "outbox.reset", a->cfg.credit_code,
+                    "hub holds outbox sequences up to %llu but this outbox was at %llu: "
+                    "was the data folder reset? %zu pending items renumbered",
+                    (unsigned long long)w->last_outbox_seq,
+                    (unsigned long long)st.next_seq, moved);
+    }
+    a->state = AGENT_READY;
+    a->last_beat_ms = now_ms();
+    CJX_LOG(CJX_LOG_INFO, "link.welcome", a->cfg.credit_code, "hub at seq %llu",
+            (unsigned long long)w->last_seq);
+}
+
+/* Handles one frame from the hub. Returns -1 when the session must restart. */
+static int on_frame(agent *a, Cjx__Frame *fr)
+{
+    switch (fr->msg_case) {
+    case CJX__FRAME__MSG_WELCOME:
+        on_welcome(a, fr->welcome);
+        return 0;
+    case CJX__FRAME__MSG_ACK:
+        if (grow((void **)&a->acked, &a->acked_cap, a->nacked, sizeof *a->acked))
+            return 0; /* unsettled, so resent later */
+        a->acked[a->nacked++] = fr->ack->outbox_seq;
+        a->backoff_ms = 0;
+        if (a->inflight)
+            a->inflight--;
+        return 0;
+    case CJX__FRAME__MSG_NACK: {
+        Cjx__Nack *n = fr->nack;
+        if (n->reason == CJX_ENOSESSION)
+            return a->state == AGENT_READY ? -1 : 0;
+        if (n->outbox_seq == 0 || n->reason == CJX_ESTORE || n->reason == CJX_ENOMEM) {
+            /* not about one item, or a hub-side failure: retry the item */
+            CJX_LOG(CJX_LOG_WARNING, "link.nack", a->cfg.credit_code, "hub: %s: %s",
+                    cjx_err_name((int)n->reason), n->text);
+            if (a->state == AGENT_HELLO_SENT && n->outbox_seq == 0 &&
+                (n->reason == CJX_EVERSION || n->reason == CJX_ECODE ||
+                 n->reason == CJX_ECHECKCHAR || n->reason == CJX_EDIVISION))
+                return -2; /* our Hello is refused: configuration error */
+            return n->outbox_seq ? -1 : 0;
+        }
+        CJX_LOG(CJX_LOG_WARNING, "outbox.refused", a->cfg.credit_code,
+                "item %llu refused: %s %s: %s", (unsigned long long)n->outbox_seq,
+                cjx_err_name((int)n->reason), n->field, n->text);
+        if (grow((void **)&a->refused, &a->refused_cap, a->nrefused, sizeof *a->refused))
+            return 0;
+        a->refused[a->nrefused++] = n;
+        fr->nack = NULL; /* kept until settled */
+        fr->msg_case = CJX__FRAME__MSG__NOT_SET;
+        if (a->inflight)
+            a->inflight--;
+        return 0;
+    }
+    case CJX__FRAME__MSG_HEARTBEAT:
+        return 0;
+    default:
+        CJX_LOG(CJX_LOG_WARNING, "link.unexpected", a->cfg.credit_code,
+                "unexpected frame %d from the hub", (int)fr->msg_case);
+        return 0;
+    }
+}
+
+/* Receives everything waiting. Returns -1 to restart the session, -2 on a
+ * fatal refusal. */
+static int drain(agent *a)
+{
+    int rc = 0;
+    for (int i = 0; i < 100000 && rc == 0; i++) {
+        Cjx__Frame *fr = NULL;
+        cjx_fault fault;
+        cjx_err err = cjx_frame_recv(a->sock, CJX_MAX_FRAME_BYTES * 32, ZMQ_DONTWAIT, &fr, &fault);
+        if (err == CJX_ETIMEOUT)
+            break;
+        a->last_heard_ms = now_ms();
+        if (err) {
+            CJX_LOG(CJX_LOG_WARNING, "link.frame", a->cfg.credit_code, "bad frame from hub: %s",
+                    fault.text);
+            continue;
+        }
+        rc = on_frame(a, fr);
+        cjx__frame__free_unpacked(fr, NULL);
+    }
+    settle(a);
+    return rc;
+}
+
+struct send_ctx {
+    agent *a;
+    size_t sent;
+};
+
+static int send_one(void *ctx, uint64_t seq, const void *item, size_t len)
+{
+    struct send_ctx *sc = ctx;
+    Cjx__Publish pub = CJX__PUBLISH__INIT;
+    pub.outbox_seq = seq;
+    pub.item.data = (uint8_t *)item;
+    pub.item.len = len;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_PUBLISH;
+    fr.publish = &pub;
+    if (send_frame(sc->a, &fr) != 0)
+        return 1; /* queue full: try again after the next drain */
+    sc->a->sent_upto = seq;
+    sc->a->inflight++;
+    sc->sent++;
+    return 0;
+}
+
+/* Sends outbox items after sent_upto while the window has room. Returns the
+ * number sent. */
+static size_t fill_window(agent *a)
+{
+    if (a->state != AGENT_READY || a->inflight >= (uint64_t)a->cfg.window)
+        return 0;
+    struct send_ctx sc = {a, 0};
+    cjx_fault fault;
+    if (cjx_outbox_scan(a->outbox, a->sent_upto, (size_t)a->cfg.window - a->inflight, send_one,
+                        &sc, &fault))
+        CJX_LOG(CJX_LOG_ERR, "outbox.scan", a->cfg.credit_code, "%s", fault.text);
+    return sc.sent;
+}
+
+static void heartbeat(agent *a, int64_t now)
+{
+    if (a->state != AGENT_READY || now - a->last_beat_ms < a->heartbeat_ms)
+        return;
+    cjx_outbox_stats st = {0};
+    cjx_fault fault;
+    cjx_outbox_stat(a->outbox, &st, &fault);
+    Cjx__Heartbeat hb = CJX__HEARTBEAT__INIT;
+    hb.outbox_backlog = st.pending;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_HEARTBEAT;
+    fr.heartbeat = &hb;
+    send_frame(a, &fr);
+    a->last_beat_ms = now;
+}
+
+int agent_link_run(agent *a, volatile int *stop)
+{
+    while (!*stop) {
+        long timeout = a->state == AGENT_READY ? OUTBOX_POLL_MS : (long)a->heartbeat_ms;
+        zmq_pollitem_t item = {a->sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, timeout) < 0 && errno != EINTR)
+            return 1;
+        int rc = drain(a);
+        if (rc == -2) {
+            CJX_LOG(CJX_LOG_CRIT, "link.refused", a->cfg.credit_code,
+                    "the hub refuses this agent's Hello; check credit_code and versions");
+            return 1;
+        }
+        int64_t now = now_ms();
+        if (rc == -1 || now - a->last_heard_ms > 3 * a->heartbeat_ms) {
+            CJX_LOG(CJX_LOG_NOTICE, "link.restart", a->cfg.credit_code,
+                    rc ? "hub lost our session or failed to store; saying Hello again"
+                       : "hub silent for 3 heartbeats; reconnecting");
+            /* back off when restarts follow each other, so a hub that keeps
+             * failing is not flooded */
+            a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : RESTART_BACKOFF_MIN_MS;
+            if (a->backoff_ms > RESTART_BACKOFF_MAX_MS)
+                a->backoff_ms = RESTART_BACKOFF_MAX_MS;
+            struct timespec ts = {a->backoff_ms / 1000, (a->backoff_ms % 1000) * 1000000};
+            nanosleep(&ts, NULL);
+            if (connect_hub(a) != 0)
+                return 1;
+            continue;
+        }
+        fill_window(a);
+        heartbeat(a, now);
+    }
+    settle(a);
+    CJX_LOG(CJX_LOG_NOTICE, "agent.stop", a->cfg.credit_code, "stopping; %llu acknowledged",
+            (unsigned long long)a->total_acked);
+    return 0;
+}

@@ -1,0 +1,47 @@
+/* cli.h — pieces of the cjx command-line tool shared by its commands. */
+#ifndef CJX_CLI_H
+#define CJX_CLI_H
+
+#include <jansson.h>
+
+#include "agent_config.h"
+#include "domain.pb-c.h"
+#include "protocol.pb-c.h"
+
+typedef struct cli {
+    const char *config_path;
+    cjx_agent_config cfg;
+    int have_cfg;
+    const char *hub;            /* endpoint: --hub, else the config's */
+    int timeout_ms;
+} cli;
+
+/* Prints "cjx CMD: " and the message to stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Loads the agent configuration; prints why and returns -1 when there is none. */
+int cli_need_config(cli *c, const char *cmd);
+
+/* cli_hub.c: a short session with the hub. */
+typedef struct cli_link cli_link;
+/* Connects and says Hello as the configured institution. NULL on failure
+ * (already reported). */
+cli_link *cli_link_open(cli *c, const char *cmd);
+void cli_link_close(cli_link **self_p);
+/* Sends frame and waits for the answer to it: a Result, Stats or Nack whose
+ * request_id matches. Caller frees *reply. Returns 0, or -1 on timeout. */
+int cli_link_call(cli_link *l, Cjx__Frame *frame, uint64_t request_id, Cjx__Frame **reply);
+
+/* cli_print.c: JSON renderings. */
+/* The JSON object for one packed Stored entry; NULL when it does not decode. */
+json_t *cli_stored_json(const void *packed, size_t len);
+/* Prints j as one line (or indented when pretty) and drops the reference. */
+void cli_print_json(json_t *j, int pretty);
+
+/* Commands. Each returns the process exit status. */
+int cli_post(cli *c, int argc, char **argv);
+int cli_get(cli *c, int argc, char **argv);
+int cli_list(cli *c, int argc, char **argv);
+int cli_status(cli *c, int argc, char **argv);
+
+#endif

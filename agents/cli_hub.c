@@ -1,0 +1,102 @@
+/* cli_hub.c — the cjx tool's short sessions with the hub: connect, Hello,
+ * one request and its answer at a time, each bounded by --timeout.
+ */
+#include <stdlib.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "cli.h"
+#include "codec.h"
+
+struct cli_link {
+    void *zctx, *sock;
+    int timeout_ms;
+};
+
+void cli_link_close(cli_link **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cli_link *l = *self_p;
+    if (l->sock)
+        zmq_close(l->sock);
+    if (l->zctx)
+        zmq_ctx_term(l->zctx);
+    free(l);
+    *self_p = NULL;
+}
+
+/* Waits up to the timeout for the next frame. Returns 0 or -1. */
+static int next_frame(cli_link *l, Cjx__Frame **out)
+{
+    zmq_pollitem_t item = {l->sock, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll(&item, 1, l->timeout_ms) <= 0)
+        return -1;
+    cjx_fault fault;
+    return cjx_frame_recv(l->sock, (size_t)64 << 20, 0, out, &fault) == CJX_OK ? 0 : -1;
+}
+
+cli_link *cli_link_open(cli *c, const char *cmd)
+{
+    cli_link *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    l->timeout_ms = c->timeout_ms;
+    l->zctx = zmq_ctx_new();
+    l->sock = l->zctx ? zmq_socket(l->zctx, ZMQ_DEALER) : NULL;
+    int linger = 0;
+    if (!l->sock || zmq_setsockopt(l->sock, ZMQ_LINGER, &linger, sizeof linger) ||
+        zmq_connect(l->sock, c->hub) != 0) {
+        cli_error(cmd, "cannot connect to %s: %s", c->hub, zmq_strerror(zmq_errno()));
+        cli_link_close(&l);
+        return NULL;
+    }
+    Cjx__Hello hello = CJX__HELLO__INIT;
+    hello.protocol_version = CJX_PROTOCOL_VERSION;
+    hello.credit_code = c->cfg.credit_code;
+    hello.software = "cjx " CJX_VERSION;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_HELLO;
+    fr.hello = &hello;
+    Cjx__Frame *reply = NULL;
+    if (cjx_frame_send(l->sock, NULL, 0, &fr, 0) != CJX_OK || next_frame(l, &reply) != 0) {
+        cli_error(cmd, "the hub at %s did not answer within %d ms", c->hub, c->timeout_ms);
+        cli_link_close(&l);
+        return NULL;
+    }
+    if (reply->msg_case != CJX__FRAME__MSG_WELCOME) {
+        cli_error(cmd, "the hub refused this session: %s",
+                  reply->msg_case == CJX__FRAME__MSG_NACK ? reply->nack->text : "unexpected reply");
+        cjx__frame__free_unpacked(reply, NULL);
+        cli_link_close(&l);
+        return NULL;
+    }
+    cjx__frame__free_unpacked(reply, NULL);
+    return l;
+}
+
+static uint64_t request_id_of(const Cjx__Frame *fr)
+{
+    switch (fr->msg_case) {
+    case CJX__FRAME__MSG_RESULT: return fr->result->request_id;
+    case CJX__FRAME__MSG_STATS: return fr->stats->request_id;
+    case CJX__FRAME__MSG_NACK: return fr->nack->request_id;
+    default: return 0;
+    }
+}
+
+int cli_link_call(cli_link *l, Cjx__Frame *frame, uint64_t request_id, Cjx__Frame **reply)
+{
+    if (cjx_frame_send(l->sock, NULL, 0, frame, 0) != CJX_OK)
+        return -1;
+    for (;;) {
+        Cjx__Frame *fr = NULL;
+        if (next_frame(l, &fr) != 0)
+            return -1;
+        if (request_id_of(fr) == request_id) {
+            *reply = fr;
+            return 0;
+        }
+        cjx__frame__free_unpacked(fr, NULL); /* a heartbeat or a stale answer */
+    }
+}

@@ -1,0 +1,255 @@
+/* cli_post.c — `cjx post`: items as JSON in, validated, stored durably in the
+ * outbox in one transaction, their ids out.
+ *
+ * The input is one JSON object, a JSON array of objects, or a stream of
+ * objects (JSON Lines). Every item is checked before any is stored: one bad
+ * item and nothing is stored, and each bad item is reported with its number,
+ * its line, the field and the reason.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ids.h"
+#include "json.h"
+#include "outbox.h"
+#include "validate.h"
+
+#define INPUT_MAX ((size_t)1 << 30)
+
+/* Reads all of f. Returns a NUL-terminated buffer the caller frees, or NULL. */
+static char *read_all(FILE *f, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n < cap - 1)
+            break;
+        if (cap >= INPUT_MAX) {
+            free(buf);
+            return NULL;
+        }
+        char *bigger = realloc(buf, cap * 2);
+        if (!bigger)
+            free(buf);
+        buf = bigger;
+        cap *= 2;
+    }
+    if (!buf || ferror(f)) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+typedef struct batch {
+    ProtobufCBinaryData *items;
+    size_t n, cap;
+    size_t bad;
+} batch;
+
+/* Names the institution as the item's origin, or refuses an item that
+ * claims another one. */
+static cjx_err set_origin(Cjx__Item *item, const char *code, cjx_fault *f)
+{
+    char **origin = item->body_case == CJX__ITEM__BODY_POSTING
+                        ? &item->posting->publisher_credit_code
+                        : &item->record->reporter_credit_code;
+    if ((*origin)[0] == '\0') {
+        char *copy = strdup(code);
+        if (!copy)
+            return cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
+        *origin = copy; /* the default was protobuf_c_empty_string: not freed */
+        return CJX_OK;
+    }
+    if (strcmp(*origin, code) == 0)
+        return CJX_OK;
+    return cjx_fault_set(f, CJX_EFORBIDDEN,
+                         item->body_case == CJX__ITEM__BODY_POSTING
+                             ? "posting.publisher_credit_code"
+                             : "record.reporter_credit_code",
+                         "this agent publishes as %s, not %s", code, *origin);
+}
+
+/* Maps, checks and packs one JSON object into the batch, or reports why not. */
+static void add_item(batch *b, const json_t *obj, const cjx_validator *v, const char *code,
+                     size_t number, size_t line)
+{
+    cjx_fault fault = {0};
+    ProtobufCMessage *msg = NULL;
+    cjx_err rc = cjx_json_to_message(obj, &cjx__item__descriptor, &msg, &fault);
+    Cjx__Item *item = (Cjx__Item *)msg;
+    if (rc == CJX_OK && item->body_case == CJX__ITEM__BODY__NOT_SET)
+        rc = cjx_fault_set(&fault, CJX_EKIND, "",
+                           "an item is {\"posting\": {…}} or {\"record\": {…}}");
+    if (rc == CJX_OK)
+        rc = set_origin(item, code, &fault);
+    if (rc == CJX_OK)
+        rc = cjx_validate_item(v, item, &fault);
+    if (rc == CJX_OK && b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 64;
+        ProtobufCBinaryData *items = realloc(b->items, cap * sizeof *items);
+        if (items) {
+            b->items = items;
+            b->cap = cap;
+        } else {
+            rc = cjx_fault_set(&fault, CJX_ENOMEM, "", "out of memory");
+        }
+    }
+    if (rc == CJX_OK) {
+        ProtobufCBinaryData *out = &b->items[b->n];
+        out->len = cjx__item__get_packed_size(item);
+        out->data = malloc(out->len ? out->len : 1);
+        if (out->data) {
+            cjx__item__pack(item, out->data);
+            b->n++;
+        } else {
+            rc = cjx_fault_set(&fault, CJX_ENOMEM, "", "out of memory");
+        }
+    }
+    if (rc != CJX_OK) {
+        b->bad++;
+        fprintf(stderr, "cjx post: item %zu (line %zu): %s%s%s [%s]\n", number, line,
+                fault.field, fault.field[0] ? ": " : "", fault.text, cjx_err_name(rc));
+    }
+    if (msg)
+        protobuf_c_message_free_unpacked(msg, NULL);
+}
+
+static size_t line_of(const char *buf, size_t pos)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < pos; i++)
+        line += buf[i] == '\n';
+    return line;
+}
+
+/* Parses every JSON value in buf into the batch. Returns -1 on a syntax
+ * error (reported). */
+static int parse_input(batch *b, const char *buf, size_t len, const cjx_validator *v,
+                       const char *code)
+{
+    size_t pos = 0, number = 0;
+    for (;;) {
+        while (pos < len && strchr(" \t\r\n", buf[pos]))
+            pos++;
+        if (pos == len)
+            return 0;
+        json_error_t err;
+        json_t *val = json_loadb(buf + pos, len - pos, JSON_DISABLE_EOF_CHECK, &err);
+        size_t line = line_of(buf, pos);
+        if (!val) {
+            fprintf(stderr, "cjx post: line %d: malformed JSON: %s\n",
+                    (int)line + err.line - 1, err.text);
+            return -1;
+        }
+        if (json_is_array(val)) {
+            size_t i;
+            json_t *el;
+            json_array_foreach(val, i, el) add_item(b, el, v, code, ++number, line);
+        } else {
+            add_item(b, val, v, code, ++number, line);
+        }
+        json_decref(val);
+        pos += err.position;
+    }
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: cjx post [--dry-run] [FILE|-]\n"
+            "\n"
+            "Reads postings or records as JSON from FILE or standard input: one object,\n"
+            "an array of objects, or one object per line. Each is {\"posting\": {…}} or\n"
+            "{\"record\": {…}} with the fields of proto/domain.proto. All are validated;\n"
+            "if any is invalid, none is stored. Otherwise all are stored in the outbox,\n"
+            "synced to disk, and their ids printed one per line; cjx-agent sends them on.\n"
+            "\n"
+            "  --dry-run   validate only, store nothing\n");
+}
+
+int cli_post(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"dry-run", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int dry_run = 0, opt;
+    while ((opt = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'n': dry_run = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (argc - optind > 1) {
+        usage(stderr);
+        return 2;
+    }
+    if (cli_need_config(c, "post"))
+        return 2;
+    const char *path = optind < argc ? argv[optind] : "-";
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!in) {
+        cli_error("post", "cannot open %s: %s", path, strerror(errno));
+        return 1;
+    }
+    size_t len = 0;
+    char *buf = read_all(in, &len);
+    if (in != stdin)
+        fclose(in);
+    if (!buf) {
+        cli_error("post", "cannot read %s (over 1 GiB, or an I/O error)", path);
+        return 1;
+    }
+
+    cjx_validator v;
+    cjx_fault fault = {0};
+    if (cjx_validator_open(&v, c->cfg.catalog_dir, &fault) != CJX_OK) {
+        cli_error("post", "%s", fault.text);
+        free(buf);
+        return 1;
+    }
+    batch b = {0};
+    int rc = parse_input(&b, buf, len, &v, c->cfg.credit_code) ? 1 : 0;
+    free(buf);
+    cjx_validator_close(&v);
+    if (rc == 0 && b.bad) {
+        fprintf(stderr, "cjx post: %zu of %zu items invalid; nothing stored\n", b.bad,
+                b.bad + b.n);
+        rc = 1;
+    } else if (rc == 0 && b.n == 0) {
+        cli_error("post", "no items in the input");
+        rc = 1;
+    }
+    if (rc == 0 && !dry_run) {
+        cjx_outbox *ob = NULL;
+        uint64_t first = 0;
+        if (cjx_outbox_open(c->cfg.data_dir, (size_t)c->cfg.map_size_mb, &ob, &fault) ||
+            cjx_outbox_append(ob, b.items, b.n, &first, &fault)) {
+            cli_error("post", "%s", fault.text);
+            rc = 1;
+        } else {
+            for (size_t i = 0; i < b.n; i++) {
+                char id[CJX_ID_MAX];
+                cjx_id_format(id, c->cfg.credit_code, first + i);
+                puts(id);
+            }
+        }
+        cjx_outbox_close(&ob);
+    } else if (rc == 0) {
+        fprintf(stderr, "cjx post: %zu items valid (dry run: nothing stored)\n", b.n);
+    }
+    for (size_t i = 0; i < b.n; i++)
+        free(b.items[i].data);
+    free(b.items);
+    return rc;
+}

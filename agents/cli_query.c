@@ -1,0 +1,288 @@
+/* cli_query.c — `cjx get`, `cjx list` and `cjx status`: reading back what the
+ * hub stored, and what is still waiting in the local outbox.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ids.h"
+#include "json.h"
+#include "outbox.h"
+
+static uint64_t next_request_id = 1;
+
+/* Parses a non-negative integer option. Returns 0 or -1 (reported). */
+static int parse_u64(const char *cmd, const char *opt, const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || !*text || *end || text[0] == '-') {
+        cli_error(cmd, "%s: \"%s\" is not a non-negative integer", opt, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* True when kind names a detail of Posting or Record in the schema. */
+static int known_kind(const char *kind)
+{
+    const ProtobufCMessageDescriptor *ds[] = {&cjx__posting__descriptor,
+                                              &cjx__record__descriptor};
+    for (size_t d = 0; d < 2; d++)
+        for (unsigned i = 0; i < ds[d]->n_fields; i++)
+            if ((ds[d]->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+                strcmp(ds[d]->fields[i].name, kind) == 0)
+                return 1;
+    return 0;
+}
+
+static void print_kinds(FILE *out)
+{
+    const ProtobufCMessageDescriptor *ds[] = {&cjx__posting__descriptor,
+                                              &cjx__record__descriptor};
+    for (size_t d = 0; d < 2; d++) {
+        fprintf(out, "  %s kinds:", d ? "record" : "posting");
+        for (unsigned i = 0; i < ds[d]->n_fields; i++)
+            if (ds[d]->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+                fprintf(out, " %s", ds[d]->fields[i].name);
+        fputc('\n', out);
+    }
+}
+
+struct pending_ctx {
+    uint64_t seq;
+    json_t *found;
+};
+
+static int find_pending(void *ctx, uint64_t seq, const void *item, size_t len)
+{
+    struct pending_ctx *pc = ctx;
+    if (seq != pc->seq)
+        return 1;
+    Cjx__Item *it = cjx__item__unpack(NULL, len, item);
+    if (it) {
+        pc->found = cjx_json_from_message(&it->base);
+        cjx__item__free_unpacked(it, NULL);
+    }
+    return 1;
+}
+
+/* Looks for one of this institution's items still in the local outbox.
+ * Returns the JSON to print, or NULL. */
+static json_t *pending_item(cli *c, const char *id)
+{
+    char code[CJX_CODE_LEN + 1];
+    uint64_t seq;
+    if (cjx_id_parse(id, code, &seq) || strcmp(code, c->cfg.credit_code))
+        return NULL;
+    cjx_outbox *ob = NULL;
+    cjx_fault fault;
+    struct pending_ctx pc = {seq, NULL};
+    if (cjx_outbox_open(c->cfg.data_dir, (size_t)c->cfg.map_size_mb, &ob, &fault) == CJX_OK)
+        cjx_outbox_scan(ob, seq - 1, 1, find_pending, &pc, &fault);
+    cjx_outbox_close(&ob);
+    if (!pc.found)
+        return NULL;
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_string(id));
+    json_object_set_new(j, "status", json_string("pending in the outbox, not yet at the hub"));
+    json_object_set_new(j, "item", pc.found);
+    return j;
+}
+
+int cli_get(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"pretty", no_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int pretty = 0, opt;
+    while ((opt = getopt_long(argc, argv, "ph", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'p': pretty = 1; break;
+        case 'h':
+            printf("usage: cjx get [--pretty] ID\n\nPrints the item with that id as the hub "
+                   "stored it, or, for this institution's own\nitems not yet acknowledged, "
+                   "as it waits in the outbox.\n");
+            return 0;
+        default: return 2;
+        }
+    }
+    if (argc - optind != 1) {
+        cli_error("get", "give exactly one id (CREDITCODE-N); `cjx get --help`");
+        return 2;
+    }
+    if (cli_need_config(c, "get"))
+        return 2;
+    const char *id = argv[optind];
+    char code[CJX_CODE_LEN + 1];
+    uint64_t oseq;
+    if (cjx_id_parse(id, code, &oseq) != CJX_OK) {
+        cli_error("get", "\"%s\" is not an item id (CREDITCODE-N)", id);
+        return 2;
+    }
+    int rc = 1;
+    cli_link *l = cli_link_open(c, "get");
+    Cjx__Frame *reply = NULL;
+    if (l) {
+        Cjx__Query q = CJX__QUERY__INIT;
+        q.request_id = next_request_id++;
+        q.id = (char *)id;
+        Cjx__Frame fr = CJX__FRAME__INIT;
+        fr.msg_case = CJX__FRAME__MSG_QUERY;
+        fr.query = &q;
+        if (cli_link_call(l, &fr, q.request_id, &reply) != 0)
+            cli_error("get", "no answer from the hub within %d ms", c->timeout_ms);
+    }
+    if (reply && reply->msg_case == CJX__FRAME__MSG_RESULT && reply->result->n_items == 1) {
+        json_t *j = cli_stored_json(reply->result->items[0].data, reply->result->items[0].len);
+        if (j) {
+            cli_print_json(j, pretty);
+            rc = 0;
+        }
+    } else {
+        json_t *j = pending_item(c, id);
+        if (j) {
+            cli_print_json(j, pretty);
+            rc = 0;
+        } else if (reply && reply->msg_case == CJX__FRAME__MSG_NACK) {
+            cli_error("get", "%s", reply->nack->text);
+        }
+    }
+    if (reply)
+        cjx__frame__free_unpacked(reply, NULL);
+    cli_link_close(&l);
+    return rc;
+}
+
+int cli_list(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"kind", required_argument, NULL, 'k'},
+        {"since", required_argument, NULL, 's'},
+        {"limit", required_argument, NULL, 'n'},
+        {"pretty", no_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *kind = "";
+    uint64_t since = 0, limit = UINT64_MAX;
+    int pretty = 0, opt;
+    while ((opt = getopt_long(argc, argv, "k:s:n:ph", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'k': kind = optarg; break;
+        case 's': if (parse_u64("list", "--since", optarg, &since)) return 2; break;
+        case 'n': if (parse_u64("list", "--limit", optarg, &limit)) return 2; break;
+        case 'p': pretty = 1; break;
+        case 'h':
+            printf("usage: cjx list [--kind KIND] [--since SEQ] [--limit N] [--pretty]\n\n"
+                   "Prints the items stored at the hub with sequence above SEQ, oldest\n"
+                   "first, one JSON object per line.\n\n");
+            print_kinds(stdout);
+            return 0;
+        default: return 2;
+        }
+    }
+    if (optind != argc) {
+        cli_error("list", "unexpected argument \"%s\"", argv[optind]);
+        return 2;
+    }
+    if (kind[0] && !known_kind(kind)) {
+        cli_error("list", "--kind: unknown kind \"%s\"; the kinds are:", kind);
+        print_kinds(stderr);
+        return 2;
+    }
+    if (cli_need_config(c, "list"))
+        return 2;
+    cli_link *l = cli_link_open(c, "list");
+    if (!l)
+        return 1;
+    int rc = 0;
+    while (limit > 0) {
+        Cjx__Query q = CJX__QUERY__INIT;
+        q.request_id = next_request_id++;
+        q.kind = (char *)kind;
+        q.since_seq = since;
+        q.limit = limit < 1000 ? (uint32_t)limit : 1000;
+        Cjx__Frame fr = CJX__FRAME__INIT, *reply = NULL;
+        fr.msg_case = CJX__FRAME__MSG_QUERY;
+        fr.query = &q;
+        if (cli_link_call(l, &fr, q.request_id, &reply) != 0) {
+            cli_error("list", "no answer from the hub within %d ms", c->timeout_ms);
+            rc = 1;
+            break;
+        }
+        if (reply->msg_case != CJX__FRAME__MSG_RESULT) {
+            cli_error("list", "%s", reply->msg_case == CJX__FRAME__MSG_NACK ? reply->nack->text
+                                                                          : "unexpected reply");
+            cjx__frame__free_unpacked(reply, NULL);
+            rc = 1;
+            break;
+        }
+        Cjx__Result *res = reply->result;
+        for (size_t i = 0; i < res->n_items; i++) {
+            json_t *j = cli_stored_json(res->items[i].data, res->items[i].len);
+            if (j)
+                cli_print_json(j, pretty);
+        }
+        limit -= res->n_items < limit ? res->n_items : limit;
+        since = res->next_since_seq;
+        int more = res->more && res->n_items > 0;
+        cjx__frame__free_unpacked(reply, NULL);
+        if (!more)
+            break;
+    }
+    cli_link_close(&l);
+    return rc;
+}
+
+int cli_status(cli *c, int argc, char **argv)
+{
+    if (argc > 1) {
+        printf("usage: cjx status\n\nPrints, as JSON, this agent's outbox (pending and "
+               "refused items)\nand the hub's counters (published, duplicates, refusals "
+               "by reason).\n");
+        return strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ? 0 : 2;
+    }
+    if (cli_need_config(c, "status"))
+        return 2;
+    json_t *out = json_object();
+    cjx_outbox *ob = NULL;
+    cjx_outbox_stats st;
+    cjx_fault fault;
+    if (cjx_outbox_open(c->cfg.data_dir, (size_t)c->cfg.map_size_mb, &ob, &fault) == CJX_OK &&
+        cjx_outbox_stat(ob, &st, &fault) == CJX_OK)
+        json_object_set_new(out, "outbox",
+                            json_pack("{s:I,s:I,s:I}", "pending", (json_int_t)st.pending,
+                                      "refused", (json_int_t)st.refused, "next_seq",
+                                      (json_int_t)st.next_seq));
+    cjx_outbox_close(&ob);
+
+    int rc = 1;
+    cli_link *l = cli_link_open(c, "status");
+    Cjx__Frame *reply = NULL;
+    if (l) {
+        Cjx__StatsRequest q = CJX__STATS_REQUEST__INIT;
+        q.request_id = next_request_id++;
+        Cjx__Frame fr = CJX__FRAME__INIT;
+        fr.msg_case = CJX__FRAME__MSG_STATS_REQUEST;
+        fr.stats_request = &q;
+        if (cli_link_call(l, &fr, q.request_id, &reply) == 0 &&
+            reply->msg_case == CJX__FRAME__MSG_STATS) {
+            json_object_set_new(out, "hub", cjx_json_from_message(&reply->stats->base));
+            rc = 0;
+        }
+    }
+    if (reply)
+        cjx__frame__free_unpacked(reply, NULL);
+    cli_link_close(&l);
+    cli_print_json(out, 1);
+    return rc;
+}

@@ -1,0 +1,74 @@
+/* codec.c — packing, sending, receiving and decoding protocol frames. */
+#include "codec.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <zmq.h>
+
+cjx_err cjx_frame_decode(const void *buf, size_t len, size_t max,
+                         Cjx__Frame **out, cjx_fault *f)
+{
+    if (len > max)
+        return cjx_fault_set(f, CJX_ETOOBIG, "", "frame of %zu bytes exceeds the limit of %zu",
+                             len, max);
+    Cjx__Frame *frame = cjx__frame__unpack(NULL, len, buf);
+    if (!frame)
+        return cjx_fault_set(f, CJX_EMALFORMED, "", "frame of %zu bytes is not a cjx.Frame", len);
+    if (frame->msg_case == CJX__FRAME__MSG__NOT_SET) {
+        cjx__frame__free_unpacked(frame, NULL);
+        return cjx_fault_set(f, CJX_EMALFORMED, "", "frame carries no message");
+    }
+    *out = frame;
+    return CJX_OK;
+}
+
+static void free_packed(void *data, void *hint)
+{
+    (void)hint;
+    free(data);
+}
+
+cjx_err cjx_frame_send(void *sock, const void *rid, size_t rid_len,
+                       const Cjx__Frame *frame, int flags)
+{
+    size_t len = cjx__frame__get_packed_size(frame);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        return CJX_ENOMEM;
+    cjx__frame__pack(frame, buf);
+    if (rid && zmq_send(sock, rid, rid_len, ZMQ_SNDMORE | (flags & ZMQ_DONTWAIT)) < 0) {
+        free(buf);
+        return CJX_EIO;
+    }
+    /* zero-copy: ZeroMQ frees buf when it is sent */
+    zmq_msg_t msg;
+    zmq_msg_init_data(&msg, buf, len, free_packed, NULL);
+    if (zmq_msg_send(&msg, sock, flags) < 0) {
+        zmq_msg_close(&msg);
+        return CJX_EIO;
+    }
+    return CJX_OK;
+}
+
+cjx_err cjx_frame_recv(void *sock, size_t max, int flags, Cjx__Frame **out,
+                       cjx_fault *f)
+{
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    if (zmq_msg_recv(&msg, sock, flags) < 0) {
+        zmq_msg_close(&msg);
+        return errno == EAGAIN ? CJX_ETIMEOUT : CJX_EIO;
+    }
+    int extra = 0;
+    while (zmq_msg_more(&msg)) { /* a well-behaved hub sends one part */
+        extra = 1;
+        zmq_msg_close(&msg);
+        zmq_msg_init(&msg);
+        if (zmq_msg_recv(&msg, sock, 0) < 0)
+            break;
+    }
+    cjx_err rc = extra ? cjx_fault_set(f, CJX_EMALFORMED, "", "multi-part frame")
+                       : cjx_frame_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), max, out, f);
+    zmq_msg_close(&msg);
+    return rc;
+}

@@ -1,0 +1,38 @@
+/* codec.h — protocol frames on ZeroMQ sockets.
+ *
+ * A frame is one packed cjx.Frame in one ZeroMQ message part; on the hub's
+ * ROUTER it is preceded by the peer's routing id. Decoding checks the size
+ * limit before unpacking anything.
+ */
+#ifndef CJX_CODEC_H
+#define CJX_CODEC_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "protocol.pb-c.h"
+
+#define CJX_PROTOCOL_VERSION 1
+/* Default limit on a frame; the hub's max_frame_bytes overrides it. */
+#define CJX_MAX_FRAME_BYTES (256 * 1024)
+
+/* Unpacks a frame from buf. Returns CJX_OK with *out (caller frees with
+ * cjx__frame__free_unpacked(*out, NULL)), CJX_ETOOBIG when len > max, or
+ * CJX_EMALFORMED when the bytes are not a Frame or hold no message. */
+cjx_err cjx_frame_decode(const void *buf, size_t len, size_t max,
+                         Cjx__Frame **out, cjx_fault *f);
+
+/* Packs frame and sends it as one message part on sock, preceded by the
+ * routing id when rid is not NULL (ROUTER sockets). flags are zmq_send flags
+ * for the last part (e.g. ZMQ_DONTWAIT). Returns CJX_OK, CJX_ENOMEM, or
+ * CJX_EIO when ZeroMQ refused (errno tells why). */
+cjx_err cjx_frame_send(void *sock, const void *rid, size_t rid_len,
+                       const Cjx__Frame *frame, int flags);
+
+/* Receives one whole ZeroMQ message (all its parts) from a DEALER socket and
+ * decodes it. Returns CJX_OK with *out, CJX_ETIMEOUT when nothing arrived
+ * (with ZMQ_DONTWAIT or a receive timeout), CJX_EIO, or a decode error. */
+cjx_err cjx_frame_recv(void *sock, size_t max, int flags, Cjx__Frame **out,
+                       cjx_fault *f);
+
+#endif

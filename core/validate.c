@@ -1,0 +1,370 @@
+/* validate.c — item validation: opening the catalogues, the item's kind, and
+ * the one generic routine that walks any message through its protobuf-c
+ * descriptor (fields, repeated fields, nested messages, oneofs) and hands
+ * each value to the rules in validate_rules.c.
+ *
+ * The walker knows no message type by name: a field added to
+ * proto/domain.proto that follows the naming conventions stated there is
+ * validated without code changes. Validation stops at the first broken rule
+ * and reports it with the field's dotted path ("posting.job.headcount",
+ * "posting.major_codes[1]").
+ */
+#include "validate.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "validate_rules.h"
+
+/* Schema messages nest four deep at most; anything deeper is not ours. */
+#define MAX_DEPTH 16
+/* Entries of one repeated field (major codes of a posting and the like). */
+#define MAX_REPEATED 64
+
+/* ---- catalogues ---- */
+
+/* Loads <dir>/<file> into *out; the fault names the file. */
+static cjx_err load(const char *dir, const char *file, cjx_catalog **out,
+                    cjx_fault *f)
+{
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return cjx_fault_set(f, CJX_EINVAL, "", "config path too long: %s",
+                             dir);
+    return cjx_catalog_load(path, out, f);
+}
+
+cjx_err cjx_validator_open(cjx_validator *v, const char *dir, cjx_fault *f)
+{
+    if (!v || !dir)
+        return cjx_fault_set(f, CJX_EINVAL, "", "no validator or directory");
+    cjx_catalog *majors = NULL, *divisions = NULL;
+    v->majors = v->divisions = NULL;
+    cjx_err rc = load(dir, "majors.csv", &majors, f);
+    if (rc)
+        goto fail;
+    rc = load(dir, "divisions.csv", &divisions, f);
+    if (rc)
+        goto fail;
+    v->majors = majors;
+    v->divisions = divisions;
+    return CJX_OK;
+fail:
+    cjx_catalog_destroy(&majors);
+    cjx_catalog_destroy(&divisions);
+    return rc;
+}
+
+/* The fields are const because validation only reads them; catalogues put
+ * there by cjx_validator_open belong to the validator and are freed here. */
+void cjx_validator_close(cjx_validator *v)
+{
+    if (!v)
+        return;
+    cjx_catalog *majors = (cjx_catalog *)v->majors;
+    cjx_catalog *divisions = (cjx_catalog *)v->divisions;
+    cjx_catalog_destroy(&majors);
+    cjx_catalog_destroy(&divisions);
+    v->majors = v->divisions = NULL;
+}
+
+/* ---- field access ---- */
+
+const void *cjx_vr_value(const ProtobufCMessage *m,
+                         const ProtobufCFieldDescriptor *fd)
+{
+    return (const char *)m + fd->offset;
+}
+
+static const void *quantifier(const ProtobufCMessage *m,
+                              const ProtobufCFieldDescriptor *fd)
+{
+    return (const char *)m + fd->quantifier_offset;
+}
+
+int cjx_vr_is_set(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd)
+{
+    if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        return *(const uint32_t *)quantifier(m, fd) == fd->id;
+    if (fd->label == PROTOBUF_C_LABEL_OPTIONAL &&
+        fd->type != PROTOBUF_C_TYPE_STRING &&
+        fd->type != PROTOBUF_C_TYPE_MESSAGE)
+        return *(const protobuf_c_boolean *)quantifier(m, fd) != 0;
+    return 1;
+}
+
+const char *cjx_vr_string_of(const ProtobufCMessage *m,
+                             const ProtobufCFieldDescriptor *fd)
+{
+    if (fd->type != PROTOBUF_C_TYPE_STRING ||
+        fd->label == PROTOBUF_C_LABEL_REPEATED || !cjx_vr_is_set(m, fd))
+        return "";
+    const char *s = *(char *const *)cjx_vr_value(m, fd);
+    return s ? s : "";
+}
+
+/* True for the types read_int reads. */
+static int is_integer(ProtobufCType t)
+{
+    return t != PROTOBUF_C_TYPE_FLOAT && t != PROTOBUF_C_TYPE_DOUBLE &&
+           t != PROTOBUF_C_TYPE_STRING && t != PROTOBUF_C_TYPE_BYTES &&
+           t != PROTOBUF_C_TYPE_MESSAGE;
+}
+
+/* Reads the integer-like value at p of type t into *out; returns 0 (and
+ * leaves *out alone) for other types. */
+static int read_int(const void *p, ProtobufCType t, long long *out)
+{
+    switch (t) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+        *out = *(const int32_t *)p;
+        return 1;
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        *out = *(const uint32_t *)p;
+        return 1;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+        *out = *(const int64_t *)p;
+        return 1;
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64: {
+        uint64_t u = *(const uint64_t *)p;
+        *out = u > LLONG_MAX ? LLONG_MAX : (long long)u;
+        return 1;
+    }
+    case PROTOBUF_C_TYPE_ENUM:
+        *out = *(const int *)p;
+        return 1;
+    case PROTOBUF_C_TYPE_BOOL:
+        *out = *(const protobuf_c_boolean *)p;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int cjx_vr_int_of(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd,
+                  long long *out)
+{
+    *out = 0;
+    if (fd->label == PROTOBUF_C_LABEL_REPEATED || !is_integer(fd->type))
+        return 0;
+    if (cjx_vr_is_set(m, fd))
+        read_int(cjx_vr_value(m, fd), fd->type, out);
+    return 1;
+}
+
+int cjx_vr_empty(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd)
+{
+    if (!cjx_vr_is_set(m, fd))
+        return 1;
+    const void *p = cjx_vr_value(m, fd);
+    if (fd->label == PROTOBUF_C_LABEL_REPEATED)
+        return *(const size_t *)quantifier(m, fd) == 0;
+    const char *s;
+    long long n;
+    switch (fd->type) {
+    case PROTOBUF_C_TYPE_STRING:
+        s = cjx_vr_string_of(m, fd);
+        return s[strspn(s, " \t\r\n")] == '\0';
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return *(void *const *)p == NULL;
+    case PROTOBUF_C_TYPE_BYTES:
+        return ((const ProtobufCBinaryData *)p)->len == 0;
+    case PROTOBUF_C_TYPE_FLOAT:
+        return *(const float *)p == 0;
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return *(const double *)p == 0;
+    default:
+        return read_int(p, fd->type, &n) && n == 0;
+    }
+}
+
+const ProtobufCFieldDescriptor *cjx_vr_oneof(const ProtobufCMessage *m)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *fd = &d->fields[i];
+        if (!(fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || !cjx_vr_is_set(m, fd))
+            continue;
+        if (fd->type == PROTOBUF_C_TYPE_MESSAGE &&
+            !*(void *const *)cjx_vr_value(m, fd))
+            continue;
+        return fd;
+    }
+    return NULL;
+}
+
+void cjx_vr_join(char *buf, const char *path, const char *name)
+{
+    snprintf(buf, CJX_VR_PATH, "%s%s%s", path, *path ? "." : "", name);
+}
+
+int cjx_field_is_personal(const ProtobufCFieldDescriptor *field)
+{
+    return field && field->name && strncmp(field->name, "pii_", 4) == 0;
+}
+
+/* ---- the walker ---- */
+
+static cjx_err walk(const cjx_vctx *x, const ProtobufCMessage *m,
+                    const char *path, int depth);
+
+/* Size of one element of a repeated field of type t. */
+static size_t element_size(ProtobufCType t)
+{
+    switch (t) {
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        return 8;
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return sizeof(double);
+    case PROTOBUF_C_TYPE_BOOL:
+        return sizeof(protobuf_c_boolean);
+    case PROTOBUF_C_TYPE_ENUM:
+        return sizeof(int);
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return sizeof(void *);
+    case PROTOBUF_C_TYPE_BYTES:
+        return sizeof(ProtobufCBinaryData);
+    default:
+        return 4;
+    }
+}
+
+static int is_signed(ProtobufCType t)
+{
+    return t == PROTOBUF_C_TYPE_INT32 || t == PROTOBUF_C_TYPE_SINT32 ||
+           t == PROTOBUF_C_TYPE_SFIXED32 || t == PROTOBUF_C_TYPE_INT64 ||
+           t == PROTOBUF_C_TYPE_SINT64 || t == PROTOBUF_C_TYPE_SFIXED64;
+}
+
+/* Checks one value (a singular field or one element of a repeated one)
+ * stored at p, descending into messages. */
+static cjx_err check_value(const cjx_vctx *x, const ProtobufCFieldDescriptor *fd,
+                           const void *p, const char *path, int depth)
+{
+    long long n;
+    switch (fd->type) {
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *s = *(char *const *)p;
+        return cjx_vr_string(x, fd, s ? s : "", path);
+    }
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)p;
+        return sub ? walk(x, sub, path, depth + 1) : CJX_OK;
+    }
+    case PROTOBUF_C_TYPE_ENUM:
+        return cjx_vr_enum(x, fd, *(const int *)p, path);
+    default:
+        if (is_signed(fd->type) && read_int(p, fd->type, &n))
+            return cjx_vr_integer(x, fd, n, path);
+        return CJX_OK;
+    }
+}
+
+/* Validates message m found at path: its required fields, every set field
+ * (each element of repeated ones), then the rules between its fields. */
+static cjx_err walk(const cjx_vctx *x, const ProtobufCMessage *m,
+                    const char *path, int depth)
+{
+    if (depth > MAX_DEPTH)
+        return cjx_fault_set(x->f, CJX_EMALFORMED, path, "nested too deeply");
+    cjx_err rc = cjx_vr_required(x, m, path);
+    if (rc)
+        return rc;
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned i = 0; i < d->n_fields && !rc; i++) {
+        const ProtobufCFieldDescriptor *fd = &d->fields[i];
+        if (!cjx_vr_is_set(m, fd))
+            continue;
+        char fpath[CJX_VR_PATH];
+        cjx_vr_join(fpath, path, fd->name);
+        if (fd->label != PROTOBUF_C_LABEL_REPEATED) {
+            rc = check_value(x, fd, cjx_vr_value(m, fd), fpath, depth);
+            continue;
+        }
+        size_t count = *(const size_t *)quantifier(m, fd);
+        if (count > MAX_REPEATED)
+            return cjx_fault_set(x->f, CJX_ELENGTH, fpath,
+                                 "has %zu entries; at most %d allowed", count,
+                                 MAX_REPEATED);
+        const char *elems = *(const char *const *)cjx_vr_value(m, fd);
+        for (size_t j = 0; j < count && !rc; j++) {
+            char epath[CJX_VR_PATH];
+            /* a path cut at the fault's size still helps; ignore that */
+            if (snprintf(epath, sizeof epath, "%s[%zu]", fpath, j) < 0)
+                epath[0] = '\0';
+            rc = check_value(x, fd, elems + j * element_size(fd->type), epath,
+                             depth);
+        }
+    }
+    return rc ? rc : cjx_vr_cross(x, m, path);
+}
+
+/* ---- items ---- */
+
+/* The message the item's body oneof holds, and its field, or NULL. */
+static const ProtobufCMessage *body_of(const Cjx__Item *item,
+                                       const ProtobufCFieldDescriptor **bfd)
+{
+    *bfd = cjx_vr_oneof(&item->base);
+    if (!*bfd || (*bfd)->type != PROTOBUF_C_TYPE_MESSAGE)
+        return NULL;
+    return *(const ProtobufCMessage *const *)cjx_vr_value(&item->base, *bfd);
+}
+
+const char *cjx_item_kind(const Cjx__Item *item)
+{
+    const ProtobufCFieldDescriptor *bfd;
+    const ProtobufCMessage *body = item ? body_of(item, &bfd) : NULL;
+    const ProtobufCFieldDescriptor *kfd = body ? cjx_vr_oneof(body) : NULL;
+    return kfd ? kfd->name : NULL;
+}
+
+/* CJX_EKIND for a body without a detail, naming the kinds it may have. */
+static cjx_err no_kind(cjx_fault *f, const ProtobufCMessage *body,
+                       const char *field)
+{
+    char kinds[200] = "";
+    size_t used = 0;
+    const ProtobufCMessageDescriptor *d = body->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        if (!(d->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+            continue;
+        int n = snprintf(kinds + used, sizeof kinds - used, "%s%s",
+                         used ? ", " : "", d->fields[i].name);
+        if (n < 0 || (size_t)n >= sizeof kinds - used)
+            break;
+        used += (size_t)n;
+    }
+    return cjx_fault_set(f, CJX_EKIND, field, "a %s needs a kind, one of: %s",
+                         field, kinds);
+}
+
+cjx_err cjx_validate_item(const cjx_validator *v, const Cjx__Item *item,
+                          cjx_fault *f)
+{
+    if (!item)
+        return cjx_fault_set(f, CJX_EINVAL, "", "no item");
+    const ProtobufCFieldDescriptor *bfd;
+    const ProtobufCMessage *body = body_of(item, &bfd);
+    if (!body)
+        return cjx_fault_set(f, CJX_EKIND, "",
+                             "an item needs a posting or a record");
+    if (!cjx_vr_oneof(body))
+        return no_kind(f, body, bfd->name);
+    cjx_vctx x = {v, f};
+    cjx_err rc = walk(&x, &item->base, "", 0);
+    return rc ? rc : cjx_vr_item(&x, item);
+}

@@ -1,0 +1,122 @@
+/* hub.h — the hub's state, shared by the files of cjx-hub.
+ *
+ * One thread runs everything: server.c drains the ROUTER socket in batches,
+ * publish.c applies each batch's publishes in one LMDB write transaction,
+ * query.c answers reads, session.c keeps who is connected.
+ */
+#ifndef CJX_HUB_H
+#define CJX_HUB_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "error.h"
+#include "ids.h"
+#include "protocol.pb-c.h"
+#include "store.h"
+#include "validate.h"
+
+#define CJX_HUB_FORMAT 1
+#define CJX_RID_MAX 256
+
+typedef struct cjx_hub_config {
+    char listen[CJX_CONF_STRMAX];
+    char data_dir[CJX_CONF_STRMAX];
+    char catalog_dir[CJX_CONF_STRMAX];
+    char log_level[CJX_CONF_STRMAX];
+    long long map_size_mb;
+    long long batch_max;
+    long long max_frame_bytes;
+    long long heartbeat_ms;
+} cjx_hub_config;
+
+extern const cjx_conf_key cjx_hub_config_keys[];
+
+/* Sub-databases of the hub's store (docs/protocol.md, "The store"). */
+enum { HUB_DB_LOG, HUB_DB_IDS, HUB_DB_KINDS };
+
+/* A connected agent or tool, known by its ROUTER routing id. */
+typedef struct cjx_session {
+    uint8_t rid[CJX_RID_MAX];
+    size_t rid_len;
+    char code[CJX_CODE_LEN + 1];       /* the institution */
+    int64_t last_seen_ms;
+    uint64_t backlog;                  /* outbox backlog its agent reported */
+    struct cjx_session *next;          /* hash chain */
+} cjx_session;
+
+typedef struct cjx_sessions cjx_sessions;
+
+/* A reply waiting for the batch's commit. */
+typedef struct cjx_reply {
+    uint8_t rid[CJX_RID_MAX];
+    size_t rid_len;
+    Cjx__Frame__MsgCase type;          /* ACK, NACK, WELCOME, HEARTBEAT, RESULT, STATS */
+    uint64_t outbox_seq, seq, request_id;
+    int duplicate;
+    cjx_fault fault;                   /* NACK */
+    void *packed;                      /* other types: the whole frame, packed */
+    size_t packed_len;
+} cjx_reply;
+
+typedef struct cjx_hub_counters {
+    uint64_t published;
+    uint64_t duplicates;
+    uint64_t batches;
+    uint64_t refused[CJX_ERR_COUNT];
+} cjx_hub_counters;
+
+typedef struct cjx_hub {
+    cjx_hub_config cfg;
+    char endpoint[256];                /* as bound, the port resolved */
+    cjx_store *store;
+    cjx_validator validator;
+    void *zctx, *router;
+    cjx_sessions *sessions;
+    uint64_t last_seq;                 /* newest committed-or-pending sequence */
+    cjx_hub_counters counters;
+    cjx_reply *replies;
+    size_t nreplies, reply_cap;
+    MDB_txn *batch_txn;                /* open while a batch has publishes */
+    int batch_failed;                  /* LMDB code of a failed write, 0 if none */
+} cjx_hub;
+
+/* server.c */
+cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f);
+int cjx_hub_run(cjx_hub *h, volatile int *stop);
+void cjx_hub_close(cjx_hub *h);
+int64_t cjx_now_ms(void);
+
+/* Queues a reply for the current batch; NULL when out of memory (the reply is
+ * dropped and the peer will retry). */
+cjx_reply *cjx_hub_reply(cjx_hub *h, const uint8_t *rid, size_t rid_len,
+                         Cjx__Frame__MsgCase type);
+/* Queues a whole frame, packed now. */
+void cjx_hub_reply_frame(cjx_hub *h, const uint8_t *rid, size_t rid_len,
+                         const Cjx__Frame *frame);
+/* Queues a Nack for fault and counts the refusal under its reason. */
+void cjx_hub_refuse(cjx_hub *h, const uint8_t *rid, size_t rid_len,
+                    uint64_t outbox_seq, uint64_t request_id, const cjx_fault *fault,
+                    const char *inst);
+
+/* publish.c */
+void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p);
+uint64_t cjx_hub_last_outbox_seq(MDB_txn *txn, const cjx_hub *h, const char *code);
+
+/* query.c */
+void cjx_hub_query(cjx_hub *h, const uint8_t *rid, size_t rid_len, const Cjx__Query *q);
+void cjx_hub_stats(cjx_hub *h, const uint8_t *rid, size_t rid_len,
+                   const Cjx__StatsRequest *q);
+
+/* session.c */
+cjx_sessions *cjx_sessions_new(void);
+void cjx_sessions_destroy(cjx_sessions **self_p);
+cjx_session *cjx_sessions_find(cjx_sessions *t, const uint8_t *rid, size_t rid_len);
+/* Creates or replaces the session for rid. NULL when out of memory. */
+cjx_session *cjx_sessions_open(cjx_sessions *t, const uint8_t *rid, size_t rid_len,
+                               const char *code);
+/* Drops sessions silent since before cutoff_ms; returns how many. */
+size_t cjx_sessions_expire(cjx_sessions *t, int64_t cutoff_ms);
+size_t cjx_sessions_count(const cjx_sessions *t);
+
+#endif

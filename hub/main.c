@@ -1,0 +1,127 @@
+/* main.c — cjx-hub: command line, configuration, signals. */
+#include <getopt.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub.h"
+#include "log.h"
+
+#define KEY(name, type, min, max, def, field, help) \
+    {"hub", name, type, min, max, def, offsetof(cjx_hub_config, field), help}
+
+const cjx_conf_key cjx_hub_config_keys[] = {
+    KEY("listen", CJX_CONF_STR, 0, 0, "tcp://127.0.0.1:7450", listen,
+        "ZeroMQ endpoint agents connect to"),
+    KEY("data_dir", CJX_CONF_STR, 0, 0, "/var/lib/cjx/hub", data_dir,
+        "folder of the hub's LMDB store"),
+    KEY("catalog_dir", CJX_CONF_STR, 0, 0, CJX_CONFIG_DIR, catalog_dir,
+        "folder holding majors.csv and divisions.csv"),
+    KEY("log_level", CJX_CONF_STR, 0, 0, "info", log_level,
+        "debug, info, notice, warning or err"),
+    KEY("map_size_mb", CJX_CONF_INT, 16, 1 << 24, "4096", map_size_mb,
+        "largest size the store may grow to, MiB"),
+    KEY("batch_max", CJX_CONF_INT, 1, 1 << 20, "8192", batch_max,
+        "most frames applied in one transaction (one sync)"),
+    KEY("max_frame_bytes", CJX_CONF_INT, 1024, 16 << 20, "262144", max_frame_bytes,
+        "largest frame accepted; larger ones are refused with too_big"),
+    KEY("heartbeat_ms", CJX_CONF_INT, 50, 60000, "1000", heartbeat_ms,
+        "heartbeat interval; a peer silent for 3 intervals is dropped"),
+    {NULL, NULL, 0, 0, 0, NULL, 0, NULL},
+};
+
+static volatile int stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: cjx-hub [-c FILE] [-l ENDPOINT] [-d DIR] [-v]\n"
+            "       cjx-hub --print-config\n"
+            "\n"
+            "The central hub of cjx: takes publishes from agents, stores them\n"
+            "durably in LMDB and acknowledges only after sync.\n"
+            "\n"
+            "  -c, --config FILE    configuration file (INI, section [hub])\n"
+            "  -l, --listen EP      ZeroMQ endpoint, overrides the config\n"
+            "  -d, --data-dir DIR   store folder, overrides the config\n"
+            "  -v, --verbose        log at debug level\n"
+            "      --print-config   print every setting with its default and exit\n"
+            "  -h, --help           this text\n"
+            "      --version        print the version\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"listen", required_argument, NULL, 'l'},
+        {"data-dir", required_argument, NULL, 'd'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"print-config", no_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config = NULL, *listen = NULL, *data_dir = NULL;
+    int verbose = 0, c;
+    while ((c = getopt_long(argc, argv, "c:l:d:vh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'l': listen = optarg; break;
+        case 'd': data_dir = optarg; break;
+        case 'v': verbose = 1; break;
+        case 'P': cjx_config_print_help(cjx_hub_config_keys, stdout); return 0;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("cjx-hub %s\n", CJX_VERSION); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+
+    cjx_log_init("hub");
+    static cjx_hub hub;
+    cjx_fault fault = {0};
+    if (config) {
+        if (cjx_config_load(config, cjx_hub_config_keys, &hub.cfg, &fault) != CJX_OK) {
+            fprintf(stderr, "cjx-hub: %s\n", fault.text);
+            return 2;
+        }
+    } else {
+        cjx_config_defaults(cjx_hub_config_keys, &hub.cfg);
+    }
+    if (listen)
+        snprintf(hub.cfg.listen, sizeof hub.cfg.listen, "%s", listen);
+    if (data_dir)
+        snprintf(hub.cfg.data_dir, sizeof hub.cfg.data_dir, "%s", data_dir);
+    int level = cjx_log_level_parse(hub.cfg.log_level);
+    if (level < 0) {
+        fprintf(stderr, "cjx-hub: log_level: unknown level \"%s\"\n", hub.cfg.log_level);
+        return 2;
+    }
+    cjx_log_threshold = verbose ? CJX_LOG_DEBUG : level;
+
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int rc = 1;
+    if (cjx_hub_open(&hub, &fault) != CJX_OK)
+        fprintf(stderr, "cjx-hub: %s%s%s\n", fault.field[0] ? fault.field : "",
+                fault.field[0] ? ": " : "", fault.text);
+    else
+        rc = cjx_hub_run(&hub, &stop_flag);
+    cjx_hub_close(&hub);
+    return rc;
+}

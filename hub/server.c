@@ -1,0 +1,394 @@
+/* server.c — the hub's event loop.
+ *
+ * Wait for the ROUTER socket to be readable; drain up to batch_max frames;
+ * apply them (publishes go into one LMDB write transaction); commit, which
+ * syncs; only then send the replies the batch produced, in arrival order.
+ * Durability costs one sync per batch, not per record (DESIGN.md).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "codec.h"
+#include "hub.h"
+#include "log.h"
+
+static const char *const hub_dbs[] = {"log", "ids", "kinds", NULL};
+
+int64_t cjx_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The newest sequence in the log, 0 when empty. */
+static cjx_err read_last_seq(cjx_hub *h, cjx_fault *f)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return cjx_store_fault(f, rc, "reading the log");
+    rc = mdb_cursor_open(txn, h->store->dbs[HUB_DB_LOG], &cur);
+    MDB_val k, v;
+    if (rc == 0) {
+        rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+        h->last_seq = rc == 0 ? cjx_be64_get(k.mv_data) : 0;
+        mdb_cursor_close(cur);
+    }
+    mdb_txn_abort(txn);
+    return rc == 0 || rc == MDB_NOTFOUND ? CJX_OK : cjx_store_fault(f, rc, "reading the log");
+}
+
+/* Writes the endpoint actually bound (with the port chosen when listen ends
+ * in ":*") to <data_dir>/endpoint, for scripts and tests. */
+static cjx_err write_endpoint(cjx_hub *h, cjx_fault *f)
+{
+    char ep[256], path[CJX_CONF_STRMAX + 16], tmp[CJX_CONF_STRMAX + 32];
+    size_t len = sizeof ep;
+    if (zmq_getsockopt(h->router, ZMQ_LAST_ENDPOINT, ep, &len) != 0)
+        return cjx_fault_set(f, CJX_EIO, "listen", "cannot read the bound endpoint");
+    snprintf(h->endpoint, sizeof h->endpoint, "%s", ep);
+    snprintf(path, sizeof path, "%s/endpoint", h->cfg.data_dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *out = fopen(tmp, "w");
+    int bad = !out;
+    if (out) {
+        bad = fprintf(out, "%s\n", ep) < 0;
+        bad |= fclose(out) != 0;
+    }
+    if (bad || rename(tmp, path) != 0)
+        return cjx_fault_set(f, CJX_EIO, "data_dir", "cannot write %s: %s", path,
+                             strerror(errno));
+    return CJX_OK;
+}
+
+cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
+{
+    cjx_err rc = cjx_validator_open(&h->validator, h->cfg.catalog_dir, f);
+    if (rc)
+        return rc;
+    rc = cjx_store_open(h->cfg.data_dir, "cjx-hub", CJX_HUB_FORMAT, hub_dbs,
+                        (size_t)h->cfg.map_size_mb, &h->store, f);
+    if (rc)
+        return rc;
+    rc = read_last_seq(h, f);
+    if (rc)
+        return rc;
+    h->sessions = cjx_sessions_new();
+    h->zctx = zmq_ctx_new();
+    h->router = h->zctx ? zmq_socket(h->zctx, ZMQ_ROUTER) : NULL;
+    if (!h->sessions || !h->router)
+        return cjx_fault_set(f, CJX_ENOMEM, "", "cannot set up the hub: %s",
+                             zmq_strerror(errno));
+    /* ZeroMQ drops a connection that sends more than this; frames between
+     * max_frame_bytes and this get a CJX_ETOOBIG refusal instead. */
+    int64_t hard_max = h->cfg.max_frame_bytes * 4 + 4096;
+    int linger = 0, hwm = 100000, mandatory = 0;
+    zmq_setsockopt(h->router, ZMQ_MAXMSGSIZE, &hard_max, sizeof hard_max);
+    zmq_setsockopt(h->router, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(h->router, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(h->router, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(h->router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
+    if (zmq_bind(h->router, h->cfg.listen) != 0)
+        return cjx_fault_set(f, CJX_EIO, "listen", "cannot listen on %s: %s",
+                             h->cfg.listen, zmq_strerror(errno));
+    return write_endpoint(h, f);
+}
+
+void cjx_hub_close(cjx_hub *h)
+{
+    for (size_t i = 0; i < h->nreplies; i++)
+        free(h->replies[i].packed);
+    free(h->replies);
+    if (h->router)
+        zmq_close(h->router);
+    if (h->zctx)
+        zmq_ctx_term(h->zctx);
+    cjx_sessions_destroy(&h->sessions);
+    cjx_store_close(&h->store);
+    cjx_validator_close(&h->validator);
+}
+
+cjx_reply *cjx_hub_reply(cjx_hub *h, const uint8_t *rid, size_t rid_len,
+                         Cjx__Frame__MsgCase type)
+{
+    if (rid_len > CJX_RID_MAX)
+        return NULL;
+    if (h->nreplies == h->reply_cap) {
+        size_t cap = h->reply_cap ? 2 * h->reply_cap : 256;
+        cjx_reply *r = realloc(h->replies, cap * sizeof *r);
+        if (!r)
+            return NULL;
+        h->replies = r;
+        h->reply_cap = cap;
+    }
+    cjx_reply *r = &h->replies[h->nreplies++];
+    memset(r, 0, sizeof *r);
+    memcpy(r->rid, rid, rid_len);
+    r->rid_len = rid_len;
+    r->type = type;
+    return r;
+}
+
+void cjx_hub_reply_frame(cjx_hub *h, const uint8_t *rid, size_t rid_len,
+                         const Cjx__Frame *frame)
+{
+    size_t len = cjx__frame__get_packed_size(frame);
+    void *buf = malloc(len ? len : 1);
+    if (!buf)
+        return;
+    cjx__frame__pack(frame, buf);
+    cjx_reply *r = cjx_hub_reply(h, rid, rid_len, frame->msg_case);
+    if (!r) {
+        free(buf);
+        return;
+    }
+    r->packed = buf;
+    r->packed_len = len;
+}
+
+void cjx_hub_refuse(cjx_hub *h, const uint8_t *rid, size_t rid_len,
+                    uint64_t outbox_seq, uint64_t request_id, const cjx_fault *fault,
+                    const char *inst)
+{
+    h->counters.refused[fault->code < CJX_ERR_COUNT ? fault->code : 0]++;
+    CJX_LOG(CJX_LOG_NOTICE, "publish.refused", inst, "outbox_seq=%llu reason=%s field=%s: %s",
+            (unsigned long long)outbox_seq, cjx_err_name(fault->code), fault->field,
+            fault->text);
+    cjx_reply *r = cjx_hub_reply(h, rid, rid_len, CJX__FRAME__MSG_NACK);
+    if (!r)
+        return;
+    r->outbox_seq = outbox_seq;
+    r->request_id = request_id;
+    r->fault = *fault;
+}
+
+/* Sends every queued reply, in order, and empties the queue. */
+static void flush_replies(cjx_hub *h)
+{
+    for (size_t i = 0; i < h->nreplies; i++) {
+        cjx_reply *r = &h->replies[i];
+        Cjx__Frame fr = CJX__FRAME__INIT;
+        Cjx__Ack ack = CJX__ACK__INIT;
+        Cjx__Nack nack = CJX__NACK__INIT;
+        if (r->packed) {
+            zmq_send(h->router, r->rid, r->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+            zmq_send(h->router, r->packed, r->packed_len, ZMQ_DONTWAIT);
+            free(r->packed);
+            continue;
+        }
+        if (r->type == CJX__FRAME__MSG_ACK) {
+            ack.outbox_seq = r->outbox_seq;
+            ack.seq = r->seq;
+            ack.duplicate = r->duplicate;
+            fr.msg_case = CJX__FRAME__MSG_ACK;
+            fr.ack = &ack;
+        } else {
+            nack.outbox_seq = r->outbox_seq;
+            nack.request_id = r->request_id;
+            nack.reason = r->fault.code;
+            nack.field = r->fault.field;
+            nack.text = r->fault.text;
+            fr.msg_case = CJX__FRAME__MSG_NACK;
+            fr.nack = &nack;
+        }
+        /* A peer that went away or is not reading loses its replies; it
+         * resends and is deduplicated. The hub never blocks on one peer. */
+        cjx_frame_send(h->router, r->rid, r->rid_len, &fr, ZMQ_DONTWAIT);
+    }
+    h->nreplies = 0;
+}
+
+/* Commits the batch's transaction. On failure nothing of the batch is
+ * stored: every ack it queued becomes a CJX_ESTORE refusal, and the sequence
+ * goes back to the last committed one. */
+static void commit_batch(cjx_hub *h, uint64_t committed_seq)
+{
+    if (!h->batch_txn)
+        return;
+    int rc = h->batch_failed;
+    if (rc)
+        mdb_txn_abort(h->batch_txn);
+    else
+        rc = mdb_txn_commit(h->batch_txn);
+    h->batch_txn = NULL;
+    h->batch_failed = 0;
+    h->counters.batches++;
+    if (rc == 0)
+        return;
+    CJX_LOG(CJX_LOG_ERR, "publish.commit", NULL, "batch commit failed: %s", mdb_strerror(rc));
+    h->last_seq = committed_seq;
+    for (size_t i = 0; i < h->nreplies; i++) {
+        cjx_reply *r = &h->replies[i];
+        if (r->type != CJX__FRAME__MSG_ACK)
+            continue;
+        if (!r->duplicate)
+            h->counters.published--;
+        r->type = CJX__FRAME__MSG_NACK;
+        cjx_fault_set(&r->fault, CJX_ESTORE, "", "the hub could not store the batch: %s",
+                      mdb_strerror(rc));
+        h->counters.refused[CJX_ESTORE]++;
+    }
+}
+
+static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const Cjx__Hello *m)
+{
+    cjx_fault fault = {0};
+    if (m->protocol_version != CJX_PROTOCOL_VERSION) {
+        cjx_fault_set(&fault, CJX_EVERSION, "protocol_version",
+                      "this hub speaks protocol %d, not %u", CJX_PROTOCOL_VERSION,
+                      m->protocol_version);
+    } else if (cjx_code_uscc(m->credit_code) != CJX_OK) {
+        cjx_fault_set(&fault, cjx_code_uscc(m->credit_code), "credit_code",
+                      "\"%s\" is not a valid unified social credit code", m->credit_code);
+    }
+    cjx_session *s = fault.code ? NULL : cjx_sessions_open(h->sessions, rid, rid_len,
+                                                             m->credit_code);
+    if (!s) {
+        if (!fault.code)
+            cjx_fault_set(&fault, CJX_ENOMEM, "", "out of memory");
+        cjx_hub_refuse(h, rid, rid_len, 0, 0, &fault, NULL);
+        return;
+    }
+    Cjx__Welcome w = CJX__WELCOME__INIT;
+    w.protocol_version = CJX_PROTOCOL_VERSION;
+    w.last_seq = h->last_seq;
+    w.heartbeat_ms = (uint32_t)h->cfg.heartbeat_ms;
+    w.max_frame_bytes = (uint32_t)h->cfg.max_frame_bytes;
+    MDB_txn *txn;
+    if (mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &txn) == 0) {
+        w.last_outbox_seq = cjx_hub_last_outbox_seq(txn, h, s->code);
+        mdb_txn_abort(txn);
+    }
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_WELCOME;
+    fr.welcome = &w;
+    cjx_hub_reply_frame(h, rid, rid_len, &fr);
+    CJX_LOG(CJX_LOG_INFO, "session.hello", s->code, "%s, outbox at %llu", m->software,
+            (unsigned long long)w.last_outbox_seq);
+}
+
+static void on_heartbeat(cjx_hub *h, cjx_session *s, const Cjx__Heartbeat *m)
+{
+    s->backlog = m->outbox_backlog;
+    Cjx__Heartbeat hb = CJX__HEARTBEAT__INIT;
+    hb.last_seq = h->last_seq;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_HEARTBEAT;
+    fr.heartbeat = &hb;
+    cjx_hub_reply_frame(h, s->rid, s->rid_len, &fr);
+}
+
+/* Applies one frame from peer rid. */
+static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const void *data,
+                     size_t len)
+{
+    cjx_fault fault = {0};
+    Cjx__Frame *fr = NULL;
+    if (cjx_frame_decode(data, len, (size_t)h->cfg.max_frame_bytes, &fr, &fault) != CJX_OK) {
+        cjx_hub_refuse(h, rid, rid_len, 0, 0, &fault, NULL);
+        return;
+    }
+    cjx_session *s = cjx_sessions_find(h->sessions, rid, rid_len);
+    if (s)
+        s->last_seen_ms = cjx_now_ms();
+    switch (fr->msg_case) {
+    case CJX__FRAME__MSG_HELLO:
+        on_hello(h, rid, rid_len, fr->hello);
+        break;
+    case CJX__FRAME__MSG_STATS_REQUEST:
+        cjx_hub_stats(h, rid, rid_len, fr->stats_request);
+        break;
+    case CJX__FRAME__MSG_PUBLISH:
+    case CJX__FRAME__MSG_HEARTBEAT:
+    case CJX__FRAME__MSG_QUERY:
+        if (!s) {
+            cjx_fault_set(&fault, CJX_ENOSESSION, "", "no session: send Hello first");
+            cjx_hub_refuse(h, rid, rid_len,
+                           fr->msg_case == CJX__FRAME__MSG_PUBLISH ? fr->publish->outbox_seq : 0,
+                           fr->msg_case == CJX__FRAME__MSG_QUERY ? fr->query->request_id : 0,
+                           &fault, NULL);
+        } else if (fr->msg_case == CJX__FRAME__MSG_PUBLISH) {
+            cjx_hub_publish(h, s, fr->publish);
+        } else if (fr->msg_case == CJX__FRAME__MSG_HEARTBEAT) {
+            on_heartbeat(h, s, fr->heartbeat);
+        } else {
+            cjx_hub_query(h, rid, rid_len, fr->query);
+        }
+        break;
+    default:
+        cjx_fault_set(&fault, CJX_EPROTOCOL, "", "an agent does not send %s frames",
+                      cjx__frame__descriptor.fields[fr->msg_case - 1].name);
+        cjx_hub_refuse(h, rid, rid_len, 0, 0, &fault, s ? s->code : NULL);
+    }
+    cjx__frame__free_unpacked(fr, NULL);
+}
+
+/* Receives one message (routing id + parts) without blocking and applies it.
+ * Returns 0 when one was handled, -1 when none was waiting. */
+static int handle_one(cjx_hub *h)
+{
+    zmq_msg_t rid, body;
+    zmq_msg_init(&rid);
+    if (zmq_msg_recv(&rid, h->router, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&rid);
+        return -1;
+    }
+    zmq_msg_init(&body);
+    int parts = 0;
+    while (zmq_msg_more(parts ? &body : &rid)) {
+        zmq_msg_close(&body);
+        zmq_msg_init(&body);
+        if (zmq_msg_recv(&body, h->router, 0) < 0)
+            break;
+        parts++;
+    }
+    if (parts == 1) {
+        dispatch(h, zmq_msg_data(&rid), zmq_msg_size(&rid), zmq_msg_data(&body),
+                 zmq_msg_size(&body));
+    } else {
+        cjx_fault fault;
+        cjx_fault_set(&fault, CJX_EMALFORMED, "", "a frame is one message part, got %d", parts);
+        cjx_hub_refuse(h, zmq_msg_data(&rid), zmq_msg_size(&rid), 0, 0, &fault, NULL);
+    }
+    zmq_msg_close(&body);
+    zmq_msg_close(&rid);
+    return 0;
+}
+
+int cjx_hub_run(cjx_hub *h, volatile int *stop)
+{
+    int64_t next_sweep = cjx_now_ms() + h->cfg.heartbeat_ms;
+    CJX_LOG(CJX_LOG_NOTICE, "hub.start", NULL, "listening on %s, store %s at seq %llu",
+            h->endpoint, h->cfg.data_dir, (unsigned long long)h->last_seq);
+    while (!*stop) {
+        zmq_pollitem_t item = {h->router, 0, ZMQ_POLLIN, 0};
+        int n = zmq_poll(&item, 1, (long)h->cfg.heartbeat_ms);
+        if (n < 0 && errno != EINTR) {
+            CJX_LOG(CJX_LOG_CRIT, "hub.poll", NULL, "poll failed: %s", zmq_strerror(errno));
+            return 1;
+        }
+        uint64_t committed_seq = h->last_seq;
+        for (long long i = 0; n > 0 && i < h->cfg.batch_max; i++)
+            if (handle_one(h) < 0)
+                break;
+        commit_batch(h, committed_seq);
+        flush_replies(h);
+
+        int64_t now = cjx_now_ms();
+        if (now >= next_sweep) {
+            size_t gone = cjx_sessions_expire(h->sessions, now - 3 * h->cfg.heartbeat_ms);
+            if (gone)
+                CJX_LOG(CJX_LOG_INFO, "session.expire", NULL, "%zu silent sessions dropped", gone);
+            next_sweep = now + h->cfg.heartbeat_ms;
+        }
+    }
+    CJX_LOG(CJX_LOG_NOTICE, "hub.stop", NULL, "stopping at seq %llu",
+            (unsigned long long)h->last_seq);
+    return 0;
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# e2e_crash — guarantees 1 and 2 under SIGKILL: thousands of records are
+# posted while the hub is killed with SIGKILL and restarted again and again,
+# and the agent too; at the end every record `cjx post` accepted is stored at
+# the hub exactly once, and the global sequence has no gap.
+. "$(dirname "$0")/lib.sh"
+
+ENT=91140400MA0K7C2D3J
+ROUNDS=${ROUNDS:-12}
+PER_ROUND=${PER_ROUND:-400}
+
+# A training completion record; $1 makes it unique.
+record_json() {
+    printf '{"record":{"ref":"TC-%s","year":2026,"purpose":"职业培训津贴核定","training_completion":{"trainee":{"pseudonym":"p:%s"},"enterprise_credit_code":"%s","course_title":"半导体封装设备操作","certificate_name":"电子设备装接工","skill_level_before":"SKILL_LEVEL_5","skill_level_after":"SKILL_LEVEL_4","contract_start_date":"2026-03-01","contract_months":12,"completion_date":"2026-09-30","hours":120}}}\n' "$1" "$1" "$ENT"
+}
+
+start_hub
+EP=$HUB_EP            # restarts reuse the port the first start chose
+make_agent ent $ENT
+start_agent ent
+agent=$AGENT_PID
+
+: >"$T/accepted"
+n=0
+for round in $(seq 1 "$ROUNDS"); do
+    for i in $(seq 1 "$PER_ROUND"); do n=$((n + 1)); record_json "$n"; done >"$T/batch.json"
+    cjx ent post "$T/batch.json" >>"$T/accepted" || fail "post refused round $round"
+    # let some of the round reach the hub, then kill it mid-delivery
+    sleep "0.$((RANDOM % 4))"
+    kill_hub KILL
+    if [ $((round % 3)) = 0 ]; then
+        kill -KILL "$agent" 2>/dev/null || true
+        wait "$agent" 2>/dev/null || true
+        start_agent ent
+        agent=$AGENT_PID
+    fi
+    start_hub "$EP"
+done
+total=$(wc -l <"$T/accepted")
+[ "$total" = $((ROUNDS * PER_ROUND)) ] || fail "post accepted $total of $((ROUNDS * PER_ROUND))"
+note "$total records accepted; $ROUNDS hub kills, $((ROUNDS / 3)) agent kills; draining"
+
+wait_until 180 outbox_empty ent || fail "outbox not drained: $(pending ent) pending"
+cjx ent list >"$T/stored.json"
+grep -o '"id": *"[^"]*"' "$T/stored.json" | sed 's/.*"\([^"]*\)"$/\1/' | sort >"$T/stored_ids"
+sort "$T/accepted" >"$T/accepted_sorted"
+stored=$(wc -l <"$T/stored_ids")
+unique=$(sort -u "$T/stored_ids" | wc -l)
+[ "$stored" = "$unique" ] || fail "$((stored - unique)) records stored twice"
+diff -q "$T/accepted_sorted" "$T/stored_ids" >/dev/null \
+    || fail "stored ids differ from accepted ids: $(comm -3 "$T/accepted_sorted" "$T/stored_ids" | head -5)"
+seqs=$(grep -o '"seq": *[0-9]*' "$T/stored.json" | grep -o '[0-9]*$')
+[ "$(echo "$seqs" | head -n1)" = 1 ] && [ "$(echo "$seqs" | tail -n1)" = "$total" ] \
+    || fail "sequence is not 1..$total"
+note "all $total records stored exactly once, sequence 1..$total without gap"
+echo ok

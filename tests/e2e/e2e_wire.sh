@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# e2e_wire — frames an agent would never send, straight to the hub's socket:
+# each is answered with a Nack naming the reason, counted, stores nothing,
+# and the hub keeps serving a well-behaved agent throughout.
+. "$(dirname "$0")/lib.sh"
+
+ENT=91140400MA0K7C2D3J
+OTHER=12140400405710843M
+probe() { "$BIN/wire_probe" "$HUB_EP" "$ENT" "$@"; }
+
+start_hub
+make_agent ent $ENT
+start_agent ent
+
+expect() { # expect WHAT PATTERN OUTPUT
+    echo "$3" | grep -q -- "$2" || fail "$1: expected '$2', hub said: $3"
+}
+expect "garbage bytes" "nack malformed" "$(probe garbage 300)"
+expect "multi-part message" "nack malformed" "$(probe multipart)"
+job_json 1 >"$T/job.json"
+expect "publish before Hello" "nack no_session" "$(probe no-hello "$T/job.json")"
+expect "oversized frame" "nack too_big" "$(probe oversize 300000)"
+expect "bad credit code in Hello" "nack check_char" \
+    "$("$BIN/wire_probe" "$HUB_EP" 91140400MA0K7C2D3K hello)"
+
+note "the hub validates again: items the CLI would refuse"
+job_json 2 | sed 's/"headcount":3,//' >"$T/bad.json"
+job_json 3 | sed 's/"valid_until":"2027-01-31"/"valid_until":"2026-01-31"/' >>"$T/bad.json"
+job_json 4 | sed "s/\"job\":{/\"publisher_credit_code\":\"$OTHER\",\"job\":{/" >>"$T/bad.json"
+out=$(probe publish "$T/bad.json")
+expect "missing headcount" "nack required posting.job.headcount" "$out"
+expect "dates out of order" "nack date posting.valid_until" "$out"
+expect "publishing as someone else" "nack forbidden posting.publisher_credit_code" "$out"
+
+note "the same outbox sequence twice is stored once"
+job_json 5 >"$T/dup.json"
+out=$("$BIN/wire_probe" "$HUB_EP" "$OTHER" publish "$T/dup.json")
+expect "first publish" "ack 1 dup=0" "$out"
+out=$("$BIN/wire_probe" "$HUB_EP" "$OTHER" publish "$T/dup.json")
+expect "resent publish" "ack 1 dup=1" "$out"
+
+note "the hub still serves the agent, and counted every refusal"
+id=$(job_json 6 | cjx ent post)
+wait_until 20 outbox_empty ent || fail "agent not served after the bad frames"
+cjx ent get "$id" >/dev/null || fail "item $id not stored"
+[ "$(cjx ent list | wc -l)" = 2 ] || fail "the hub stored something it refused"
+status=$(cjx ent status)
+for reason in malformed no_session too_big check_char required date forbidden; do
+    echo "$status" | grep -A1 "\"name\": \"$reason\"" | grep -q '"count": [1-9]' \
+        || fail "refusal $reason not counted: $status"
+done
+echo "$status" | grep -q '"duplicates": 1' || fail "duplicate not counted: $status"
+kill -0 "$HUB_PID" || fail "hub died"
+echo ok

@@ -1,0 +1,98 @@
+# lib.sh — what every end-to-end test shares: a temporary folder, starting
+# the real cjx-hub and cjx-agent on 127.0.0.1, waiting, asserting, and
+# stopping everything on exit. Sourced by tests/e2e/e2e_*.sh.
+set -euo pipefail
+
+BIN=${CJX_BIN:?CJX_BIN must name the folder of the built binaries}
+CONF=${CJX_CONFIG_DIR:?CJX_CONFIG_DIR must name the config folder}
+T=$(mktemp -d "${TMPDIR:-/tmp}/cjx-e2e.XXXXXX")
+PIDS=()
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+
+cleanup() {
+    local rc=$?
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [ $rc -ne 0 ]; then
+        echo "--- logs in $T (kept) ---"
+        for f in "$T"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 30 "$f"; }; done
+    else
+        rm -rf "$T"
+    fi
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "# $*"; }
+
+# wait_until SECONDS COMMAND...: retries COMMAND every 0.1 s until it succeeds.
+wait_until() {
+    local limit=$1; shift
+    local deadline=$(( $(date +%s) + limit ))
+    until "$@" >/dev/null 2>&1; do
+        [ "$(date +%s)" -lt "$deadline" ] || return 1
+        sleep 0.1
+    done
+}
+
+# start_hub [ENDPOINT]: starts cjx-hub on ENDPOINT (default: a free port of
+# 127.0.0.1) with its store in $T/hub; sets HUB_PID and HUB_EP.
+start_hub() {
+    local ep=${1:-tcp://127.0.0.1:*}
+    rm -f "$T/hub/endpoint"
+    cat >"$T/hub.ini" <<INI
+[hub]
+data_dir = $T/hub
+catalog_dir = $CONF
+heartbeat_ms = 200
+INI
+    "$BIN/cjx-hub" -c "$T/hub.ini" -l "$ep" >>"$T/hub.log" 2>&1 &
+    HUB_PID=$!
+    PIDS+=("$HUB_PID")
+    wait_until 20 test -s "$T/hub/endpoint" || fail "hub did not start (see $T/hub.log)"
+    HUB_EP=$(cat "$T/hub/endpoint")
+}
+
+# kill_hub SIGNAL: stops the hub and waits until it is gone.
+kill_hub() {
+    kill "-$1" "$HUB_PID" 2>/dev/null || true
+    wait "$HUB_PID" 2>/dev/null || true
+}
+
+# make_agent NAME CREDIT_CODE: writes $T/NAME.ini for an agent of the hub.
+make_agent() {
+    cat >"$T/$1.ini" <<INI
+[agent]
+credit_code = $2
+name = $1
+hub = $HUB_EP
+data_dir = $T/$1
+catalog_dir = $CONF
+heartbeat_ms = 200
+INI
+}
+
+# start_agent NAME: starts cjx-agent for NAME; sets AGENT_PID.
+start_agent() {
+    "$BIN/cjx-agent" -c "$T/$1.ini" >>"$T/$1.log" 2>&1 &
+    AGENT_PID=$!
+    PIDS+=("$AGENT_PID")
+}
+
+# cjx NAME ARGS...: runs the cjx tool as agent NAME.
+cjx() {
+    local name=$1; shift
+    "$BIN/cjx" -c "$T/$name.ini" "$@"
+}
+
+# pending NAME: the number of items in NAME's outbox not yet acknowledged.
+pending() {
+    cjx "$1" status 2>/dev/null | sed -n 's/.*"pending": \([0-9]*\).*/\1/p' | head -n1
+}
+
+outbox_empty() { [ "$(pending "$1")" = "0" ]; }
+
+# A job posting of 长治高新区 as JSON; $1 makes the reference unique.
+job_json() {
+    printf '{"posting":{"ref":"JOB-%s","title":"半导体封装工艺工程师 %s","description":"负责封装产线工艺","requirements":"大专及以上，电子类专业","division_code":"140400","cluster":"SEMICONDUCTOR_OPTO","industry_code":"3973","major_codes":["510101"],"valid_from":"2026-11-01","valid_until":"2027-01-31","job":{"headcount":3,"employer_name":"长治高新区光电科技有限公司","content":"封装工艺优化与良率提升","pay_min_yuan":5000,"pay_max_yuan":8000}}}\n' "$1" "$1"
+}
