@@ -245,11 +245,23 @@ int cli_list(cli *c, int argc, char **argv)
 
 int cli_status(cli *c, int argc, char **argv)
 {
-    if (argc > 1) {
-        printf("usage: cjx status\n\nPrints, as JSON, this agent's outbox (pending and "
-               "refused items)\nand the hub's counters (published, duplicates, refusals "
-               "by reason).\n");
-        return strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ? 0 : 2;
+    static const struct option opts[] = {
+        {"local", no_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int local = 0, opt;
+    while ((opt = getopt_long(argc, argv, "lh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'l': local = 1; break;
+        case 'h':
+            printf("usage: cjx status [--local]\n\nPrints, as JSON, this agent's outbox "
+                   "(pending and refused items)\nand the hub's counters (published, "
+                   "duplicates, refusals by reason).\n\n"
+                   "  --local   the outbox only; do not ask the hub\n");
+            return 0;
+        default: return 2;
+        }
     }
     if (cli_need_config(c, "status"))
         return 2;
@@ -265,8 +277,8 @@ int cli_status(cli *c, int argc, char **argv)
                                       (json_int_t)st.next_seq));
     cjx_outbox_close(&ob);
 
-    int rc = 1;
-    cli_link *l = cli_link_open(c, "status");
+    int rc = local ? 0 : 1;
+    cli_link *l = local ? NULL : cli_link_open(c, "status");
     Cjx__Frame *reply = NULL;
     if (l) {
         Cjx__StatsRequest q = CJX__STATS_REQUEST__INIT;

@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 
 ENT=91140400MA0K7C2D3J
-ROUNDS=${ROUNDS:-12}
-PER_ROUND=${PER_ROUND:-400}
+ROUNDS=${ROUNDS:-50}
+PER_ROUND=${PER_ROUND:-100}
 
 # A training completion record; $1 makes it unique.
 record_json() {
@@ -17,28 +17,41 @@ record_json() {
 start_hub
 EP=$HUB_EP            # restarts reuse the port the first start chose
 make_agent ent $ENT
+echo "window = 32" >>"$T/ent.ini"   # many small batches: kills land mid-delivery
 start_agent ent
 agent=$AGENT_PID
 
+# The institution posts continuously in the background …
+poster() {
+    local n=0
+    for round in $(seq 1 "$ROUNDS"); do
+        for i in $(seq 1 "$PER_ROUND"); do n=$((n + 1)); record_json "$n"; done >"$T/batch.json"
+        cjx ent post "$T/batch.json" >>"$T/accepted" || { echo "post refused" >"$T/poster.failed"; return 1; }
+    done
+}
 : >"$T/accepted"
-n=0
-for round in $(seq 1 "$ROUNDS"); do
-    for i in $(seq 1 "$PER_ROUND"); do n=$((n + 1)); record_json "$n"; done >"$T/batch.json"
-    cjx ent post "$T/batch.json" >>"$T/accepted" || fail "post refused round $round"
-    # let some of the round reach the hub, then kill it mid-delivery
-    sleep "0.$((RANDOM % 4))"
+poster &
+poster_pid=$!
+
+# … while the hub is killed with SIGKILL at random moments, and the agent too.
+hub_kills=0 agent_kills=0
+while kill -0 "$poster_pid" 2>/dev/null || [ "$(pending ent)" != 0 ] && [ $hub_kills -lt 40 ]; do
+    sleep "0.$((RANDOM % 2))$((RANDOM % 10))"
     kill_hub KILL
-    if [ $((round % 3)) = 0 ]; then
+    hub_kills=$((hub_kills + 1))
+    if [ $((hub_kills % 3)) = 0 ]; then
         kill -KILL "$agent" 2>/dev/null || true
         wait "$agent" 2>/dev/null || true
+        agent_kills=$((agent_kills + 1))
         start_agent ent
         agent=$AGENT_PID
     fi
     start_hub "$EP"
 done
+wait "$poster_pid" || fail "$(cat "$T/poster.failed" 2>/dev/null)"
 total=$(wc -l <"$T/accepted")
 [ "$total" = $((ROUNDS * PER_ROUND)) ] || fail "post accepted $total of $((ROUNDS * PER_ROUND))"
-note "$total records accepted; $ROUNDS hub kills, $((ROUNDS / 3)) agent kills; draining"
+note "$total records accepted; $hub_kills hub kills, $agent_kills agent kills; draining"
 
 wait_until 180 outbox_empty ent || fail "outbox not drained: $(pending ent) pending"
 cjx ent list >"$T/stored.json"

@@ -87,7 +87,7 @@ cjx() {
 
 # pending NAME: the number of items in NAME's outbox not yet acknowledged.
 pending() {
-    cjx "$1" status 2>/dev/null | sed -n 's/.*"pending": \([0-9]*\).*/\1/p' | head -n1
+    cjx "$1" status --local 2>/dev/null | sed -n 's/.*"pending": \([0-9]*\).*/\1/p' | head -n1
 }
 
 outbox_empty() { [ "$(pending "$1")" = "0" ]; }
