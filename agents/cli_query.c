@@ -288,7 +288,9 @@ int cli_status(cli *c, int argc, char **argv)
         fr.stats_request = &q;
         if (cli_link_call(l, &fr, q.request_id, &reply) == 0 &&
             reply->msg_case == CJX__FRAME__MSG_STATS) {
-            json_object_set_new(out, "hub", cjx_json_from_message(&reply->stats->base));
+            json_t *hub = cjx_json_from_message(&reply->stats->base);
+            json_object_del(hub, "request_id");
+            json_object_set_new(out, "hub", hub);
             rc = 0;
         }
     }

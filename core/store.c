@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -57,11 +58,30 @@ static cjx_err check_meta(MDB_txn *txn, cjx_store *s, const char *role,
     return CJX_OK;
 }
 
+/* mkdir -p: creates dir and any missing parents. Returns 0 or -1 (errno). */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 cjx_err cjx_store_open(const char *dir, const char *role, uint32_t format,
                        const char *const *dbnames, size_t map_mb,
                        cjx_store **out, cjx_fault *f)
 {
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    if (make_dirs(dir) != 0)
         return cjx_fault_set(f, CJX_EIO, "", "cannot create %s: %s", dir, strerror(errno));
 
     cjx_store *s = calloc(1, sizeof *s);

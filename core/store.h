@@ -24,7 +24,7 @@ typedef struct cjx_store {
 } cjx_store;
 
 /* Opens (creating if needed) the environment in directory dir, which is
- * created if missing. role is the magic ("cjx-hub"); format the version this
+ * created with its parents if missing. role is the magic ("cjx-hub"); format the version this
  * program writes; dbnames a NULL-terminated list of sub-databases besides
  * meta. map_mb is the map size in MiB. Returns CJX_OK, CJX_EIO, CJX_ESTORE or
  * CJX_EVERSION (another role or format), with the reason in f. On success

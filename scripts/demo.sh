@@ -64,6 +64,7 @@ cjx education-bureau list | while IFS= read -r line; do
     kind=$(echo "$line" | sed -n 's/.*"kind":"\([^"]*\)".*/\1/p')
     id=$(echo "$line" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
     title=$(echo "$line" | sed -n 's/.*"title":"\([^"]*\)".*/\1/p')
+    [ -n "$title" ] || title=$(echo "$line" | sed -n 's/.*"ref":"\([^"]*\)".*/\1/p')
     printf '  %3s  %-22s %-22s %s\n' "$seq" "$kind" "$id" "$title"
 done
 
