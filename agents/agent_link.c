@@ -198,8 +198,8 @@ static int on_frame(agent *a, Cjx__Frame *fr)
     }
 }
 
-/* Receives everything waiting. Returns -1 to restart the session, -2 on a
- * fatal refusal. */
+/* Receives everything waiting; acks and refusals are collected for settle().
+ * Returns -1 to restart the session, -2 on a fatal refusal. */
 static int drain(agent *a)
 {
     int rc = 0;
@@ -218,7 +218,6 @@ static int drain(agent *a)
         rc = on_frame(a, fr);
         cjx__frame__free_unpacked(fr, NULL);
     }
-    settle(a);
     return rc;
 }
 
@@ -283,6 +282,11 @@ int agent_link_run(agent *a, volatile int *stop)
         if (zmq_poll(&item, 1, timeout) < 0 && errno != EINTR)
             return 1;
         int rc = drain(a);
+        /* Refill the window before settling: the hub works on the next
+         * batch while the outbox transaction syncs. */
+        if (rc == 0)
+            fill_window(a);
+        settle(a);
         if (rc == -2) {
             CJX_LOG(CJX_LOG_CRIT, "link.refused", a->cfg.credit_code,
                     "the hub refuses this agent's Hello; check credit_code and versions");
@@ -304,7 +308,6 @@ int agent_link_run(agent *a, volatile int *stop)
                 return 1;
             continue;
         }
-        fill_window(a);
         heartbeat(a, now);
     }
     settle(a);
