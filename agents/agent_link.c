@@ -31,11 +31,6 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int send_frame(agent *a, Cjx__Frame *fr)
-{
-    return cjx_frame_send(a->sock, NULL, 0, fr, ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;
-}
-
 /* Opens a new socket to the hub and says Hello. A previous socket and all it
  * still queued are dropped. */
 static int connect_hub(agent *a)
@@ -54,18 +49,12 @@ static int connect_hub(agent *a)
                 a->cfg.hub, zmq_strerror(errno));
         return -1;
     }
-    Cjx__Hello hello = CJX__HELLO__INIT;
-    hello.protocol_version = CJX_PROTOCOL_VERSION;
-    hello.credit_code = a->cfg.credit_code;
-    hello.software = "cjx-agent " CJX_VERSION;
-    Cjx__Frame fr = CJX__FRAME__INIT;
-    fr.msg_case = CJX__FRAME__MSG_HELLO;
-    fr.hello = &hello;
     a->state = AGENT_HELLO_SENT;
     a->sent_upto = 0;
     a->inflight = 0;
     a->hello_ms = a->last_heard_ms = now_ms();
-    return send_frame(a, &fr);
+    return cjx_send_hello(a->sock, a->cfg.credit_code, "cjx-agent " CJX_VERSION,
+                          ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;
 }
 
 int agent_link_start(agent *a)
@@ -229,14 +218,7 @@ struct send_ctx {
 static int send_one(void *ctx, uint64_t seq, const void *item, size_t len)
 {
     struct send_ctx *sc = ctx;
-    Cjx__Publish pub = CJX__PUBLISH__INIT;
-    pub.outbox_seq = seq;
-    pub.item.data = (uint8_t *)item;
-    pub.item.len = len;
-    Cjx__Frame fr = CJX__FRAME__INIT;
-    fr.msg_case = CJX__FRAME__MSG_PUBLISH;
-    fr.publish = &pub;
-    if (send_frame(sc->a, &fr) != 0)
+    if (cjx_send_publish(sc->a->sock, seq, item, len, ZMQ_DONTWAIT) != CJX_OK)
         return 1; /* queue full: try again after the next drain */
     sc->a->sent_upto = seq;
     sc->a->inflight++;
@@ -270,7 +252,7 @@ static void heartbeat(agent *a, int64_t now)
     Cjx__Frame fr = CJX__FRAME__INIT;
     fr.msg_case = CJX__FRAME__MSG_HEARTBEAT;
     fr.heartbeat = &hb;
-    send_frame(a, &fr);
+    cjx_frame_send(a->sock, NULL, 0, &fr, ZMQ_DONTWAIT);
     a->last_beat_ms = now;
 }
 

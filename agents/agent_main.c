@@ -60,19 +60,14 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    cjx_log_init("agent");
     static agent a;
     cjx_fault fault = {0};
     if (cjx_agent_config_load(config, &a.cfg, &fault) != CJX_OK) {
         fprintf(stderr, "cjx-agent: %s\n", fault.text);
         return 2;
     }
-    int level = cjx_log_level_parse(a.cfg.log_level);
-    if (level < 0) {
-        fprintf(stderr, "cjx-agent: log_level: unknown level \"%s\"\n", a.cfg.log_level);
+    if (cjx_log_setup("agent", a.cfg.log_level, verbose) != 0)
         return 2;
-    }
-    cjx_log_threshold = verbose ? CJX_LOG_DEBUG : level;
     if (cjx_outbox_open(a.cfg.data_dir, (size_t)a.cfg.map_size_mb, &a.outbox, &fault)) {
         fprintf(stderr, "cjx-agent: %s\n", fault.text);
         return 1;

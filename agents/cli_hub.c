@@ -51,15 +51,9 @@ cli_link *cli_link_open(cli *c, const char *cmd)
         cli_link_close(&l);
         return NULL;
     }
-    Cjx__Hello hello = CJX__HELLO__INIT;
-    hello.protocol_version = CJX_PROTOCOL_VERSION;
-    hello.credit_code = c->cfg.credit_code;
-    hello.software = "cjx " CJX_VERSION;
-    Cjx__Frame fr = CJX__FRAME__INIT;
-    fr.msg_case = CJX__FRAME__MSG_HELLO;
-    fr.hello = &hello;
     Cjx__Frame *reply = NULL;
-    if (cjx_frame_send(l->sock, NULL, 0, &fr, 0) != CJX_OK || next_frame(l, &reply) != 0) {
+    if (cjx_send_hello(l->sock, c->cfg.credit_code, "cjx " CJX_VERSION, 0) != CJX_OK ||
+        next_frame(l, &reply) != 0) {
         cli_error(cmd, "the hub at %s did not answer within %d ms", c->hub, c->timeout_ms);
         cli_link_close(&l);
         return NULL;

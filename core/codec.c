@@ -50,6 +50,31 @@ cjx_err cjx_frame_send(void *sock, const void *rid, size_t rid_len,
     return CJX_OK;
 }
 
+cjx_err cjx_send_hello(void *sock, const char *code, const char *software, int flags)
+{
+    Cjx__Hello hello = CJX__HELLO__INIT;
+    hello.protocol_version = CJX_PROTOCOL_VERSION;
+    hello.credit_code = (char *)code;
+    hello.software = (char *)software;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_HELLO;
+    fr.hello = &hello;
+    return cjx_frame_send(sock, NULL, 0, &fr, flags);
+}
+
+cjx_err cjx_send_publish(void *sock, uint64_t outbox_seq, const void *item, size_t len,
+                         int flags)
+{
+    Cjx__Publish pub = CJX__PUBLISH__INIT;
+    pub.outbox_seq = outbox_seq;
+    pub.item.data = (uint8_t *)item;
+    pub.item.len = len;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_PUBLISH;
+    fr.publish = &pub;
+    return cjx_frame_send(sock, NULL, 0, &fr, flags);
+}
+
 cjx_err cjx_frame_recv(void *sock, size_t max, int flags, Cjx__Frame **out,
                        cjx_fault *f)
 {

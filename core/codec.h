@@ -8,6 +8,7 @@
 #define CJX_CODEC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "protocol.pb-c.h"
@@ -28,6 +29,15 @@ cjx_err cjx_frame_decode(const void *buf, size_t len, size_t max,
  * CJX_EIO when ZeroMQ refused (errno tells why). */
 cjx_err cjx_frame_send(void *sock, const void *rid, size_t rid_len,
                        const Cjx__Frame *frame, int flags);
+
+/* Sends Hello{CJX_PROTOCOL_VERSION, code, software} on a DEALER socket.
+ * Returns as cjx_frame_send. */
+cjx_err cjx_send_hello(void *sock, const char *code, const char *software, int flags);
+
+/* Sends Publish{outbox_seq, item} on a DEALER socket; item is a packed Item,
+ * copied into the frame. Returns as cjx_frame_send. */
+cjx_err cjx_send_publish(void *sock, uint64_t outbox_seq, const void *item, size_t len,
+                         int flags);
 
 /* Receives one whole ZeroMQ message (all its parts) from a DEALER socket and
  * decodes it. Returns CJX_OK with *out, CJX_ETIMEOUT when nothing arrived

@@ -33,6 +33,19 @@ int cjx_log_level_parse(const char *name)
     return -1;
 }
 
+int cjx_log_setup(const char *program, const char *level, int verbose)
+{
+    cjx_log_init(program);
+    int threshold = cjx_log_level_parse(level);
+    if (threshold < 0) {
+        fprintf(stderr, "cjx-%s: log_level: unknown level \"%s\" (debug, info, notice, "
+                        "warning, err)\n", program, level);
+        return -1;
+    }
+    cjx_log_threshold = verbose ? CJX_LOG_DEBUG : threshold;
+    return 0;
+}
+
 void cjx_log_write(int level, const char *msgid, const char *inst,
                    const char *fmt, ...)
 {

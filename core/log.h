@@ -34,6 +34,10 @@ void cjx_log_write(int level, const char *msgid, const char *inst,
 /* Sets the program name shown on every line ("hub", "agent"). */
 void cjx_log_init(const char *program);
 
+/* Sets the program name and the threshold from a level name (debug when
+ * verbose). Returns 0, or -1 after telling stderr the level is unknown. */
+int cjx_log_setup(const char *program, const char *level, int verbose);
+
 /* Parses "debug", "info", "notice", "warning", "err"… Returns the level, or
  * -1 for an unknown name. */
 int cjx_log_level_parse(const char *name);

@@ -89,7 +89,6 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    cjx_log_init("hub");
     static cjx_hub hub;
     cjx_fault fault = {0};
     if (config) {
@@ -104,12 +103,8 @@ int main(int argc, char **argv)
         snprintf(hub.cfg.listen, sizeof hub.cfg.listen, "%s", listen);
     if (data_dir)
         snprintf(hub.cfg.data_dir, sizeof hub.cfg.data_dir, "%s", data_dir);
-    int level = cjx_log_level_parse(hub.cfg.log_level);
-    if (level < 0) {
-        fprintf(stderr, "cjx-hub: log_level: unknown level \"%s\"\n", hub.cfg.log_level);
+    if (cjx_log_setup("hub", hub.cfg.log_level, verbose) != 0)
         return 2;
-    }
-    cjx_log_threshold = verbose ? CJX_LOG_DEBUG : level;
 
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;

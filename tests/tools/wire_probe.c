@@ -57,27 +57,13 @@ static void print_reply(void)
 
 static void send_hello(const char *code)
 {
-    Cjx__Hello hello = CJX__HELLO__INIT;
-    hello.protocol_version = CJX_PROTOCOL_VERSION;
-    hello.credit_code = (char *)code;
-    hello.software = "wire_probe";
-    Cjx__Frame fr = CJX__FRAME__INIT;
-    fr.msg_case = CJX__FRAME__MSG_HELLO;
-    fr.hello = &hello;
-    cjx_frame_send(sock, NULL, 0, &fr, 0);
+    cjx_send_hello(sock, code, "wire_probe", 0);
     print_reply();
 }
 
 static void send_publish(uint64_t oseq, const void *item, size_t len)
 {
-    Cjx__Publish pub = CJX__PUBLISH__INIT;
-    pub.outbox_seq = oseq;
-    pub.item.data = (uint8_t *)item;
-    pub.item.len = len;
-    Cjx__Frame fr = CJX__FRAME__INIT;
-    fr.msg_case = CJX__FRAME__MSG_PUBLISH;
-    fr.publish = &pub;
-    cjx_frame_send(sock, NULL, 0, &fr, 0);
+    cjx_send_publish(sock, oseq, item, len, 0);
     print_reply();
 }
 
