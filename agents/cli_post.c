@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "codec.h"
 #include "ids.h"
 #include "json.h"
 #include "outbox.h"
@@ -92,6 +93,9 @@ static void add_item(batch *b, const json_t *obj, const cjx_validator *v, const 
         rc = set_origin(item, code, &fault);
     if (rc == CJX_OK)
         rc = cjx_validate_item(v, item, &fault);
+    if (rc == CJX_OK && cjx__item__get_packed_size(item) > CJX_MAX_ITEM_BYTES)
+        rc = cjx_fault_set(&fault, CJX_ETOOBIG, "", "the item packs to %zu bytes; the limit is %d",
+                           cjx__item__get_packed_size(item), CJX_MAX_ITEM_BYTES);
     if (rc == CJX_OK && b->n == b->cap) {
         size_t cap = b->cap ? 2 * b->cap : 64;
         ProtobufCBinaryData *items = realloc(b->items, cap * sizeof *items);

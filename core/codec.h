@@ -16,6 +16,8 @@
 #define CJX_PROTOCOL_VERSION 1
 /* Default limit on a frame; the hub's max_frame_bytes overrides it. */
 #define CJX_MAX_FRAME_BYTES (256 * 1024)
+/* The largest packed item `cjx post` accepts: it must fit a Publish frame. */
+#define CJX_MAX_ITEM_BYTES (CJX_MAX_FRAME_BYTES - 64)
 
 /* Unpacks a frame from buf. Returns CJX_OK with *out (caller frees with
  * cjx__frame__free_unpacked(*out, NULL)), CJX_ETOOBIG when len > max, or

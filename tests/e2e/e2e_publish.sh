@@ -73,6 +73,8 @@ job_json 9 | sed 's/"valid_until":"2027-01-31"/"valid_until":"2026-10-01"/' \
 job_json 10 | sed 's/"division_code":"140400"/"division_code":"149999"/' \
     | expect_refused "unknown division" 'posting.division_code'
 job_json 11 | sed 's/"510101"/"519999"/' | expect_refused "unknown major" 'posting.major_codes'
+long=$(head -c 5000 /dev/zero | tr '\0' 'x')
+job_json 14 | sed "s/负责封装产线工艺/$long/" | expect_refused "oversized description" 'posting.description'
 { job_json 12; job_json 13 | sed 's/"headcount":3/"headcount":-3/'; } \
     | expect_refused "one bad item among good ones" 'item 2'
 after=$(cjx ent status | sed -n 's/.*"next_seq": \([0-9]*\).*/\1/p')
