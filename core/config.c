@@ -6,12 +6,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* inih reads each line into a buffer of INI_MAX_LINE bytes (200 in Debian's
+ * build) and parses the rest of a longer line as if it were the next line:
+ * errors then name the wrong line, and the tail of a long value can even be
+ * taken for a key. So lines are read here: one that does not fit is handed
+ * to inih as "[", which it refuses, and its number is noted. */
+struct reader {
+    FILE *fp;
+    int line;          /* lines read so far */
+    int too_long;      /* the first line that did not fit, or 0 */
+    int longest;       /* the longest line that fits, in bytes */
+};
+
+static char *read_line(char *buf, int size, void *stream)
+{
+    struct reader *r = stream;
+    if (!fgets(buf, size, r->fp))
+        return NULL;
+    r->line++;
+    r->longest = size - 1;
+    size_t len = strlen(buf);
+    if ((int)len < size - 1 || buf[len - 1] == '\n')
+        return buf;
+    int c = getc(r->fp);
+    if (c == '\n' || c == EOF)
+        return buf; /* it just fits */
+    while (c != '\n' && c != EOF)
+        c = getc(r->fp);
+    if (!r->too_long)
+        r->too_long = r->line;
+    return strcpy(buf, "[");
+}
+
 struct load_ctx {
     const cjx_conf_key *keys;
     void *target;
     const char *path;
     cjx_fault *fault;
     cjx_err rc;
+    int line;                   /* the line that set rc */
+    const struct reader *reader;
 };
 
 /* Stores text as the value of key k. Returns CJX_OK or CJX_ECONFIG with a
@@ -58,10 +92,12 @@ static int on_entry(void *user, const char *section, const char *name,
         if (strcmp(k->section, section) || strcmp(k->name, name))
             continue;
         ctx->rc = set_value(k, ctx->target, value, ctx->fault);
+        ctx->line = ctx->reader->line;
         return ctx->rc == CJX_OK;
     }
     ctx->rc = cjx_fault_set(ctx->fault, CJX_ECONFIG, name,
                             "unknown key \"%s\" in section [%s]", name, section);
+    ctx->line = ctx->reader->line;
     return 0;
 }
 
@@ -69,20 +105,29 @@ cjx_err cjx_config_load(const char *path, const cjx_conf_key *keys, void *target
                         cjx_fault *f)
 {
     cjx_config_defaults(keys, target);
-    struct load_ctx ctx = {keys, target, path, f, CJX_OK};
-    int line = ini_parse(path, on_entry, &ctx);
-    if (line == -1)
+    FILE *fp = fopen(path, "r");
+    if (!fp)
         return cjx_fault_set(f, CJX_EIO, "", "%s: cannot open: %s", path, strerror(errno));
+    struct reader r = {fp, 0, 0, 0};
+    struct load_ctx ctx = {keys, target, path, f, CJX_OK, 0, &r};
+    int line = ini_parse_stream(read_line, &r, on_entry, &ctx);
+    fclose(fp);
     if (line == -2)
         return cjx_fault_set(f, CJX_ENOMEM, "", "%s: out of memory", path);
     if (line > 0) {
-        char why[sizeof f->text];
-        if (ctx.rc != CJX_OK)
+        /* inih returns the first bad line; a malformed one may come before
+         * the line whose key was refused. f's text and field are copied out
+         * first: they are also where the result goes. */
+        char why[sizeof f->text], key[sizeof f->field] = "";
+        if (ctx.rc != CJX_OK && ctx.line == line) {
             snprintf(why, sizeof why, "%s", f->text);
-        else
+            snprintf(key, sizeof key, "%s", f->field);
+        } else if (line == r.too_long) {
+            snprintf(why, sizeof why, "line longer than %d bytes", r.longest);
+        } else {
             snprintf(why, sizeof why, "malformed line");
-        return cjx_fault_set(f, CJX_ECONFIG, ctx.rc ? f->field : "", "%s:%d: %s",
-                             path, line, why);
+        }
+        return cjx_fault_set(f, CJX_ECONFIG, key, "%s:%d: %s", path, line, why);
     }
     return CJX_OK;
 }

@@ -36,7 +36,7 @@ typedef enum cjx_err {
     CJX_ERR_COUNT
 } cjx_err;
 
-/* Returns a short, stable, lower-case name ("checkchar") for metrics labels
+/* Returns a short, stable, lower-case name ("check_char") for metrics labels
  * and logs; "unknown" for values out of range. Static storage. */
 const char *cjx_err_name(int err);
 
