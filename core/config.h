@@ -14,6 +14,9 @@
 
 #include "error.h"
 
+/* A string value's room. Lines of a file are at most 199 bytes (Debian's
+ * inih reads lines into 200 bytes; a longer line is refused with its line
+ * number), so a value from a file is shorter than its key's line. */
 #define CJX_CONF_STRMAX 256
 
 typedef enum cjx_conf_type {

@@ -82,6 +82,8 @@ cjx_err cjx_outbox_scan(cjx_outbox *ob, uint64_t after, size_t max,
     cjx_store *s = ob->store;
     MDB_txn *txn;
     MDB_cursor *cur;
+    if (after == UINT64_MAX)
+        return CJX_OK; /* nothing can follow */
     int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
     if (rc)
         return cjx_store_fault(f, rc, "outbox scan");
