@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-    gcc make cmake pkg-config
+    gcc libc6-dev make cmake pkg-config
     libzmq3-dev             # ZeroMQ (CURVE through libsodium)
     libprotobuf-c-dev protobuf-c-compiler
     liblmdb-dev
