@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "filter.h"
 #include "ids.h"
 #include "json.h"
 #include "outbox.h"
@@ -26,19 +27,6 @@ static int parse_u64(const char *cmd, const char *opt, const char *text, uint64_
         return -1;
     }
     *out = v;
-    return 0;
-}
-
-/* True when kind names a detail of Posting or Record in the schema. */
-static int known_kind(const char *kind)
-{
-    const ProtobufCMessageDescriptor *ds[] = {&cjx__posting__descriptor,
-                                              &cjx__record__descriptor};
-    for (size_t d = 0; d < 2; d++)
-        for (unsigned i = 0; i < ds[d]->n_fields; i++)
-            if ((ds[d]->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
-                strcmp(ds[d]->fields[i].name, kind) == 0)
-                return 1;
     return 0;
 }
 
@@ -194,7 +182,7 @@ int cli_list(cli *c, int argc, char **argv)
         cli_error("list", "unexpected argument \"%s\"", argv[optind]);
         return 2;
     }
-    if (kind[0] && !known_kind(kind)) {
+    if (kind[0] && !cjx_kind_is_known(kind)) {
         cli_error("list", "--kind: unknown kind \"%s\"; the kinds are:", kind);
         print_kinds(stderr);
         return 2;

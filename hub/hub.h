@@ -33,7 +33,18 @@ typedef struct cjx_hub_config {
 extern const cjx_conf_key cjx_hub_config_keys[];
 
 /* Sub-databases of the hub's store (docs/protocol.md, "The store"). */
-enum { HUB_DB_LOG, HUB_DB_IDS, HUB_DB_KINDS };
+enum { HUB_DB_LOG, HUB_DB_IDS, HUB_DB_KINDS, HUB_DB_CURSORS };
+
+/* One subscription of a session: where its durable cursor is, how far the
+ * log was scanned for it, and the events sent and not yet acknowledged (at
+ * most the session's window: the credit that bounds the hub's memory). */
+typedef struct cjx_feed {
+    Cjx__Subscription *sub;            /* owned */
+    uint64_t cursor;                   /* acknowledged up to here (durable unless ephemeral) */
+    uint64_t scanned;                  /* log entries up to here were considered */
+    uint64_t *inflight;                /* ring of sent, unacknowledged sequences */
+    size_t head, count;
+} cjx_feed;
 
 /* A connected agent or tool, known by its ROUTER routing id. */
 typedef struct cjx_session {
@@ -42,6 +53,9 @@ typedef struct cjx_session {
     char code[CJX_CODE_LEN + 1];       /* the institution */
     int64_t last_seen_ms;
     uint64_t backlog;                  /* outbox backlog its agent reported */
+    cjx_feed *feeds;                   /* its subscriptions, owned */
+    size_t nfeeds;
+    uint32_t window;                   /* credit per subscription */
     struct cjx_session *next;          /* hash chain */
 } cjx_session;
 
@@ -61,6 +75,7 @@ typedef struct cjx_reply {
 
 typedef struct cjx_hub_counters {
     uint64_t published;
+    uint64_t delivered;                /* feed events sent */
     uint64_t duplicates;
     uint64_t batches;
     uint64_t refused[CJX_ERR_COUNT];
@@ -103,6 +118,18 @@ void cjx_hub_refuse(cjx_hub *h, const uint8_t *rid, size_t rid_len,
 void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p);
 uint64_t cjx_hub_last_outbox_seq(MDB_txn *txn, const cjx_hub *h, const char *code);
 
+/* Returns the batch's write transaction, beginning it if needed; NULL (with
+ * f set) when LMDB fails. */
+MDB_txn *cjx_hub_batch_txn(cjx_hub *h, cjx_fault *f);
+
+/* feed.c */
+void cjx_hub_subscribe(cjx_hub *h, cjx_session *s, const Cjx__Subscribe *m);
+void cjx_hub_event_ack(cjx_hub *h, cjx_session *s, const Cjx__EventAck *m);
+/* Sends committed log entries to subscribers with credit. Returns 1 when
+ * some feed has more to send right away. */
+int cjx_hub_pump(cjx_hub *h);
+void cjx_feeds_free(cjx_session *s);
+
 /* query.c */
 void cjx_hub_query(cjx_hub *h, const uint8_t *rid, size_t rid_len, const Cjx__Query *q);
 void cjx_hub_stats(cjx_hub *h, const uint8_t *rid, size_t rid_len,
@@ -118,5 +145,7 @@ cjx_session *cjx_sessions_open(cjx_sessions *t, const uint8_t *rid, size_t rid_l
 /* Drops sessions silent since before cutoff_ms; returns how many. */
 size_t cjx_sessions_expire(cjx_sessions *t, int64_t cutoff_ms);
 size_t cjx_sessions_count(const cjx_sessions *t);
+/* Calls fn for every session; fn must not open or drop sessions. */
+void cjx_sessions_foreach(cjx_sessions *t, void (*fn)(cjx_session *, void *), void *ctx);
 
 #endif

@@ -13,6 +13,23 @@
 #include "hub.h"
 #include "log.h"
 
+MDB_txn *cjx_hub_batch_txn(cjx_hub *h, cjx_fault *f)
+{
+    if (h->batch_failed) {
+        cjx_fault_set(f, CJX_ESTORE, "", "the hub could not store this batch; resend");
+        return NULL;
+    }
+    if (!h->batch_txn) {
+        int rc = mdb_txn_begin(h->store->env, NULL, 0, &h->batch_txn);
+        if (rc) {
+            h->batch_txn = NULL;
+            cjx_store_fault(f, rc, "beginning the batch");
+            return NULL;
+        }
+    }
+    return h->batch_txn;
+}
+
 uint64_t cjx_hub_last_outbox_seq(MDB_txn *txn, const cjx_hub *h, const char *code)
 {
     uint8_t key[CJX_ID_KEY_LEN];
@@ -127,21 +144,13 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
         goto refuse;
     }
 
-    if (h->batch_failed) {
-        cjx_fault_set(&fault, CJX_ESTORE, "", "the hub could not store this batch; resend");
+    MDB_txn *txn = cjx_hub_batch_txn(h, &fault);
+    if (!txn)
         goto refuse;
-    }
-    int rc = 0;
-    if (!h->batch_txn)
-        rc = mdb_txn_begin(h->store->env, NULL, 0, &h->batch_txn);
-    if (rc) {
-        cjx_store_fault(&fault, rc, "beginning the batch");
-        goto refuse;
-    }
     uint8_t idkey[CJX_ID_KEY_LEN];
     cjx_id_key(idkey, s->code, p->outbox_seq);
     MDB_val ik = {sizeof idkey, idkey}, iv;
-    rc = mdb_get(h->batch_txn, h->store->dbs[HUB_DB_IDS], &ik, &iv);
+    int rc = mdb_get(txn, h->store->dbs[HUB_DB_IDS], &ik, &iv);
     if (rc == 0) {
         cjx_reply *r = cjx_hub_reply(h, s->rid, s->rid_len, CJX__FRAME__MSG_ACK);
         if (r) {
@@ -153,7 +162,7 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
         goto done;
     }
     uint64_t seq = h->last_seq + 1;
-    rc = store_item(h, h->batch_txn, s, seq, p->outbox_seq,
+    rc = store_item(h, txn, s, seq, p->outbox_seq,
                     repacked.data ? &repacked : &p->item, kind);
     if (rc) {
         /* The item may be half written: the whole batch is abandoned at

@@ -181,6 +181,7 @@ void cjx_hub_stats(cjx_hub *h, const uint8_t *rid, size_t rid_len,
     st.published = h->counters.published;
     st.duplicates = h->counters.duplicates;
     st.batches = h->counters.batches;
+    st.delivered = h->counters.delivered;
     st.sessions = (uint32_t)cjx_sessions_count(h->sessions);
     st.n_refused = n;
     st.refused = ptrs;

@@ -16,7 +16,7 @@
 #include "hub.h"
 #include "log.h"
 
-static const char *const hub_dbs[] = {"log", "ids", "kinds", NULL};
+static const char *const hub_dbs[] = {"log", "ids", "kinds", "cursors", NULL};
 
 int64_t cjx_now_ms(void)
 {
@@ -307,6 +307,8 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const void 
     case CJX__FRAME__MSG_PUBLISH:
     case CJX__FRAME__MSG_HEARTBEAT:
     case CJX__FRAME__MSG_QUERY:
+    case CJX__FRAME__MSG_SUBSCRIBE:
+    case CJX__FRAME__MSG_EVENT_ACK:
         if (!s) {
             cjx_fault_set(&fault, CJX_ENOSESSION, "", "no session: send Hello first");
             cjx_hub_refuse(h, rid, rid_len,
@@ -317,6 +319,10 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const void 
             cjx_hub_publish(h, s, fr->publish);
         } else if (fr->msg_case == CJX__FRAME__MSG_HEARTBEAT) {
             on_heartbeat(h, s, fr->heartbeat);
+        } else if (fr->msg_case == CJX__FRAME__MSG_SUBSCRIBE) {
+            cjx_hub_subscribe(h, s, fr->subscribe);
+        } else if (fr->msg_case == CJX__FRAME__MSG_EVENT_ACK) {
+            cjx_hub_event_ack(h, s, fr->event_ack);
         } else {
             cjx_hub_query(h, rid, rid_len, fr->query);
         }
@@ -366,9 +372,10 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
     int64_t next_sweep = cjx_now_ms() + h->cfg.heartbeat_ms;
     CJX_LOG(CJX_LOG_NOTICE, "hub.start", NULL, "listening on %s, store %s at seq %llu",
             h->endpoint, h->cfg.data_dir, (unsigned long long)h->last_seq);
+    int more_events = 0;
     while (!*stop) {
         zmq_pollitem_t item = {h->router, 0, ZMQ_POLLIN, 0};
-        int n = zmq_poll(&item, 1, (long)h->cfg.heartbeat_ms);
+        int n = zmq_poll(&item, 1, more_events ? 0 : (long)h->cfg.heartbeat_ms);
         if (n < 0 && errno != EINTR) {
             CJX_LOG(CJX_LOG_CRIT, "hub.poll", NULL, "poll failed: %s", zmq_strerror(errno));
             return 1;
@@ -379,6 +386,7 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
                 break;
         commit_batch(h, committed_seq);
         flush_replies(h);
+        more_events = cjx_hub_pump(h);
 
         int64_t now = cjx_now_ms();
         if (now >= next_sweep) {

@@ -40,6 +40,7 @@ void cjx_sessions_destroy(cjx_sessions **self_p)
     for (size_t b = 0; b < NBUCKETS; b++)
         for (cjx_session *s = t->buckets[b], *next; s; s = next) {
             next = s->next;
+            cjx_feeds_free(s);
             free(s);
         }
     free(t);
@@ -71,6 +72,7 @@ cjx_session *cjx_sessions_open(cjx_sessions *t, const uint8_t *rid, size_t rid_l
         t->buckets[b] = s;
         t->count++;
     }
+    cjx_feeds_free(s); /* a new Hello starts the session afresh */
     snprintf(s->code, sizeof s->code, "%s", code);
     s->last_seen_ms = cjx_now_ms();
     return s;
@@ -87,6 +89,7 @@ size_t cjx_sessions_expire(cjx_sessions *t, int64_t cutoff_ms)
                 continue;
             }
             *pp = s->next;
+            cjx_feeds_free(s);
             free(s);
             t->count--;
             dropped++;
@@ -97,4 +100,11 @@ size_t cjx_sessions_expire(cjx_sessions *t, int64_t cutoff_ms)
 size_t cjx_sessions_count(const cjx_sessions *t)
 {
     return t->count;
+}
+
+void cjx_sessions_foreach(cjx_sessions *t, void (*fn)(cjx_session *, void *), void *ctx)
+{
+    for (size_t b = 0; b < NBUCKETS; b++)
+        for (cjx_session *s = t->buckets[b]; s; s = s->next)
+            fn(s, ctx);
 }

@@ -1,0 +1,244 @@
+/* feed.c — subscriptions at the hub: durable cursors, credit, and the pump
+ * that hands committed log entries to subscribers.
+ *
+ * Nothing is queued for a subscriber beyond `window` unacknowledged events
+ * per subscription: events are read from the log only when there is credit,
+ * so a stopped subscriber costs the hub its cursor and nothing else, and
+ * never slows anyone else down (guarantee 7). A subscription's cursor is
+ * written in the batch's transaction when the agent acknowledges, so it is
+ * as durable as the publishes (guarantee 3).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "codec.h"
+#include "filter.h"
+#include "hub.h"
+#include "log.h"
+
+#define WINDOW_DEFAULT 256
+#define WINDOW_MAX 4096
+#define NAME_MAX_BYTES 64
+#define MAX_SUBSCRIPTIONS 32
+/* Log entries one feed may examine per pump, so a filter that matches
+ * little cannot hold up the others. */
+#define SCAN_BUDGET 4096
+
+void cjx_feeds_free(cjx_session *s)
+{
+    for (size_t i = 0; i < s->nfeeds; i++) {
+        cjx__subscription__free_unpacked(s->feeds[i].sub, NULL);
+        free(s->feeds[i].inflight);
+    }
+    free(s->feeds);
+    s->feeds = NULL;
+    s->nfeeds = 0;
+}
+
+/* The cursors key: the institution's code then the subscription's name. */
+static MDB_val cursor_key(uint8_t buf[CJX_CODE_LEN + NAME_MAX_BYTES], const char *code,
+                          const char *name)
+{
+    size_t n = strlen(name);
+    memset(buf, 0, CJX_CODE_LEN);
+    memcpy(buf, code, strnlen(code, CJX_CODE_LEN));
+    memcpy(buf + CJX_CODE_LEN, name, n);
+    return (MDB_val){CJX_CODE_LEN + n, buf};
+}
+
+static cjx_err check_subscription(const Cjx__Subscription *sub, size_t i, cjx_fault *f)
+{
+    char field[64];
+    snprintf(field, sizeof field, "subscriptions[%zu].name", i);
+    size_t n = strlen(sub->name);
+    if (n == 0 || n > NAME_MAX_BYTES)
+        return cjx_fault_set(f, n ? CJX_ELENGTH : CJX_EREQUIRED, field,
+                             "a subscription needs a name of 1 to %d bytes", NAME_MAX_BYTES);
+    for (size_t k = 0; k < sub->n_kinds; k++)
+        if (!cjx_kind_is_known(sub->kinds[k])) {
+            snprintf(field, sizeof field, "subscriptions[%zu].kinds[%zu]", i, k);
+            return cjx_fault_set(f, CJX_EKIND, field, "unknown kind \"%.40s\"", sub->kinds[k]);
+        }
+    return CJX_OK;
+}
+
+/* An owned copy of a subscription from a frame that is about to be freed. */
+static Cjx__Subscription *copy_subscription(const Cjx__Subscription *sub)
+{
+    size_t len = cjx__subscription__get_packed_size(sub);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        return NULL;
+    cjx__subscription__pack(sub, buf);
+    Cjx__Subscription *copy = cjx__subscription__unpack(NULL, len, buf);
+    free(buf);
+    return copy;
+}
+
+void cjx_hub_subscribe(cjx_hub *h, cjx_session *s, const Cjx__Subscribe *m)
+{
+    cjx_fault fault = {0};
+    if (m->n_subscriptions > MAX_SUBSCRIPTIONS)
+        cjx_fault_set(&fault, CJX_ERANGE, "subscriptions", "at most %d subscriptions",
+                      MAX_SUBSCRIPTIONS);
+    for (size_t i = 0; !fault.code && i < m->n_subscriptions; i++)
+        check_subscription(m->subscriptions[i], i, &fault);
+    if (fault.code) {
+        cjx_hub_refuse(h, s->rid, s->rid_len, 0, 0, &fault, s->code);
+        return;
+    }
+    cjx_feeds_free(s);
+    s->window = m->window ? (m->window < WINDOW_MAX ? m->window : WINDOW_MAX) : WINDOW_DEFAULT;
+    s->feeds = calloc(m->n_subscriptions ? m->n_subscriptions : 1, sizeof *s->feeds);
+    MDB_txn *txn = NULL;
+    if (!s->feeds || mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &txn)) {
+        cjx_fault_set(&fault, CJX_ENOMEM, "", "cannot set up the subscriptions");
+        cjx_hub_refuse(h, s->rid, s->rid_len, 0, 0, &fault, s->code);
+        cjx_feeds_free(s);
+        return;
+    }
+    for (size_t i = 0; i < m->n_subscriptions; i++) {
+        const Cjx__Subscription *in = m->subscriptions[i];
+        cjx_feed *fd = &s->feeds[s->nfeeds];
+        fd->sub = copy_subscription(in);
+        fd->inflight = malloc(s->window * sizeof *fd->inflight);
+        if (!fd->sub || !fd->inflight) {
+            if (fd->sub)
+                cjx__subscription__free_unpacked(fd->sub, NULL);
+            free(fd->inflight);
+            continue; /* out of memory: this subscription is not served */
+        }
+        s->nfeeds++;
+        if (in->ephemeral) {
+            fd->cursor = in->start_seq;
+        } else {
+            uint8_t kb[CJX_CODE_LEN + NAME_MAX_BYTES];
+            MDB_val k = cursor_key(kb, s->code, in->name), v;
+            fd->cursor = mdb_get(txn, h->store->dbs[HUB_DB_CURSORS], &k, &v) == 0 && v.mv_size == 8
+                             ? cjx_be64_get(v.mv_data) : 0;
+        }
+        fd->scanned = fd->cursor;
+        Cjx__Subscribed ok = CJX__SUBSCRIBED__INIT;
+        ok.name = in->name;
+        ok.cursor = fd->cursor;
+        Cjx__Frame fr = CJX__FRAME__INIT;
+        fr.msg_case = CJX__FRAME__MSG_SUBSCRIBED;
+        fr.subscribed = &ok;
+        cjx_hub_reply_frame(h, s->rid, s->rid_len, &fr);
+        CJX_LOG(CJX_LOG_INFO, "feed.subscribe", s->code, "%s from seq %llu%s", in->name,
+                (unsigned long long)fd->cursor, in->ephemeral ? " (ephemeral)" : "");
+    }
+    mdb_txn_abort(txn);
+}
+
+static cjx_feed *find_feed(cjx_session *s, const char *name)
+{
+    for (size_t i = 0; i < s->nfeeds; i++)
+        if (strcmp(s->feeds[i].sub->name, name) == 0)
+            return &s->feeds[i];
+    return NULL;
+}
+
+void cjx_hub_event_ack(cjx_hub *h, cjx_session *s, const Cjx__EventAck *m)
+{
+    cjx_fault fault = {0};
+    cjx_feed *fd = find_feed(s, m->subscription);
+    if (!fd) {
+        cjx_fault_set(&fault, CJX_EPROTOCOL, "subscription", "no subscription \"%.64s\" in this session",
+                      m->subscription);
+    } else if (m->seq > fd->scanned) {
+        cjx_fault_set(&fault, CJX_EPROTOCOL, "seq", "acknowledges %llu, beyond what was sent",
+                      (unsigned long long)m->seq);
+    }
+    if (fault.code) {
+        cjx_hub_refuse(h, s->rid, s->rid_len, 0, 0, &fault, s->code);
+        return;
+    }
+    while (fd->count && fd->inflight[fd->head] <= m->seq) {
+        fd->head = (fd->head + 1) % s->window;
+        fd->count--;
+    }
+    if (m->seq <= fd->cursor)
+        return;
+    fd->cursor = m->seq;
+    if (fd->sub->ephemeral)
+        return;
+    MDB_txn *txn = cjx_hub_batch_txn(h, &fault);
+    if (!txn)
+        return; /* the agent acknowledges again with its next events */
+    uint8_t kb[CJX_CODE_LEN + NAME_MAX_BYTES], vb[8];
+    MDB_val k = cursor_key(kb, s->code, fd->sub->name), v = {8, vb};
+    cjx_be64_put(vb, m->seq);
+    int rc = mdb_put(txn, h->store->dbs[HUB_DB_CURSORS], &k, &v, 0);
+    if (rc)
+        h->batch_failed = rc;
+}
+
+/* Sends the events one feed has credit for. Returns 1 when it has credit
+ * left and log entries it has not looked at yet. */
+static int pump_feed(cjx_hub *h, MDB_txn *txn, cjx_session *s, cjx_feed *fd)
+{
+    if (fd->count >= s->window || fd->scanned >= h->last_seq)
+        return 0;
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, h->store->dbs[HUB_DB_LOG], &cur))
+        return 0;
+    uint8_t key[8];
+    cjx_be64_put(key, fd->scanned + 1);
+    MDB_val k = {8, key}, v;
+    int budget = SCAN_BUDGET, blocked = 0;
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0 && budget > 0 && fd->count < s->window;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), budget--) {
+        uint64_t seq = cjx_be64_get(k.mv_data);
+        Cjx__Stored *st = cjx__stored__unpack(NULL, v.mv_size, v.mv_data);
+        int match = st && cjx_filter_match(fd->sub, st);
+        if (st)
+            cjx__stored__free_unpacked(st, NULL);
+        if (match) {
+            Cjx__Event ev = CJX__EVENT__INIT;
+            ev.subscription = fd->sub->name;
+            ev.seq = seq;
+            ev.stored.data = v.mv_data;
+            ev.stored.len = v.mv_size;
+            Cjx__Frame fr = CJX__FRAME__INIT;
+            fr.msg_case = CJX__FRAME__MSG_EVENT;
+            fr.event = &ev;
+            if (cjx_frame_send(h->router, s->rid, s->rid_len, &fr, ZMQ_DONTWAIT) != CJX_OK) {
+                blocked = 1; /* the peer's queue is full: try again later */
+                break;
+            }
+            fd->inflight[(fd->head + fd->count) % s->window] = seq;
+            fd->count++;
+            h->counters.delivered++;
+        }
+        fd->scanned = seq;
+    }
+    mdb_cursor_close(cur);
+    return !blocked && fd->count < s->window && fd->scanned < h->last_seq;
+}
+
+struct pump_ctx {
+    cjx_hub *h;
+    MDB_txn *txn;
+    int more;
+};
+
+static void pump_session(cjx_session *s, void *ctx)
+{
+    struct pump_ctx *pc = ctx;
+    for (size_t i = 0; i < s->nfeeds; i++)
+        pc->more |= pump_feed(pc->h, pc->txn, s, &s->feeds[i]);
+}
+
+int cjx_hub_pump(cjx_hub *h)
+{
+    struct pump_ctx pc = {h, NULL, 0};
+    if (mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &pc.txn))
+        return 0;
+    cjx_sessions_foreach(h->sessions, pump_session, &pc);
+    mdb_txn_abort(pc.txn);
+    return pc.more;
+}
