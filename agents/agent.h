@@ -3,6 +3,7 @@
 #define CJX_AGENT_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "agent_config.h"
 #include "outbox.h"
@@ -12,6 +13,30 @@ typedef enum agent_state {
     AGENT_HELLO_SENT,      /* waiting for Welcome */
     AGENT_READY,           /* sending the outbox */
 } agent_state;
+
+/* An event received and not yet at every sink of its subscription. */
+typedef struct pending {
+    uint64_t seq;
+    void *data;                /* packed Stored */
+    size_t len;
+} pending;
+
+/* One subscription of the agent (agent_feed.c). */
+typedef struct agent_sub {
+    const cjx_subscription_config *cfg;
+    Cjx__Subscription *wire;
+    int fd;                    /* sink file, or -1 */
+    Cjx__FeedState state;      /* file_seq, command_seq, failures … */
+    char last_error[200];
+    int dirty;                 /* state to be saved */
+    pending *queue;            /* ring of at most feed_window events */
+    size_t head, count, cap;
+    uint64_t received;         /* highest seq received this session */
+    uint64_t acked;            /* highest seq acknowledged this session */
+    pid_t child;               /* running sink command, or -1 */
+    uint64_t child_seq;
+    int64_t retry_at_ms, backoff_ms;
+} agent_sub;
 
 typedef struct agent {
     cjx_agent_config cfg;
@@ -28,7 +53,20 @@ typedef struct agent {
     Cjx__Nack **refused;
     size_t nrefused, refused_cap;
     uint64_t total_acked, total_refused;
+    agent_sub *subs;
+    size_t nsubs;
 } agent;
+
+/* agent_feed.c */
+int agent_feeds_open(agent *a);
+void agent_feeds_close(agent *a);
+/* Asks the hub for the configured feeds; called when a session starts. */
+void agent_feeds_subscribe(agent *a);
+/* Queues one event for the sinks. Returns -1 when the session must restart
+ * (the event could not be kept). */
+int agent_feeds_on_event(agent *a, const Cjx__Event *ev);
+/* Delivers queued events to the sinks, reaps commands, acknowledges. */
+void agent_feeds_work(agent *a);
 
 /* agent_link.c */
 int agent_link_start(agent *a);

@@ -133,6 +133,7 @@ static void on_welcome(agent *a, const Cjx__Welcome *w)
     }
     a->state = AGENT_READY;
     a->last_beat_ms = now_ms();
+    agent_feeds_subscribe(a);
     CJX_LOG(CJX_LOG_INFO, "link.welcome", a->cfg.credit_code, "hub at seq %llu",
             (unsigned long long)w->last_seq);
 }
@@ -178,7 +179,10 @@ static int on_frame(agent *a, Cjx__Frame *fr)
             a->inflight--;
         return 0;
     }
+    case CJX__FRAME__MSG_EVENT:
+        return agent_feeds_on_event(a, fr->event);
     case CJX__FRAME__MSG_HEARTBEAT:
+    case CJX__FRAME__MSG_SUBSCRIBED:
         return 0;
     default:
         CJX_LOG(CJX_LOG_WARNING, "link.unexpected", a->cfg.credit_code,
@@ -269,6 +273,7 @@ int agent_link_run(agent *a, volatile int *stop)
         if (rc == 0)
             fill_window(a);
         settle(a);
+        agent_feeds_work(a);
         if (rc == -2) {
             CJX_LOG(CJX_LOG_CRIT, "link.refused", a->cfg.credit_code,
                     "the hub refuses this agent's Hello; check credit_code and versions");

@@ -78,10 +78,11 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    int rc = agent_link_start(&a);
+    int rc = agent_feeds_open(&a) == 0 ? agent_link_start(&a) : 1;
     if (rc == 0)
         rc = agent_link_run(&a, &stop_flag);
     agent_link_stop(&a);
+    agent_feeds_close(&a);
     cjx_outbox_close(&a.outbox);
     return rc;
 }

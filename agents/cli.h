@@ -32,10 +32,15 @@ void cli_link_close(cli_link **self_p);
  * request_id matches. Caller frees *reply. Returns 0, or -1 on timeout. */
 int cli_link_call(cli_link *l, Cjx__Frame *frame, uint64_t request_id, Cjx__Frame **reply);
 
-/* cli_print.c: JSON renderings. */
-/* The JSON object for one packed Stored entry; NULL when it does not decode. */
-json_t *cli_stored_json(const void *packed, size_t len);
-/* Prints j as one line (or indented when pretty) and drops the reference. */
+/* Sends one frame. Returns 0 or -1. */
+int cli_link_send(cli_link *l, Cjx__Frame *frame);
+/* Waits up to timeout_ms for the next frame: 0 with *out (caller frees),
+ * 1 when none came, -1 on error. */
+int cli_link_recv(cli_link *l, int timeout_ms, Cjx__Frame **out);
+/* The hub's newest sequence when the session opened. */
+uint64_t cli_link_hub_seq(const cli_link *l);
+
+/* cli_print.c *//* Prints j as one line (or indented when pretty) and drops the reference. */
 void cli_print_json(json_t *j, int pretty);
 
 /* Commands. Each returns the process exit status. */
@@ -43,5 +48,6 @@ int cli_post(cli *c, int argc, char **argv);
 int cli_get(cli *c, int argc, char **argv);
 int cli_list(cli *c, int argc, char **argv);
 int cli_status(cli *c, int argc, char **argv);
+int cli_feed(cli *c, int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@
 struct cli_link {
     void *zctx, *sock;
     int timeout_ms;
+    uint64_t hub_seq;          /* Welcome.last_seq */
 };
 
 void cli_link_close(cli_link **self_p)
@@ -26,14 +27,32 @@ void cli_link_close(cli_link **self_p)
     *self_p = NULL;
 }
 
-/* Waits up to the timeout for the next frame. Returns 0 or -1. */
-static int next_frame(cli_link *l, Cjx__Frame **out)
+int cli_link_recv(cli_link *l, int timeout_ms, Cjx__Frame **out)
 {
     zmq_pollitem_t item = {l->sock, 0, ZMQ_POLLIN, 0};
-    if (zmq_poll(&item, 1, l->timeout_ms) <= 0)
+    int n = zmq_poll(&item, 1, timeout_ms);
+    if (n == 0)
+        return 1;
+    if (n < 0)
         return -1;
     cjx_fault fault;
     return cjx_frame_recv(l->sock, (size_t)64 << 20, 0, out, &fault) == CJX_OK ? 0 : -1;
+}
+
+int cli_link_send(cli_link *l, Cjx__Frame *frame)
+{
+    return cjx_frame_send(l->sock, NULL, 0, frame, 0) == CJX_OK ? 0 : -1;
+}
+
+uint64_t cli_link_hub_seq(const cli_link *l)
+{
+    return l->hub_seq;
+}
+
+/* Waits up to the timeout for the next frame. Returns 0 or -1. */
+static int next_frame(cli_link *l, Cjx__Frame **out)
+{
+    return cli_link_recv(l, l->timeout_ms, out) == 0 ? 0 : -1;
 }
 
 cli_link *cli_link_open(cli *c, const char *cmd)
@@ -65,6 +84,7 @@ cli_link *cli_link_open(cli *c, const char *cmd)
         cli_link_close(&l);
         return NULL;
     }
+    l->hub_seq = reply->welcome->last_seq;
     cjx__frame__free_unpacked(reply, NULL);
     return l;
 }
@@ -81,7 +101,7 @@ static uint64_t request_id_of(const Cjx__Frame *fr)
 
 int cli_link_call(cli_link *l, Cjx__Frame *frame, uint64_t request_id, Cjx__Frame **reply)
 {
-    if (cjx_frame_send(l->sock, NULL, 0, frame, 0) != CJX_OK)
+    if (cli_link_send(l, frame) != 0)
         return -1;
     for (;;) {
         Cjx__Frame *fr = NULL;

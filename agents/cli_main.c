@@ -17,6 +17,7 @@ static const struct command {
     {"get", cli_get, "print one stored item by id"},
     {"list", cli_list, "print stored items in sequence order"},
     {"status", cli_status, "the local outbox and the hub's counters"},
+    {"feed", cli_feed, "show a subscription's events live"},
     {NULL, NULL, NULL},
 };
 

@@ -1,45 +1,9 @@
-/* cli_print.c — how the cjx tool shows stored items: one JSON object per
- * item with its sequence, id, kind, origin, arrival time and the item itself.
- */
+/* cli_print.c — how the cjx tool prints JSON: one compact line per object,
+ * or indented with --pretty. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "cli.h"
-#include "json.h"
-
-static json_t *iso_time(int64_t ms)
-{
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char buf[40];
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof buf - n, ".%03dZ", (int)(ms % 1000));
-    return json_string(buf);
-}
-
-json_t *cli_stored_json(const void *packed, size_t len)
-{
-    Cjx__Stored *st = cjx__stored__unpack(NULL, len, packed);
-    if (!st)
-        return NULL;
-    Cjx__Item *item = cjx__item__unpack(NULL, st->item.len, st->item.data);
-    json_t *j = json_object();
-    json_object_set_new(j, "seq", json_integer((json_int_t)st->seq));
-    json_object_set_new(j, "id", json_string(st->id));
-    json_object_set_new(j, "kind", json_string(st->kind));
-    json_object_set_new(j, "origin", json_string(st->origin));
-    json_object_set_new(j, "received", iso_time(st->received_ms));
-    if (item)
-        json_object_set_new(j, "item", cjx_json_from_message(&item->base));
-    else
-        json_object_set_new(j, "item", json_null());
-    if (item)
-        cjx__item__free_unpacked(item, NULL);
-    cjx__stored__free_unpacked(st, NULL);
-    return j;
-}
 
 void cli_print_json(json_t *j, int pretty)
 {

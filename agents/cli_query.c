@@ -13,6 +13,7 @@
 #include "ids.h"
 #include "json.h"
 #include "outbox.h"
+#include "store.h"
 
 static uint64_t next_request_id = 1;
 
@@ -130,7 +131,7 @@ int cli_get(cli *c, int argc, char **argv)
             cli_error("get", "no answer from the hub within %d ms", c->timeout_ms);
     }
     if (reply && reply->msg_case == CJX__FRAME__MSG_RESULT && reply->result->n_items == 1) {
-        json_t *j = cli_stored_json(reply->result->items[0].data, reply->result->items[0].len);
+        json_t *j = cjx_stored_json(reply->result->items[0].data, reply->result->items[0].len);
         if (j) {
             cli_print_json(j, pretty);
             rc = 0;
@@ -216,7 +217,7 @@ int cli_list(cli *c, int argc, char **argv)
         }
         Cjx__Result *res = reply->result;
         for (size_t i = 0; i < res->n_items; i++) {
-            json_t *j = cli_stored_json(res->items[i].data, res->items[i].len);
+            json_t *j = cjx_stored_json(res->items[i].data, res->items[i].len);
             if (j)
                 cli_print_json(j, pretty);
         }
@@ -229,6 +230,33 @@ int cli_list(cli *c, int argc, char **argv)
     }
     cli_link_close(&l);
     return rc;
+}
+
+/* The agent's subscriptions as its feed state records them. */
+static json_t *feeds_json(cjx_outbox *ob)
+{
+    json_t *feeds = json_object();
+    cjx_store *st = cjx_outbox_store(ob);
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))
+        return feeds;
+    if (mdb_cursor_open(txn, st->dbs[CJX_AGENT_DB_FEEDS], &cur) == 0) {
+        MDB_val k, v;
+        for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            Cjx__FeedState *fs = cjx__feed_state__unpack(NULL, v.mv_size, v.mv_data);
+            if (!fs)
+                continue;
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", (int)k.mv_size, (const char *)k.mv_data);
+            json_object_set_new(feeds, name, cjx_json_from_message(&fs->base));
+            cjx__feed_state__free_unpacked(fs, NULL);
+        }
+        mdb_cursor_close(cur);
+    }
+    mdb_txn_abort(txn);
+    return feeds;
 }
 
 int cli_status(cli *c, int argc, char **argv)
@@ -258,11 +286,13 @@ int cli_status(cli *c, int argc, char **argv)
     cjx_outbox_stats st;
     cjx_fault fault;
     if (cjx_outbox_open(c->cfg.data_dir, (size_t)c->cfg.map_size_mb, &ob, &fault) == CJX_OK &&
-        cjx_outbox_stat(ob, &st, &fault) == CJX_OK)
+        cjx_outbox_stat(ob, &st, &fault) == CJX_OK) {
         json_object_set_new(out, "outbox",
                             json_pack("{s:I,s:I,s:I}", "pending", (json_int_t)st.pending,
                                       "refused", (json_int_t)st.refused, "next_seq",
                                       (json_int_t)st.next_seq));
+        json_object_set_new(out, "feeds", feeds_json(ob));
+    }
     cjx_outbox_close(&ob);
 
     int rc = local ? 0 : 1;

@@ -1,9 +1,16 @@
-/* agent_config.c — the agent's configuration keys (see agent_config.h). */
+/* agent_config.c — the agent's configuration keys, its [subscription NAME]
+ * sections, and the wire Subscription built from one (see agent_config.h). */
 #include "agent_config.h"
 
+#include <assert.h>
+#include <ctype.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "codes.h"
+#include "filter.h"
 
 #define KEY(name, type, min, max, def, field, help) \
     {"agent", name, type, min, max, def, offsetof(cjx_agent_config, field), help}
@@ -25,17 +32,221 @@ const cjx_conf_key cjx_agent_config_keys[] = {
         "heartbeat interval until the hub says its own"),
     KEY("map_size_mb", CJX_CONF_INT, 1, 1 << 20, "1024", map_size_mb,
         "largest size the outbox may grow to, MiB"),
+    KEY("feed_window", CJX_CONF_INT, 1, 4096, "256", feed_window,
+        "most events of one subscription delivered and not yet acknowledged"),
     {NULL, NULL, 0, 0, 0, NULL, 0, NULL},
 };
+
+#define SUB_SECTION "subscription"
+
+#define SUB_KEY(name, field, help) \
+    {SUB_SECTION, name, CJX_CONF_STR, 0, 0, "", offsetof(cjx_subscription_config, field), help}
+
+static const cjx_conf_key subscription_keys[] = {
+    SUB_KEY("kinds", kinds, "kinds of item, comma-separated: job, internship…"),
+    SUB_KEY("clusters", clusters, "industry clusters: information_tech, semiconductor_opto…"),
+    SUB_KEY("divisions", divisions, "division code prefixes of 2 to 6 digits: 1404, 140403…"),
+    SUB_KEY("majors", majors, "major codes: 510101, 520101K…"),
+    SUB_KEY("publishers", publishers, "credit codes of the publishing institutions"),
+    SUB_KEY("sink_file", sink_file, "file the events are appended to, one JSON line each"),
+    SUB_KEY("sink_command", sink_command, "command run for each event, the event on stdin"),
+    {NULL, NULL, 0, 0, 0, NULL, 0, NULL},
+};
+
+static const cjx_conf_group agent_groups[] = {
+    {SUB_SECTION, subscription_keys, sizeof(cjx_subscription_config), CJX_MAX_SUBSCRIPTIONS,
+     offsetof(cjx_agent_config, subs), offsetof(cjx_agent_config, nsubs),
+     offsetof(cjx_subscription_config, name)},
+    {NULL, NULL, 0, 0, 0, 0, 0},
+};
+
+/* ---- checks of one list entry: NULL when good, else why not ---- */
+
+static const char *check_kind(const char *entry, int *value)
+{
+    (void)value;
+    return cjx_kind_is_known(entry) ? NULL : "not a kind of posting or record";
+}
+
+/* Takes a Cluster value's name, whole or without "CLUSTER_", in any case. */
+static const char *check_cluster(const char *entry, int *value)
+{
+    static const char prefix[] = "CLUSTER_";
+    const ProtobufCEnumDescriptor *d = &cjx__cluster__descriptor;
+    for (unsigned i = 0; i < d->n_values; i++) {
+        const char *name = d->values[i].name;
+        if (d->values[i].value == CJX__CLUSTER__CLUSTER_UNSPECIFIED)
+            continue;
+        if (strcasecmp(entry, name) == 0 ||
+            (strncmp(name, prefix, sizeof prefix - 1) == 0 &&
+             strcasecmp(entry, name + sizeof prefix - 1) == 0)) {
+            *value = d->values[i].value;
+            return NULL;
+        }
+    }
+    return "not a cluster";
+}
+
+/* True when s is min to max digits. */
+static int digits(const char *s, size_t min, size_t max)
+{
+    size_t n = strspn(s, "0123456789");
+    return s[n] == '\0' && n >= min && n <= max;
+}
+
+static const char *check_division(const char *entry, int *value)
+{
+    (void)value;
+    return digits(entry, 2, 6) ? NULL : "not a division code prefix of 2 to 6 digits";
+}
+
+static const char *check_major(const char *entry, int *value)
+{
+    (void)value;
+    char code[8];
+    size_t len = strlen(entry);
+    if (len == 7 && entry[6] == 'K') { /* a major set up under state control */
+        memcpy(code, entry, 6);
+        code[6] = '\0';
+        entry = code;
+    }
+    return digits(entry, 6, 6) ? NULL : "not a major code of 6 digits and an optional K";
+}
+
+static const char *check_publisher(const char *entry, int *value)
+{
+    (void)value;
+    cjx_err rc = cjx_code_uscc(entry);
+    return rc == CJX_OK ? NULL : cjx_strerror(rc);
+}
+
+/* A subscription's lists: the key (in the file and in
+ * cjx_subscription_config), the repeated field of Cjx__Subscription it
+ * fills, and the check of one entry (which writes an enum field's value). */
+static const struct list {
+    const char *key;
+    size_t offset;
+    const char *field;
+    const char *(*check)(const char *entry, int *value);
+} lists[] = {
+    {"kinds", offsetof(cjx_subscription_config, kinds), "kinds", check_kind},
+    {"clusters", offsetof(cjx_subscription_config, clusters), "clusters", check_cluster},
+    {"divisions", offsetof(cjx_subscription_config, divisions), "division_codes",
+     check_division},
+    {"majors", offsetof(cjx_subscription_config, majors), "major_codes", check_major},
+    {"publishers", offsetof(cjx_subscription_config, publishers), "publishers",
+     check_publisher},
+};
+
+/* Splits the comma-separated text of l in sc into sub's repeated field,
+ * trimming blanks and skipping empty entries. Entries go in as they pass, so
+ * on failure sub holds what was added and is still freed whole by
+ * cjx__subscription__free_unpacked. Returns CJX_OK, CJX_ENOMEM or
+ * CJX_ECONFIG naming the entry. */
+static cjx_err fill_list(const cjx_subscription_config *sc, const struct list *l,
+                         Cjx__Subscription *sub, cjx_fault *f)
+{
+    const ProtobufCFieldDescriptor *fd =
+        protobuf_c_message_descriptor_get_field_by_name(&cjx__subscription__descriptor,
+                                                        l->field);
+    assert(fd && fd->label == PROTOBUF_C_LABEL_REPEATED &&
+           (fd->type == PROTOBUF_C_TYPE_STRING || fd->type == PROTOBUF_C_TYPE_ENUM));
+    size_t *n = (size_t *)((char *)sub + fd->quantifier_offset);
+    void **array = (void **)((char *)sub + fd->offset);
+    const char *text = (const char *)sc + l->offset;
+    size_t most = 1;
+    for (const char *p = text; *p; p++)
+        most += *p == ',';
+    for (const char *p = text;; p++) {
+        const char *start = p, *end = p + strcspn(p, ",");
+        p = end;
+        while (start < end && isspace((unsigned char)*start))
+            start++;
+        while (end > start && isspace((unsigned char)end[-1]))
+            end--;
+        if (end > start) {
+            char entry[CJX_CONF_STRMAX];
+            snprintf(entry, sizeof entry, "%.*s", (int)(end - start), start);
+            int value = 0;
+            const char *why = l->check(entry, &value);
+            if (why) {
+                char field[sizeof f->field];
+                snprintf(field, sizeof field, SUB_SECTION " %.64s.%s", sc->name, l->key);
+                return cjx_fault_set(f, CJX_ECONFIG, field, "[" SUB_SECTION " %s] %s: \"%.64s\": %s",
+                                     sc->name, l->key, entry, why);
+            }
+            if (!*array && !(*array = calloc(most, fd->type == PROTOBUF_C_TYPE_ENUM
+                                                       ? sizeof(int) : sizeof(char *))))
+                return cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
+            if (fd->type == PROTOBUF_C_TYPE_ENUM) {
+                ((int *)*array)[(*n)++] = value;
+            } else {
+                char *copy = strdup(entry);
+                if (!copy)
+                    return cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
+                ((char **)*array)[(*n)++] = copy;
+            }
+        }
+        if (!*p)
+            return CJX_OK;
+    }
+}
+
+cjx_err cjx_subscription_build(const cjx_subscription_config *sc, Cjx__Subscription **out,
+                               cjx_fault *f)
+{
+    Cjx__Subscription *sub = malloc(sizeof *sub);
+    if (!sub)
+        return cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
+    cjx__subscription__init(sub);
+    cjx_err rc = CJX_OK;
+    if (sc->name[0] && !(sub->name = strdup(sc->name)))
+        rc = cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
+    for (size_t i = 0; rc == CJX_OK && i < sizeof lists / sizeof lists[0]; i++)
+        rc = fill_list(sc, &lists[i], sub, f);
+    if (rc != CJX_OK) {
+        cjx__subscription__free_unpacked(sub, NULL);
+        return rc;
+    }
+    *out = sub;
+    return CJX_OK;
+}
+
+/* Checks one loaded subscription: it has a sink and its lists build.
+ * Returns CJX_OK, CJX_ENOMEM or CJX_ECONFIG with "path: reason" in f. */
+static cjx_err check_subscription(const char *path, const cjx_subscription_config *sc,
+                                  cjx_fault *f)
+{
+    if (!sc->sink_file[0] && !sc->sink_command[0]) {
+        char section[sizeof f->field];
+        snprintf(section, sizeof section, SUB_SECTION " %.64s", sc->name);
+        return cjx_fault_set(f, CJX_ECONFIG, section,
+                             "%s: [%s] has no sink: give sink_file or sink_command", path,
+                             section);
+    }
+    Cjx__Subscription *sub = NULL;
+    cjx_err rc = cjx_subscription_build(sc, &sub, f);
+    if (rc == CJX_OK) {
+        cjx__subscription__free_unpacked(sub, NULL);
+        return CJX_OK;
+    }
+    /* f's text and field are copied out first: they are also where the
+     * result goes */
+    char why[sizeof f->text], field[sizeof f->field];
+    snprintf(why, sizeof why, "%s", f->text);
+    snprintf(field, sizeof field, "%s", f->field);
+    return cjx_fault_set(f, rc, field, "%s: %s", path, why);
+}
 
 cjx_err cjx_agent_config_load(const char *path, cjx_agent_config *cfg, cjx_fault *f)
 {
     if (!path) {
         cjx_config_defaults(cjx_agent_config_keys, cfg);
+        cfg->nsubs = 0;
         return cjx_fault_set(f, CJX_ECONFIG, "credit_code",
                              "no agent configuration: give -c FILE or set CJX_CONFIG");
     }
-    cjx_err rc = cjx_config_load(path, cjx_agent_config_keys, cfg, f);
+    cjx_err rc = cjx_config_load_groups(path, cjx_agent_config_keys, agent_groups, cfg, f);
     if (rc)
         return rc;
     rc = cjx_code_uscc(cfg->credit_code);
@@ -43,5 +254,10 @@ cjx_err cjx_agent_config_load(const char *path, cjx_agent_config *cfg, cjx_fault
         return cjx_fault_set(f, CJX_ECONFIG, "credit_code",
                              "%s: credit_code \"%s\": %s", path, cfg->credit_code,
                              cjx_strerror(rc));
+    for (size_t i = 0; i < cfg->nsubs; i++) {
+        rc = check_subscription(path, &cfg->subs[i], f);
+        if (rc)
+            return rc;
+    }
     return CJX_OK;
 }

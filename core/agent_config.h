@@ -7,6 +7,24 @@
 #define CJX_AGENT_CONFIG_H
 
 #include "config.h"
+#include "protocol.pb-c.h"
+
+#define CJX_MAX_SUBSCRIPTIONS 16
+
+/* One [subscription NAME] section (NAME: 1 to 64 of [A-Za-z0-9_.-], once
+ * per file): what the agent wants from the hub and where it puts it. Lists
+ * are comma-separated as written in the file; an empty list filters on
+ * nothing. */
+typedef struct cjx_subscription_config {
+    char name[CJX_CONF_STRMAX];          /* from the section header */
+    char kinds[CJX_CONF_STRMAX];         /* job, internship, training_completion… */
+    char clusters[CJX_CONF_STRMAX];      /* CLUSTER_INFORMATION_TECH or information_tech… */
+    char divisions[CJX_CONF_STRMAX];     /* division code prefixes: 1404, 140403… */
+    char majors[CJX_CONF_STRMAX];        /* major codes */
+    char publishers[CJX_CONF_STRMAX];    /* credit codes */
+    char sink_file[CJX_CONF_STRMAX];     /* append JSON lines here */
+    char sink_command[CJX_CONF_STRMAX];  /* run per event, the event on stdin */
+} cjx_subscription_config;
 
 typedef struct cjx_agent_config {
     char credit_code[CJX_CONF_STRMAX];
@@ -18,12 +36,30 @@ typedef struct cjx_agent_config {
     long long window;
     long long heartbeat_ms;
     long long map_size_mb;
+    long long feed_window;               /* unacknowledged events per subscription */
+    cjx_subscription_config subs[CJX_MAX_SUBSCRIPTIONS];
+    size_t nsubs;
 } cjx_agent_config;
 
 extern const cjx_conf_key cjx_agent_config_keys[];
 
-/* Loads path (or only the defaults when path is NULL) and checks that the
- * credit code is valid. Returns CJX_OK or CJX_ECONFIG/CJX_EIO with f set. */
+/* Loads path (or only the defaults, and no subscriptions, when path is
+ * NULL) and checks that the credit code is valid and that every
+ * subscription has a sink and builds (cjx_subscription_build). Returns
+ * CJX_OK or CJX_ECONFIG/CJX_EIO/CJX_ENOMEM with f set; a subscription's
+ * fault names it in f->field ("subscription jobs", "subscription jobs.kinds"). */
 cjx_err cjx_agent_config_load(const char *path, cjx_agent_config *cfg, cjx_fault *f);
+
+/* Builds the wire Subscription for sc, checking every list entry (entries
+ * are trimmed, empty ones skipped): known kinds; Cluster names, whole or
+ * without "CLUSTER_", in any case, not CLUSTER_UNSPECIFIED; division code
+ * prefixes of 2 to 6 digits; major codes of 6 digits and an optional K;
+ * valid credit codes. Sinks are not checked. On success *out is a new
+ * message the caller frees with cjx__subscription__free_unpacked(*out,
+ * NULL); *out is written only on success. Returns CJX_OK, CJX_ENOMEM or
+ * CJX_ECONFIG with "subscription NAME.key" in f->field and the entry and
+ * why in f->text. */
+cjx_err cjx_subscription_build(const cjx_subscription_config *sc, Cjx__Subscription **out,
+                               cjx_fault *f);
 
 #endif

@@ -46,4 +46,9 @@ cjx_err cjx_json_parse_message(const char *text, size_t len,
  * (jansson refuses it; protobuf-c's unpack does not check). */
 json_t *cjx_json_from_message(const ProtobufCMessage *m);
 
+/* The JSON object for one packed cjx.Stored entry: seq, id, kind, origin,
+ * received (ISO 8601, UTC) and item. Caller owns the reference; NULL when
+ * the bytes are not a Stored entry. */
+json_t *cjx_stored_json(const void *packed, size_t len);
+
 #endif

@@ -7,8 +7,8 @@
 
 #include "store.h"
 
-enum { DB_OUTBOX, DB_REFUSED };
-static const char *const db_names[] = {"outbox", "refused", NULL};
+enum { DB_OUTBOX = CJX_AGENT_DB_OUTBOX, DB_REFUSED = CJX_AGENT_DB_REFUSED };
+static const char *const db_names[] = {"outbox", "refused", "feeds", NULL};
 
 struct cjx_outbox {
     cjx_store *store;
@@ -28,6 +28,11 @@ cjx_err cjx_outbox_open(const char *dir, size_t map_mb, cjx_outbox **out,
     }
     *out = ob;
     return CJX_OK;
+}
+
+struct cjx_store *cjx_outbox_store(cjx_outbox *ob)
+{
+    return ob->store;
 }
 
 void cjx_outbox_close(cjx_outbox **self_p)

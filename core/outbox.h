@@ -6,7 +6,8 @@
  * the same LMDB environment; LMDB serialises their write transactions.
  *
  * Sub-databases: "outbox" (8-byte seq → packed cjx.Item), "refused" (8-byte
- * seq → packed cjx.Nack, kept for the operator), and meta "next_outbox_seq".
+ * seq → packed cjx.Nack, kept for the operator), "feeds" (subscription name →
+ * packed cjx.FeedState, written by agent_feed.c), and meta "next_outbox_seq".
  */
 #ifndef CJX_OUTBOX_H
 #define CJX_OUTBOX_H
@@ -22,10 +23,17 @@
 
 typedef struct cjx_outbox cjx_outbox;
 
+/* The agent store's sub-databases, as indexes of cjx_outbox_store()->dbs. */
+enum { CJX_AGENT_DB_OUTBOX, CJX_AGENT_DB_REFUSED, CJX_AGENT_DB_FEEDS };
+
 /* Opens the outbox in directory dir (created if missing). */
 cjx_err cjx_outbox_open(const char *dir, size_t map_mb, cjx_outbox **out,
                         cjx_fault *f);
 void cjx_outbox_close(cjx_outbox **self_p);
+
+/* The LMDB environment under the outbox, for the agent's other databases.
+ * Valid while the outbox is open. */
+struct cjx_store *cjx_outbox_store(cjx_outbox *ob);
 
 /* Appends n packed items in one transaction, synced before it returns. The
  * items get consecutive sequences; the first is written to *first_seq.

@@ -58,8 +58,7 @@ static cjx_err check_meta(MDB_txn *txn, cjx_store *s, const char *role,
     return CJX_OK;
 }
 
-/* mkdir -p: creates dir and any missing parents. Returns 0 or -1 (errno). */
-static int make_dirs(const char *dir)
+int cjx_make_dirs(const char *dir)
 {
     char path[4096];
     if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
@@ -81,7 +80,7 @@ cjx_err cjx_store_open(const char *dir, const char *role, uint32_t format,
                        const char *const *dbnames, size_t map_mb,
                        cjx_store **out, cjx_fault *f)
 {
-    if (make_dirs(dir) != 0)
+    if (cjx_make_dirs(dir) != 0)
         return cjx_fault_set(f, CJX_EIO, "", "cannot create %s: %s", dir, strerror(errno));
 
     cjx_store *s = calloc(1, sizeof *s);

@@ -54,6 +54,10 @@ static inline uint64_t cjx_be64_get(const void *in)
     return v;
 }
 
+/* mkdir -p: creates dir and any missing parents (mode 0700). Returns 0, or
+ * -1 with errno set. */
+int cjx_make_dirs(const char *dir);
+
 /* Reads a u64 stored under a string key of the meta database; 0 when absent. */
 uint64_t cjx_store_meta_u64(MDB_txn *txn, const cjx_store *s, const char *key);
 

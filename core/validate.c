@@ -1,17 +1,20 @@
 /* validate.c — item validation: opening the catalogues, the item's kind, and
  * the one generic routine that walks any message through its protobuf-c
  * descriptor (fields, repeated fields, nested messages, oneofs) and hands
- * each value to the rules in validate_rules.c.
+ * each value to the rules in validate_rules.c and validate_messages.c.
  *
  * The walker knows no message type by name: a field added to
  * proto/domain.proto that follows the naming conventions stated there is
- * validated without code changes. Validation stops at the first broken rule
- * and reports it with the field's dotted path ("posting.job.headcount",
- * "posting.major_codes[1]").
+ * validated without code changes. It follows the plan (validate_plan.c), in
+ * which the rules each field's name selects were resolved once, and keeps the
+ * path of the value it is at as segments on its stack. Validation stops at
+ * the first broken rule and reports it with the field's dotted path
+ * ("posting.job.headcount", "posting.major_codes[1]"), written only then.
  */
 #include "validate.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +43,10 @@ cjx_err cjx_validator_open(cjx_validator *v, const char *dir, cjx_fault *f)
 {
     if (!v || !dir)
         return cjx_fault_set(f, CJX_EINVAL, "", "no validator or directory");
+    /* resolve the rules now rather than on the first item */
+    if (!cjx_vr_plan(&cjx__item__descriptor))
+        return cjx_fault_set(f, CJX_EINVAL, "",
+                             "the validation plan does not fit its storage");
     cjx_catalog *majors = NULL, *divisions = NULL;
     v->majors = v->divisions = NULL;
     cjx_err rc = load(dir, "majors.csv", &majors, f);
@@ -201,9 +208,61 @@ const ProtobufCFieldDescriptor *cjx_vr_oneof(const ProtobufCMessage *m)
     return NULL;
 }
 
-void cjx_vr_join(char *buf, const char *path, const char *name)
+/* ---- paths and faults ---- */
+
+/* Appends n bytes of s to buf[*len], as many as fit before the last byte. */
+static void put(char *buf, size_t *len, const char *s, size_t n)
 {
-    snprintf(buf, CJX_VR_PATH, "%s%s%s", path, *path ? "." : "", name);
+    size_t room = CJX_VR_PATH - 1 - *len;
+    memcpy(buf + *len, s, n < room ? n : room);
+    *len += n < room ? n : room;
+}
+
+/* Appends ".name" (or "name" when buf is still empty). */
+static void put_name(char *buf, size_t *len, const char *name)
+{
+    if (*len)
+        put(buf, len, ".", 1);
+    put(buf, len, name, strlen(name));
+}
+
+/* Appends the segments of at, outermost first. */
+static void put_path(char *buf, size_t *len, const cjx_vpath *at)
+{
+    if (!at)
+        return;
+    put_path(buf, len, at->up);
+    put_name(buf, len, at->name);
+    if (at->index >= 0) {
+        char ix[16];
+        int n = snprintf(ix, sizeof ix, "[%d]", at->index);
+        put(buf, len, ix, n > 0 ? (size_t)n : 0);
+    }
+}
+
+/* Cutting at the end gives what building the path a segment at a time with
+ * snprintf into buffers of this size gave. */
+void cjx_vr_path(char *buf, const cjx_vpath *at, const char *name)
+{
+    size_t len = 0;
+    put_path(buf, &len, at);
+    if (name)
+        put_name(buf, &len, name);
+    buf[len] = '\0';
+}
+
+cjx_err cjx_vr_fault(const cjx_vctx *x, cjx_err code, const cjx_vpath *at,
+                     const char *name, const char *fmt, ...)
+{
+    if (!x->f)
+        return code;
+    char path[CJX_VR_PATH], text[sizeof x->f->text];
+    cjx_vr_path(path, at, name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    return cjx_fault_set(x->f, code, path, "%s", text);
 }
 
 int cjx_field_is_personal(const ProtobufCFieldDescriptor *field)
@@ -214,7 +273,7 @@ int cjx_field_is_personal(const ProtobufCFieldDescriptor *field)
 /* ---- the walker ---- */
 
 static cjx_err walk(const cjx_vctx *x, const ProtobufCMessage *m,
-                    const char *path, int depth);
+                    const cjx_vmsg *vm, const cjx_vpath *at, int depth);
 
 /* Size of one element of a repeated field of type t. */
 static size_t element_size(ProtobufCType t)
@@ -249,67 +308,69 @@ static int is_signed(ProtobufCType t)
            t == PROTOBUF_C_TYPE_SINT64 || t == PROTOBUF_C_TYPE_SFIXED64;
 }
 
-/* Checks one value (a singular field or one element of a repeated one)
- * stored at p, descending into messages. */
-static cjx_err check_value(const cjx_vctx *x, const ProtobufCFieldDescriptor *fd,
-                           const void *p, const char *path, int depth)
+/* Checks one value of field vf (a singular field or one element of a
+ * repeated one) stored at p, descending into messages. */
+static cjx_err check_value(const cjx_vctx *x, const cjx_vfield *vf,
+                           const void *p, const cjx_vpath *at, int depth)
 {
     long long n;
-    switch (fd->type) {
+    switch (vf->fd->type) {
     case PROTOBUF_C_TYPE_STRING: {
         const char *s = *(char *const *)p;
-        return cjx_vr_string(x, fd, s ? s : "", path);
+        return cjx_vr_string(x, vf, s ? s : "", at);
     }
     case PROTOBUF_C_TYPE_MESSAGE: {
         const ProtobufCMessage *sub = *(ProtobufCMessage *const *)p;
-        return sub ? walk(x, sub, path, depth + 1) : CJX_OK;
+        return sub ? walk(x, sub, vf->sub, at, depth + 1) : CJX_OK;
     }
     case PROTOBUF_C_TYPE_ENUM:
-        return cjx_vr_enum(x, fd, *(const int *)p, path);
+        return cjx_vr_enum(x, vf, *(const int *)p, at);
     default:
-        if (is_signed(fd->type) && read_int(p, fd->type, &n))
-            return cjx_vr_integer(x, fd, n, path);
+        if (is_signed(vf->fd->type) && read_int(p, vf->fd->type, &n))
+            return cjx_vr_integer(x, vf, n, at);
         return CJX_OK;
     }
 }
 
-/* Validates message m found at path: its required fields, every set field
- * (each element of repeated ones), then the rules between its fields. */
+/* Validates message m found at at, following the plan vm of the type its
+ * field declares: m's required fields, every set field (each element of
+ * repeated ones), then the rules between its fields. */
 static cjx_err walk(const cjx_vctx *x, const ProtobufCMessage *m,
-                    const char *path, int depth)
+                    const cjx_vmsg *vm, const cjx_vpath *at, int depth)
 {
     if (depth > MAX_DEPTH)
-        return cjx_fault_set(x->f, CJX_EMALFORMED, path, "nested too deeply");
-    cjx_err rc = cjx_vr_required(x, m, path);
+        return cjx_vr_fault(x, CJX_EMALFORMED, at, NULL, "nested too deeply");
+    vm = cjx_vr_plan_of(vm, m);
+    if (!vm)
+        return cjx_vr_fault(x, CJX_EINVAL, at, NULL,
+                            "no validation rules for %s", m->descriptor->name);
+    cjx_err rc = cjx_vr_required(x, m, vm, at);
     if (rc)
         return rc;
     const ProtobufCMessageDescriptor *d = m->descriptor;
     for (unsigned i = 0; i < d->n_fields && !rc; i++) {
-        const ProtobufCFieldDescriptor *fd = &d->fields[i];
+        const cjx_vfield *vf = &vm->fields[i];
+        const ProtobufCFieldDescriptor *fd = vf->fd;
         if (!cjx_vr_is_set(m, fd))
             continue;
-        char fpath[CJX_VR_PATH];
-        cjx_vr_join(fpath, path, fd->name);
+        cjx_vpath here = {at, fd->name, -1};
         if (fd->label != PROTOBUF_C_LABEL_REPEATED) {
-            rc = check_value(x, fd, cjx_vr_value(m, fd), fpath, depth);
+            rc = check_value(x, vf, cjx_vr_value(m, fd), &here, depth);
             continue;
         }
         size_t count = *(const size_t *)quantifier(m, fd);
         if (count > MAX_REPEATED)
-            return cjx_fault_set(x->f, CJX_ELENGTH, fpath,
-                                 "has %zu entries; at most %d allowed", count,
-                                 MAX_REPEATED);
+            return cjx_vr_fault(x, CJX_ELENGTH, &here, NULL,
+                                "has %zu entries; at most %d allowed", count,
+                                MAX_REPEATED);
         const char *elems = *(const char *const *)cjx_vr_value(m, fd);
+        size_t size = element_size(fd->type);
         for (size_t j = 0; j < count && !rc; j++) {
-            char epath[CJX_VR_PATH];
-            /* a path cut at the fault's size still helps; ignore that */
-            if (snprintf(epath, sizeof epath, "%s[%zu]", fpath, j) < 0)
-                epath[0] = '\0';
-            rc = check_value(x, fd, elems + j * element_size(fd->type), epath,
-                             depth);
+            here.index = (int)j;
+            rc = check_value(x, vf, elems + j * size, &here, depth);
         }
     }
-    return rc ? rc : cjx_vr_cross(x, m, path);
+    return rc ? rc : cjx_vr_cross(x, m, vm, at);
 }
 
 /* ---- items ---- */
@@ -365,6 +426,6 @@ cjx_err cjx_validate_item(const cjx_validator *v, const Cjx__Item *item,
     if (!cjx_vr_oneof(body))
         return no_kind(f, body, bfd->name);
     cjx_vctx x = {v, f};
-    cjx_err rc = walk(&x, &item->base, "", 0);
+    cjx_err rc = walk(&x, &item->base, NULL, NULL, 0);
     return rc ? rc : cjx_vr_item(&x, item);
 }

@@ -3,8 +3,10 @@
  *
  * One generic routine walks any message through its protobuf-c descriptor
  * and applies the rules that hang off field names (validate_rules.c: codes,
- * dates, lengths, non-negative numbers, enum ranges, required fields); a few
- * cross-field rules (valid_until after valid_from, pay_min ≤ pay_max…) follow.
+ * dates, lengths, non-negative numbers, enum ranges) and message names
+ * (validate_messages.c: required fields, and a few cross-field rules such as
+ * valid_until after valid_from, pay_min ≤ pay_max). Names are matched once
+ * per field of the schema, not per item (validate_plan.c).
  */
 #ifndef CJX_VALIDATE_H
 #define CJX_VALIDATE_H
@@ -25,7 +27,8 @@ typedef struct cjx_validator {
 } cjx_validator;
 
 /* Loads majors.csv and divisions.csv from dir into *v (the catalogues are
- * owned by *v; free with cjx_validator_close). */
+ * owned by *v; free with cjx_validator_close). Also resolves the rule tables
+ * against the schema, once per process, so the first item is not slower. */
 cjx_err cjx_validator_open(cjx_validator *v, const char *dir, cjx_fault *f);
 void cjx_validator_close(cjx_validator *v);
 

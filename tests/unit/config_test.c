@@ -9,6 +9,10 @@
  * Debian's libinih reads lines into a 200-byte buffer, so the longest line
  * it takes is 199 bytes, and config.c must refuse a longer one by its number
  * rather than let inih read its tail as a line of its own.
+ *
+ * Groups ("[item NAME]" sections, any number of times) have one case per
+ * behaviour over a second small table. The agent's [subscription NAME]
+ * sections and the Subscription built from one are in agent_config_test.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -233,6 +237,227 @@ static void test_help_round_trip(void **state)
     assert_non_null(strstr(text, "\n[store]\n# data folder\ndir = \n"));
 }
 
+/* ---- groups: repeated "[item NAME]" sections ---- */
+
+typedef struct item {
+    long long size;
+    char name[CJX_CONF_STRMAX];
+    char colour[CJX_CONF_STRMAX];
+} item;
+
+#define MAX_ITEMS 3
+
+typedef struct gconf {
+    long long port;
+    item items[MAX_ITEMS];
+    size_t nitems;
+} gconf;
+
+static const cjx_conf_key gkeys[] = {
+    {"net", "port", CJX_CONF_INT, 1, 65535, "7450", offsetof(gconf, port), "port"},
+    {NULL, NULL, 0, 0, 0, NULL, 0, NULL},
+};
+
+static const cjx_conf_key item_keys[] = {
+    {"item", "size", CJX_CONF_INT, 0, 9, "1", offsetof(item, size), "size"},
+    {"item", "colour", CJX_CONF_STR, 0, 0, "red", offsetof(item, colour), "colour"},
+    {NULL, NULL, 0, 0, 0, NULL, 0, NULL},
+};
+
+static const cjx_conf_group groups[] = {
+    {"item", item_keys, sizeof(item), MAX_ITEMS, offsetof(gconf, items),
+     offsetof(gconf, nitems), offsetof(item, name)},
+    {NULL, NULL, 0, 0, 0, 0, 0},
+};
+
+/* Loads ini (with '@' as pad x's) into *got, first filled with junk. */
+static cjx_err gload(const char *ini, size_t pad, gconf *got, cjx_fault *f)
+{
+    memset(got, 0x5a, sizeof *got);
+    write_file(expand(ini, pad));
+    return cjx_config_load_groups(path, gkeys, groups, got, f);
+}
+
+/* Loads ini, which must load, into *got. */
+static void gload_ok(const char *ini, size_t pad, gconf *got)
+{
+    cjx_fault f = {0};
+    if (gload(ini, pad, got, &f) != CJX_OK)
+        fail_msg("%s", f.text);
+}
+
+/* Loads ini, which must be refused with field and "path<text>". */
+static void gload_bad(const char *ini, size_t pad, const char *field, const char *text)
+{
+    gconf got;
+    cjx_fault f = {0};
+    char want[300];
+    snprintf(want, sizeof want, "%s%s", path, text);
+    cjx_err rc = gload(ini, pad, &got, &f);
+    if (rc != CJX_ECONFIG || f.code != CJX_ECONFIG || strcmp(f.text, want) ||
+        strcmp(f.field, field))
+        fail_msg("got %s \"%s\" [%s], want \"%s\" [%s]", cjx_err_name(rc), f.text, f.field,
+                 want, field);
+}
+
+static void expect_item(const item *it, const char *name, long long size, const char *colour)
+{
+    assert_string_equal(it->name, name);
+    assert_int_equal(it->size, size);
+    assert_string_equal(it->colour, colour);
+}
+
+static void test_group_loads(void **state)
+{
+    (void)state;
+    gconf got;
+    gload_ok("[net]\nport = 80\n[item a]\nsize = 5\ncolour = blue ; sky\n", 0, &got);
+    assert_int_equal(got.port, 80);
+    assert_int_equal(got.nitems, 1);
+    expect_item(&got.items[0], "a", 5, "blue");
+}
+
+static void test_group_no_sections(void **state)
+{
+    (void)state;
+    gconf got;
+    gload_ok("[net]\nport = 80\n", 0, &got);
+    assert_int_equal(got.nitems, 0);
+    static const item zero;
+    for (size_t i = 0; i < MAX_ITEMS; i++) /* no junk left in unused instances */
+        assert_memory_equal(&got.items[i], &zero, sizeof zero);
+}
+
+static void test_group_several(void **state)
+{
+    (void)state;
+    gconf got;
+    gload_ok("[item a]\nsize = 2\n[net]\nport = 9\n[item b-2]\ncolour = green\n"
+             "[item C.3_x]\nsize = 3\n",
+             0, &got);
+    assert_int_equal(got.port, 9); /* [net] between instances is its own section */
+    assert_int_equal(got.nitems, 3);
+    expect_item(&got.items[0], "a", 2, "red");
+    expect_item(&got.items[1], "b-2", 1, "green");
+    expect_item(&got.items[2], "C.3_x", 3, "red");
+}
+
+static void test_group_defaults_per_instance(void **state)
+{
+    (void)state;
+    gconf got;
+    /* b is a header alone: inih calls no handler for it, yet it is an item */
+    gload_ok("[item a]\nsize = 7\ncolour = blue\n[item b]\n", 0, &got);
+    assert_int_equal(got.nitems, 2);
+    expect_item(&got.items[0], "a", 7, "blue");
+    expect_item(&got.items[1], "b", 1, "red");
+}
+
+static void test_group_max(void **state)
+{
+    (void)state;
+    gconf got;
+    gload_ok("[item a]\n[item b]\n[item c]\n", 0, &got);
+    assert_int_equal(got.nitems, MAX_ITEMS);
+    gload_bad("[item a]\n[item b]\n[item c]\nsize = 2\n[item d]\nsize = 3\n", 0, "item d",
+              ":5: more than 3 [item NAME] sections");
+}
+
+static void test_group_long_name(void **state)
+{
+    (void)state;
+    /* inih keeps 49 bytes of a section name; the whole of it is used */
+    gconf got;
+    gload_ok("[item @]\ncolour = x\n[item @y]\nsize = 2\n", 63, &got);
+    assert_int_equal(got.nitems, 2);
+    char name[1024 + 1];
+    snprintf(name, sizeof name, "%s", expand("@", 63));
+    expect_item(&got.items[0], name, 1, "x");
+    strcat(name, "y");
+    expect_item(&got.items[1], name, 2, "red");
+}
+
+static void test_group_bad_name(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ini, *field, *text;
+        size_t pad;
+    } cases[] = {
+        {"[item]\nsize = 1\n", "item", ":1: section [item] needs a name: [item NAME]", 0},
+        {"[item ]\n", "item ", ":1: section [item ] needs a name: [item NAME]", 0},
+        {"[net]\n[item @]\n", "item @", ":2: [item NAME]: name longer than 64 bytes", 65},
+        {"[item a b]\n", "item a b",
+         ":1: [item NAME]: \"a b\" may hold only letters, digits, '_', '.' and '-'", 0},
+        {"[item  a]\n", "item  a",
+         ":1: [item NAME]: \" a\" may hold only letters, digits, '_', '.' and '-'", 0},
+        {"[item a/b]\n", "item a/b",
+         ":1: [item NAME]: \"a/b\" may hold only letters, digits, '_', '.' and '-'", 0},
+        {"[item 长治]\n", "item 长治",
+         ":1: [item NAME]: \"长治\" may hold only letters, digits, '_', '.' and '-'", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char field[1024];
+        snprintf(field, sizeof field, "%s", expand(cases[i].field, cases[i].pad));
+        gload_bad(cases[i].ini, cases[i].pad, field, cases[i].text);
+    }
+}
+
+static void test_group_unknown_key(void **state)
+{
+    (void)state;
+    gload_bad("[item a]\nsize = 1\nport = 80\n", 0, "item a.port",
+              ":3: unknown key \"port\" in section [item a]");
+}
+
+static void test_group_bad_value(void **state)
+{
+    (void)state;
+    gload_bad("[item a]\n[item b]\nsize = 10\n", 0, "item b.size", ":3: 10 is outside 0..9");
+}
+
+static void test_group_duplicate(void **state)
+{
+    (void)state;
+    gload_bad("[item a]\nsize = 2\n[item b]\n[item a]\nsize = 3\n", 0, "item a",
+              ":4: section [item a] given twice");
+}
+
+/* Headers are read as inih reads them: an indented line after a key is
+ * more of its value, a header with an inline comment inside is malformed. */
+static void test_group_header_as_inih(void **state)
+{
+    (void)state;
+    gconf got;
+    gload_ok("[item a]\ncolour = x\n  [item b]\n", 0, &got);
+    assert_int_equal(got.nitems, 1);
+    assert_string_equal(got.items[0].colour, "[item b]");
+    gload_ok("\xEF\xBB\xBF[item a]\n  [item b]\r\n", 0, &got);
+    assert_int_equal(got.nitems, 2);
+    expect_item(&got.items[1], "b", 1, "red");
+    gload_bad("[item a ;b]\nsize = 1\n", 0, "", ":1: malformed line");
+}
+
+/* A section that only starts with the group's word is not the group. */
+static void test_group_word(void **state)
+{
+    (void)state;
+    gload_bad("[items a]\nsize = 1\n", 0, "size",
+              ":2: unknown key \"size\" in section [items a]");
+}
+
+/* Without groups, a group's header is just an unknown section. */
+static void test_group_absent(void **state)
+{
+    (void)state;
+    gconf got;
+    cjx_fault f = {0};
+    write_file("[item a]\nsize = 1\n");
+    assert_int_equal(cjx_config_load(path, gkeys, &got, &f), CJX_ECONFIG);
+    assert_string_equal(f.field, "size");
+    assert_non_null(strstr(f.text, ":2: unknown key \"size\" in section [item a]"));
+}
+
 /* ---- the agent's keys ---- */
 
 static void test_agent_keys_table(void **state)
@@ -332,6 +557,19 @@ int main(void)
         cmocka_unit_test(test_load_bad),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_help_round_trip),
+        cmocka_unit_test(test_group_loads),
+        cmocka_unit_test(test_group_no_sections),
+        cmocka_unit_test(test_group_several),
+        cmocka_unit_test(test_group_defaults_per_instance),
+        cmocka_unit_test(test_group_max),
+        cmocka_unit_test(test_group_long_name),
+        cmocka_unit_test(test_group_bad_name),
+        cmocka_unit_test(test_group_unknown_key),
+        cmocka_unit_test(test_group_bad_value),
+        cmocka_unit_test(test_group_duplicate),
+        cmocka_unit_test(test_group_header_as_inih),
+        cmocka_unit_test(test_group_word),
+        cmocka_unit_test(test_group_absent),
         cmocka_unit_test(test_agent_keys_table),
         cmocka_unit_test(test_agent_credit_code),
         cmocka_unit_test(test_shipped_agent_files),

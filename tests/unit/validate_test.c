@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "protocol.pb-c.h"
 #include "validate.h"
 #include "validate_rules.h"
 
@@ -683,6 +684,210 @@ static void test_tables_match_schema(void **state)
     assert_null(cjx_vr_table_check());
 }
 
+/* Validates x's item expecting code at field, and checks the whole text. */
+#define expect_text(x, code, field, text)                                      \
+    expect_text_at(x, code, field, text, __LINE__)
+static void expect_text_at(fx *x, cjx_err code, const char *field,
+                           const char *text, int line)
+{
+    cjx_fault f = expect_at(x, code, field, line);
+    assert_string_equal(f.text, text);
+}
+
+/* Texts are built only when a rule is broken; they must read as before. */
+static void test_fault_texts(void **state)
+{
+    (void)state;
+    fx x;
+    char want[256];
+    fx_init(&x);
+    x.job.contract_months = -1;
+    expect_text(&x, CJX_ERANGE, "posting.job.contract_months",
+                "must not be negative (-1)");
+    fx_init(&x);
+    x.job.headcount = 0;
+    expect_text(&x, CJX_EREQUIRED, "posting.job.headcount",
+                "required (0 counts as missing)");
+    fx_init(&x);
+    x.posting.title = "";
+    expect_text(&x, CJX_EREQUIRED, "posting.title", "required");
+    fx_init(&x);
+    x.posting.title = repeat(&x, "长", 121);
+    expect_text(&x, CJX_ELENGTH, "posting.title",
+                "121 characters long; at most 120 allowed");
+    fx_init(&x);
+    x.posting.cluster = (Cjx__Cluster)99;
+    expect_text(&x, CJX_ERANGE, "posting.cluster",
+                "99 is not a value of cjx.Cluster");
+    fx_init(&x);
+    x.posting.division_code = "140499";
+    snprintf(want, sizeof want,
+             "not a valid GB/T 2260 division code (%s): \"140499\"",
+             cjx_strerror(CJX_EDIVISION));
+    expect_text(&x, CJX_EDIVISION, "posting.division_code", want);
+    fx_init(&x);
+    x.job.pay_max_yuan = 4000;
+    expect_text(&x, CJX_ERANGE, "posting.job.pay_max_yuan",
+                "must not be below pay_min_yuan "
+                "(pay_min_yuan 4500, pay_max_yuan 4000)");
+    fx_init(&x);
+    x.posting.valid_until = "2026-02-28";
+    expect_text(&x, CJX_EDATE, "posting.valid_until",
+                "must be after valid_from "
+                "(valid_from 2026-03-01, valid_until 2026-02-28)");
+    fx_init(&x);
+    x.posting.requirements = "";
+    expect_text(&x, CJX_EREQUIRED, "posting.requirements",
+                "required in a job posting");
+    fx_init(&x);
+    x.posting.title = "数控车工（男性优先）";
+    expect_text(&x, CJX_EWORDING, "posting.title",
+                "contains discriminatory wording \"男性优先\"");
+    fx_init(&x);
+    x.posting.n_major_codes = 65;
+    char *many[65];
+    for (size_t i = 0; i < 65; i++)
+        many[i] = "460301";
+    x.posting.major_codes = many;
+    expect_text(&x, CJX_ELENGTH, "posting.major_codes",
+                "has 65 entries; at most 64 allowed");
+    fx_init(&x);
+    fx_record(&x, CJX__RECORD__DETAIL_GRADUATE_OUTCOME, &x.outcome);
+    x.record.year = 1800;
+    expect_text(&x, CJX_ERANGE, "record.year",
+                "must be between 1900 and 2199 (1800)");
+    x.record.year = 2025;
+    x.person.pseudonym = "";
+    expect_text(&x, CJX_EREQUIRED, "record.graduate_outcome.graduate",
+                "needs pseudonym or pii_id_number");
+    fx_init(&x);
+    fx_record(&x, CJX__RECORD__DETAIL_TRAINING_COMPLETION, &x.completion);
+    x.completion.skill_level_before = CJX__SKILL_LEVEL__SKILL_LEVEL_4;
+    x.completion.skill_level_after = CJX__SKILL_LEVEL__SKILL_LEVEL_5;
+    expect_text(&x, CJX_ERANGE, "record.training_completion.skill_level_after",
+                "must not be below skill_level_before (skill_level_before "
+                "SKILL_LEVEL_4, skill_level_after SKILL_LEVEL_5)");
+}
+
+/* The phrase reported is the first of the list the text contains, wherever
+ * in the text it is, and a phrase is found at either end of a field. */
+static void test_wording_order(void **state)
+{
+    (void)state;
+    fx x;
+    fx_init(&x);
+    x.posting.requirements = "未婚，男性优先";
+    cjx_fault f = expect(&x, CJX_EWORDING, "posting.requirements");
+    assert_non_null(strstr(f.text, "男性优先"));
+    x.posting.requirements = "限本地户口优先";
+    f = expect(&x, CJX_EWORDING, "posting.requirements");
+    assert_non_null(strstr(f.text, "\"限本地户口\""));
+    x.posting.requirements = "未育";
+    f = expect(&x, CJX_EWORDING, "posting.requirements");
+    assert_non_null(strstr(f.text, "未育"));
+    x.posting.requirements = "需体检（含乙肝";
+    f = expect(&x, CJX_EWORDING, "posting.requirements");
+    assert_non_null(strstr(f.text, "乙肝"));
+    x.posting.requirements = "男性 优先，未 婚，乙";    /* cut phrases pass */
+    expect(&x, CJX_OK, "");
+}
+
+/* Paths are written from the walker's segments only for a fault. */
+static void test_paths(void **state)
+{
+    (void)state;
+    char buf[CJX_VR_PATH];
+    cjx_vr_path(buf, NULL, NULL);
+    assert_string_equal(buf, "");
+    cjx_vr_path(buf, NULL, "posting");
+    assert_string_equal(buf, "posting");
+    cjx_vpath a = {NULL, "record", -1}, b = {&a, "graduate_outcome", -1};
+    cjx_vpath c = {&b, "codes", 12};
+    cjx_vr_path(buf, &c, NULL);
+    assert_string_equal(buf, "record.graduate_outcome.codes[12]");
+    cjx_vr_path(buf, &c, "name");
+    assert_string_equal(buf, "record.graduate_outcome.codes[12].name");
+
+    /* too long: cut to fit, as building it with snprintf cut it */
+    cjx_vpath seg[12];
+    char full[1024] = "";
+    for (int i = 0; i < 12; i++) {
+        seg[i] = (cjx_vpath){i ? &seg[i - 1] : NULL, "a_rather_long_field", i};
+        snprintf(full + strlen(full), sizeof full - strlen(full), "%s%s[%d]",
+                 i ? "." : "", "a_rather_long_field", i);
+    }
+    cjx_vr_path(buf, &seg[11], "tail");
+    assert_int_equal(strlen(buf), CJX_VR_PATH - 1);
+    assert_memory_equal(buf, full, CJX_VR_PATH - 1);
+
+    fx x;
+    fx_init(&x);
+    char *many[13];
+    for (size_t i = 0; i < 13; i++)
+        many[i] = "460301";
+    many[12] = "999999";
+    x.posting.major_codes = many;
+    x.posting.n_major_codes = 13;
+    expect(&x, CJX_EMAJOR, "posting.major_codes[12]");
+}
+
+/* Checks that every message field of vm leads to the plan of its type. */
+static void check_subs(const cjx_vmsg *vm, int depth)
+{
+    assert_true(depth < 8);
+    for (unsigned i = 0; i < vm->d->n_fields; i++) {
+        const cjx_vfield *vf = &vm->fields[i];
+        assert_ptr_equal(vf->fd, &vm->d->fields[i]);
+        if (vf->fd->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        assert_non_null(vf->sub);
+        assert_ptr_equal(vf->sub->d, vf->fd->descriptor);
+        assert_ptr_equal(vf->sub, cjx_vr_plan(vf->fd->descriptor));
+        check_subs(vf->sub, depth + 1);
+    }
+}
+
+/* The field of type d called name, as the plan resolved it. */
+static const cjx_vfield *planned(const ProtobufCMessageDescriptor *d,
+                                 const char *name)
+{
+    const cjx_vmsg *vm = cjx_vr_plan(d);
+    assert_non_null(vm);
+    const ProtobufCFieldDescriptor *fd =
+        protobuf_c_message_descriptor_get_field_by_name(d, name);
+    assert_non_null(fd);
+    return &vm->fields[fd - d->fields];
+}
+
+/* The plan reaches every type of an item, resolves the rules the tables
+ * give by name, and has nothing for types outside the schema. */
+static void test_plan(void **state)
+{
+    (void)state;
+    const cjx_vmsg *item = cjx_vr_plan(&cjx__item__descriptor);
+    assert_non_null(item);
+    check_subs(item, 0);
+    assert_null(cjx_vr_plan(&cjx__hello__descriptor));
+
+    assert_int_equal(planned(&cjx__posting__descriptor, "title")->max_chars,
+                     120);
+    assert_int_equal(planned(&cjx__posting__descriptor, "address")->max_chars,
+                     200);
+    assert_non_null(
+        planned(&cjx__posting__descriptor, "publisher_credit_code")->string);
+    assert_null(planned(&cjx__posting__descriptor, "ref")->string);
+    assert_non_null(planned(&cjx__record__descriptor, "year")->range);
+    assert_null(planned(&cjx__record__descriptor, "retention_days")->range);
+    assert_true(planned(&cjx__person__descriptor, "pii_id_number")->personal);
+    assert_false(planned(&cjx__person__descriptor, "pseudonym")->personal);
+    assert_true(planned(&cjx__posting__descriptor, "job")->recruiting);
+    assert_false(planned(&cjx__posting__descriptor, "notice")->recruiting);
+    assert_int_equal(
+        planned(&cjx__posting__descriptor, "job")->kind_required.n, 1);
+    assert_int_equal(cjx_vr_plan(&cjx__posting__descriptor)->required.n, 4);
+    assert_int_equal(cjx_vr_plan(&cjx__person__descriptor)->any_of.n, 1);
+}
+
 /* ---- runner ---- */
 
 static int setup(void **state)
@@ -731,6 +936,10 @@ int main(void)
         cmocka_unit_test(test_personal_field),
         cmocka_unit_test(test_open_and_catalogues),
         cmocka_unit_test(test_tables_match_schema),
+        cmocka_unit_test(test_fault_texts),
+        cmocka_unit_test(test_wording_order),
+        cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_plan),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,447 @@
+/* agent_feed.c — the agent's subscriptions: ask the hub for the feeds in the
+ * configuration, hand every event to the subscription's sinks exactly once,
+ * and acknowledge to the hub only what every sink has (guarantee 3).
+ *
+ * File sink: events are appended as JSON lines and fsynced. The file itself
+ * says how far it got: at start the agent reads the sequence of its last
+ * complete line (cutting off a half-written one), so a crash at any point
+ * neither loses nor repeats a line.
+ * Command sink: run once per event through /bin/sh, with the event as JSON
+ * on stdin and CJX_SEQ, CJX_ID and CJX_SUBSCRIPTION in its environment; on
+ * exit 0 the sequence is committed to the agent's store. A failing command
+ * is retried with back-off (1 s doubling to 60 s) and the event is never
+ * skipped. A crash between the command's exit and that commit runs it once
+ * more for the same event: CJX_SEQ lets the command recognise it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "agent.h"
+#include "codec.h"
+#include "ids.h"
+#include "json.h"
+#include "log.h"
+#include "store.h"
+
+#define RETRY_MIN_MS 1000
+#define RETRY_MAX_MS 60000
+/* The tail read back to find a sink file's last line; an event line is far
+ * shorter (a frame is at most 256 KiB). */
+#define TAIL_BYTES (4 << 20)
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t delivered(const agent_sub *sub)
+{
+    uint64_t d = UINT64_MAX;
+    if (sub->fd >= 0 && sub->state.file_seq < d)
+        d = sub->state.file_seq;
+    if (sub->cfg->sink_command[0] && sub->state.command_seq < d)
+        d = sub->state.command_seq;
+    return d;
+}
+
+/* Finds the sequence of the sink file's last complete line, and cuts off a
+ * line left half-written by a crash. Returns 0 or -1. */
+static int recover_file(agent_sub *sub)
+{
+    off_t size = lseek(sub->fd, 0, SEEK_END);
+    if (size < 0)
+        return -1;
+    size_t want = size > TAIL_BYTES ? TAIL_BYTES : (size_t)size;
+    char *buf = malloc(want + 1);
+    if (!buf)
+        return -1;
+    if (pread(sub->fd, buf, want, size - (off_t)want) != (ssize_t)want) {
+        free(buf);
+        return -1;
+    }
+    size_t end = want; /* one past the last '\n' in buf */
+    while (end > 0 && buf[end - 1] != '\n')
+        end--;
+    if (end < want && ftruncate(sub->fd, size - (off_t)(want - end)) != 0) {
+        free(buf);
+        return -1;
+    }
+    if (end < want)
+        CJX_LOG(CJX_LOG_WARNING, "feed.recover", NULL, "%s: cut a half-written last line",
+                sub->cfg->sink_file);
+    size_t start = end ? end - 1 : 0;
+    while (start > 0 && buf[start - 1] != '\n')
+        start--;
+    if (end > start) {
+        json_error_t err;
+        json_t *line = json_loadb(buf + start, end - start, 0, &err);
+        json_t *seq = line ? json_object_get(line, "seq") : NULL;
+        if (json_is_integer(seq))
+            sub->state.file_seq = (uint64_t)json_integer_value(seq);
+        json_decref(line);
+    }
+    free(buf);
+    return 0;
+}
+
+static void load_state(agent *a, agent_sub *sub)
+{
+    cjx_store *st = cjx_outbox_store(a->outbox);
+    MDB_txn *txn;
+    if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))
+        return;
+    MDB_val k = {strlen(sub->cfg->name), (void *)sub->cfg->name}, v;
+    if (mdb_get(txn, st->dbs[CJX_AGENT_DB_FEEDS], &k, &v) == 0) {
+        Cjx__FeedState *fs = cjx__feed_state__unpack(NULL, v.mv_size, v.mv_data);
+        if (fs) {
+            sub->state.command_seq = fs->command_seq;
+            sub->state.file_seq = fs->file_seq;
+            sub->state.failures = fs->failures;
+            cjx__feed_state__free_unpacked(fs, NULL);
+        }
+    }
+    mdb_txn_abort(txn);
+}
+
+/* Writes every changed subscription's state in one transaction. */
+static void save_states(agent *a)
+{
+    cjx_store *st = cjx_outbox_store(a->outbox);
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    for (size_t i = 0; rc == 0 && i < a->nsubs; i++) {
+        agent_sub *sub = &a->subs[i];
+        if (!sub->dirty)
+            continue;
+        sub->state.last_error = sub->last_error;
+        MDB_val k = {strlen(sub->cfg->name), (void *)sub->cfg->name};
+        MDB_val v = {cjx__feed_state__get_packed_size(&sub->state), NULL};
+        rc = mdb_put(txn, st->dbs[CJX_AGENT_DB_FEEDS], &k, &v, MDB_RESERVE);
+        if (rc == 0)
+            cjx__feed_state__pack(&sub->state, v.mv_data);
+    }
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else
+        mdb_txn_abort(txn);
+    if (rc) {
+        CJX_LOG(CJX_LOG_ERR, "feed.state", a->cfg.credit_code, "cannot save feed state: %s",
+                mdb_strerror(rc));
+        return; /* a command that succeeded runs once more after a crash */
+    }
+    for (size_t i = 0; i < a->nsubs; i++)
+        a->subs[i].dirty = 0;
+}
+
+int agent_feeds_open(agent *a)
+{
+    a->nsubs = a->cfg.nsubs;
+    a->subs = calloc(a->nsubs ? a->nsubs : 1, sizeof *a->subs);
+    if (!a->subs)
+        return -1;
+    for (size_t i = 0; i < a->nsubs; i++) {
+        agent_sub *sub = &a->subs[i];
+        cjx_fault fault = {0};
+        sub->cfg = &a->cfg.subs[i];
+        sub->fd = -1;
+        sub->child = -1;
+        cjx__feed_state__init(&sub->state);
+        sub->cap = (size_t)a->cfg.feed_window;
+        sub->queue = calloc(sub->cap, sizeof *sub->queue);
+        if (!sub->queue || cjx_subscription_build(sub->cfg, &sub->wire, &fault) != CJX_OK) {
+            CJX_LOG(CJX_LOG_ERR, "feed.config", a->cfg.credit_code, "%s", fault.text);
+            return -1;
+        }
+        load_state(a, sub);
+        if (!sub->cfg->sink_file[0])
+            continue;
+        char dir[CJX_CONF_STRMAX];
+        snprintf(dir, sizeof dir, "%s", sub->cfg->sink_file);
+        char *slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+            *slash = '\0';
+            cjx_make_dirs(dir);
+        }
+        sub->fd = open(sub->cfg->sink_file, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        if (sub->fd < 0 || recover_file(sub) != 0) {
+            CJX_LOG(CJX_LOG_ERR, "feed.sink", a->cfg.credit_code, "sink file %s: %s",
+                    sub->cfg->sink_file, strerror(errno));
+            return -1;
+        }
+        CJX_LOG(CJX_LOG_INFO, "feed.open", a->cfg.credit_code, "%s: sink file %s at seq %llu",
+                sub->cfg->name, sub->cfg->sink_file, (unsigned long long)sub->state.file_seq);
+    }
+    return 0;
+}
+
+static void clear_queue(agent_sub *sub)
+{
+    for (; sub->count; sub->count--, sub->head = (sub->head + 1) % sub->cap)
+        free(sub->queue[sub->head].data);
+    sub->head = 0;
+}
+
+void agent_feeds_close(agent *a)
+{
+    for (size_t i = 0; i < a->nsubs; i++) {
+        agent_sub *sub = &a->subs[i];
+        clear_queue(sub);
+        free(sub->queue);
+        if (sub->wire)
+            cjx__subscription__free_unpacked(sub->wire, NULL);
+        if (sub->fd >= 0)
+            close(sub->fd);
+    }
+    free(a->subs);
+    a->subs = NULL;
+    a->nsubs = 0;
+}
+
+void agent_feeds_subscribe(agent *a)
+{
+    if (!a->nsubs)
+        return;
+    Cjx__Subscription **wires = calloc(a->nsubs, sizeof *wires);
+    if (!wires)
+        return;
+    for (size_t i = 0; i < a->nsubs; i++) {
+        clear_queue(&a->subs[i]); /* the hub resends from its cursor */
+        a->subs[i].received = a->subs[i].acked = 0;
+        wires[i] = a->subs[i].wire;
+    }
+    Cjx__Subscribe m = CJX__SUBSCRIBE__INIT;
+    m.n_subscriptions = a->nsubs;
+    m.subscriptions = wires;
+    m.window = (uint32_t)a->cfg.feed_window;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_SUBSCRIBE;
+    fr.subscribe = &m;
+    cjx_frame_send(a->sock, NULL, 0, &fr, ZMQ_DONTWAIT);
+    free(wires);
+}
+
+int agent_feeds_on_event(agent *a, const Cjx__Event *ev)
+{
+    agent_sub *sub = NULL;
+    for (size_t i = 0; i < a->nsubs && !sub; i++)
+        if (strcmp(a->subs[i].cfg->name, ev->subscription) == 0)
+            sub = &a->subs[i];
+    if (!sub || ev->seq <= sub->received)
+        return 0; /* not ours, or a resend within this session */
+    if (ev->seq <= delivered(sub)) {
+        sub->received = ev->seq;
+        return 0; /* at every sink already: only to be acknowledged */
+    }
+    pending *p = &sub->queue[(sub->head + sub->count) % sub->cap];
+    p->data = sub->count < sub->cap ? malloc(ev->stored.len ? ev->stored.len : 1) : NULL;
+    if (!p->data) {
+        /* The hub never sends more than the window, so this is a broken
+         * promise or no memory: start over from the hub's cursor rather
+         * than leave a gap. */
+        CJX_LOG(CJX_LOG_ERR, "feed.overflow", a->cfg.credit_code,
+                "%s: cannot queue seq %llu; restarting the session", sub->cfg->name,
+                (unsigned long long)ev->seq);
+        return -1;
+    }
+    sub->received = ev->seq;
+    memcpy(p->data, ev->stored.data, ev->stored.len);
+    p->len = ev->stored.len;
+    p->seq = ev->seq;
+    sub->count++;
+    return 0;
+}
+
+/* The JSON line a sink gets for one event. Caller frees. */
+static char *event_line(const agent_sub *sub, const pending *p)
+{
+    json_t *stored = cjx_stored_json(p->data, p->len);
+    if (!stored)
+        return NULL;
+    json_t *j = json_object();
+    json_object_set_new(j, "subscription", json_string(sub->cfg->name));
+    json_object_update(j, stored);
+    json_decref(stored);
+    char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    return text;
+}
+
+static void note_failure(agent *a, agent_sub *sub, const char *what)
+{
+    snprintf(sub->last_error, sizeof sub->last_error, "%s", what);
+    sub->state.failures++;
+    sub->state.last_error_ms = (int64_t)time(NULL) * 1000;
+    sub->dirty = 1;
+    CJX_LOG(CJX_LOG_WARNING, "feed.sink", a->cfg.credit_code, "%s: %s (failure %u)",
+            sub->cfg->name, what, sub->state.failures);
+}
+
+/* Appends the queued events the file does not have yet, then fsyncs. On a
+ * failed write the file is cut back to where it was. */
+static void deliver_file(agent *a, agent_sub *sub)
+{
+    off_t before = lseek(sub->fd, 0, SEEK_END);
+    uint64_t last = sub->state.file_seq;
+    int bad = before < 0;
+    for (size_t i = 0; !bad && i < sub->count; i++) {
+        const pending *p = &sub->queue[(sub->head + i) % sub->cap];
+        if (p->seq <= last)
+            continue;
+        char *line = event_line(sub, p);
+        size_t len = line ? strlen(line) : 0;
+        bad = !line || write(sub->fd, line, len) != (ssize_t)len || write(sub->fd, "\n", 1) != 1;
+        free(line);
+        if (!bad)
+            last = p->seq;
+    }
+    if (last == sub->state.file_seq && !bad)
+        return;
+    if (!bad)
+        bad = fdatasync(sub->fd) != 0;
+    if (bad) {
+        int saved = errno;
+        if (before >= 0 && ftruncate(sub->fd, before) != 0)
+            CJX_LOG(CJX_LOG_CRIT, "feed.sink", a->cfg.credit_code, "%s: cannot cut back %s",
+                    sub->cfg->name, sub->cfg->sink_file);
+        char what[200];
+        snprintf(what, sizeof what, "writing %.120s: %s", sub->cfg->sink_file, strerror(saved));
+        note_failure(a, sub, what);
+        return;
+    }
+    sub->state.file_seq = last;
+    sub->dirty = 1;
+}
+
+/* Starts the command for the first event it has not accepted yet. */
+static void start_command(agent *a, agent_sub *sub, const pending *p)
+{
+    char *line = event_line(sub, p);
+    char path[CJX_CONF_STRMAX + 64];
+    snprintf(path, sizeof path, "%.200s/feed-%.64s.event", a->cfg.data_dir, sub->cfg->name);
+    FILE *f = line ? fopen(path, "w") : NULL;
+    int ok = f && fputs(line, f) >= 0 && fputc('\n', f) != EOF;
+    if (f)
+        ok &= fclose(f) == 0;
+    free(line);
+    if (!ok) {
+        note_failure(a, sub, "cannot write the event for the command");
+        return;
+    }
+    char seq[32], id[CJX_ID_MAX];
+    snprintf(seq, sizeof seq, "%llu", (unsigned long long)p->seq);
+    Cjx__Stored *st = cjx__stored__unpack(NULL, p->len, p->data);
+    snprintf(id, sizeof id, "%s", st ? st->id : "");
+    if (st)
+        cjx__stored__free_unpacked(st, NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int in = open(path, O_RDONLY);
+        if (in < 0 || dup2(in, STDIN_FILENO) < 0)
+            _exit(126);
+        setenv("CJX_SEQ", seq, 1);
+        setenv("CJX_ID", id, 1);
+        setenv("CJX_SUBSCRIPTION", sub->cfg->name, 1);
+        execl("/bin/sh", "sh", "-c", sub->cfg->sink_command, (char *)NULL);
+        _exit(127);
+    }
+    if (pid < 0) {
+        note_failure(a, sub, "cannot start the command");
+        return;
+    }
+    sub->child = pid;
+    sub->child_seq = p->seq;
+}
+
+/* Reaps a finished command; schedules a retry when it failed. */
+static void reap_command(agent *a, agent_sub *sub)
+{
+    int status;
+    pid_t r = waitpid(sub->child, &status, WNOHANG);
+    if (r == 0)
+        return;
+    sub->child = -1;
+    if (r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        sub->state.command_seq = sub->child_seq;
+        sub->state.failures = 0;
+        sub->last_error[0] = '\0';
+        sub->backoff_ms = 0;
+        sub->dirty = 1;
+        return;
+    }
+    char what[200];
+    if (r > 0 && WIFEXITED(status))
+        snprintf(what, sizeof what, "command exited with %d at seq %llu", WEXITSTATUS(status),
+                 (unsigned long long)sub->child_seq);
+    else
+        snprintf(what, sizeof what, "command killed by signal %d at seq %llu",
+                 r > 0 && WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+                 (unsigned long long)sub->child_seq);
+    note_failure(a, sub, what);
+    sub->backoff_ms = sub->backoff_ms ? sub->backoff_ms * 2 : RETRY_MIN_MS;
+    if (sub->backoff_ms > RETRY_MAX_MS)
+        sub->backoff_ms = RETRY_MAX_MS;
+    sub->retry_at_ms = mono_ms() + sub->backoff_ms;
+}
+
+static void deliver_command(agent *a, agent_sub *sub)
+{
+    if (sub->child > 0)
+        reap_command(a, sub);
+    if (sub->child > 0 || mono_ms() < sub->retry_at_ms)
+        return;
+    for (size_t i = 0; i < sub->count; i++) {
+        const pending *p = &sub->queue[(sub->head + i) % sub->cap];
+        if (p->seq > sub->state.command_seq) {
+            start_command(a, sub, p);
+            return;
+        }
+    }
+}
+
+void agent_feeds_work(agent *a)
+{
+    int dirty = 0;
+    for (size_t i = 0; i < a->nsubs; i++) {
+        agent_sub *sub = &a->subs[i];
+        if (sub->fd >= 0 && sub->count)
+            deliver_file(a, sub);
+        if (sub->cfg->sink_command[0])
+            deliver_command(a, sub);
+        dirty |= sub->dirty;
+    }
+    if (dirty)
+        save_states(a);
+    for (size_t i = 0; i < a->nsubs; i++) {
+        agent_sub *sub = &a->subs[i];
+        uint64_t done = delivered(sub);
+        while (sub->count && sub->queue[sub->head].seq <= done) {
+            free(sub->queue[sub->head].data);
+            sub->head = (sub->head + 1) % sub->cap;
+            sub->count--;
+        }
+        /* acknowledge what every sink has, but never beyond what this
+         * session received: the hub refuses acks for events it did not send */
+        uint64_t ack = done < sub->received ? done : sub->received;
+        if (ack > sub->acked && a->state == AGENT_READY) {
+            Cjx__EventAck m = CJX__EVENT_ACK__INIT;
+            m.subscription = (char *)sub->cfg->name;
+            m.seq = ack;
+            Cjx__Frame fr = CJX__FRAME__INIT;
+            fr.msg_case = CJX__FRAME__MSG_EVENT_ACK;
+            fr.event_ack = &m;
+            if (cjx_frame_send(a->sock, NULL, 0, &fr, ZMQ_DONTWAIT) == CJX_OK)
+                sub->acked = ack;
+        }
+    }
+}
