@@ -8,6 +8,7 @@
 #include "agent_config.h"
 #include "outbox.h"
 #include "protocol.pb-c.h"
+#include "replica.h"
 
 typedef enum agent_state {
     AGENT_HELLO_SENT,      /* waiting for Welcome */
@@ -38,6 +39,16 @@ typedef struct agent_sub {
     int64_t retry_at_ms, backoff_ms;
 } agent_sub;
 
+/* The replica's link state (agent_replica.c). */
+typedef struct agent_replica {
+    cjx_replica_pos pos;       /* as stored */
+    Cjx__Subscription wire;    /* its subscription */
+    uint64_t received;         /* newest event received this session */
+    uint64_t acked;
+    ProtobufCBinaryData *batch; /* received, not yet applied */
+    size_t nbatch, cap;
+} agent_replica;
+
 typedef struct agent {
     cjx_agent_config cfg;
     cjx_outbox *outbox;
@@ -55,18 +66,33 @@ typedef struct agent {
     uint64_t total_acked, total_refused;
     agent_sub *subs;
     size_t nsubs;
+    agent_replica replica;
 } agent;
 
 /* agent_feed.c */
 int agent_feeds_open(agent *a);
 void agent_feeds_close(agent *a);
-/* Asks the hub for the configured feeds; called when a session starts. */
-void agent_feeds_subscribe(agent *a);
+/* Asks the hub for the configured feeds and extra (the replica's
+ * subscription, or NULL); the replica calls it once it is loaded. */
+void agent_feeds_subscribe(agent *a, Cjx__Subscription *extra);
+/* Notes where the hub resumes a subscription. */
+void agent_feeds_on_subscribed(agent *a, const Cjx__Subscribed *m);
 /* Queues one event for the sinks. Returns -1 when the session must restart
- * (the event could not be kept). */
+ * (the event could not be kept, or one is missing before it). */
 int agent_feeds_on_event(agent *a, const Cjx__Event *ev);
 /* Delivers queued events to the sinks, reaps commands, acknowledges. */
 void agent_feeds_work(agent *a);
+
+/* agent_replica.c */
+/* Starts the replica's part of a new session: snapshot or subscribe. */
+int agent_replica_start(agent *a);
+int agent_replica_on_snapshot(agent *a, const Cjx__Snapshot *m);
+int agent_replica_is_event(const Cjx__Event *ev);
+/* Takes one replica event; -1 on a gap (the session must restart). */
+int agent_replica_on_event(agent *a, const Cjx__Event *ev);
+/* Applies the events of this drain and acknowledges them. */
+void agent_replica_flush(agent *a);
+void agent_replica_close(agent *a);
 
 /* agent_link.c */
 int agent_link_start(agent *a);

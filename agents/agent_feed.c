@@ -208,20 +208,25 @@ void agent_feeds_close(agent *a)
     a->nsubs = 0;
 }
 
-void agent_feeds_subscribe(agent *a)
+void agent_feeds_subscribe(agent *a, Cjx__Subscription *extra)
 {
-    if (!a->nsubs)
-        return;
-    Cjx__Subscription **wires = calloc(a->nsubs, sizeof *wires);
+    Cjx__Subscription **wires = calloc(a->nsubs + 1, sizeof *wires);
     if (!wires)
         return;
+    size_t n = 0;
     for (size_t i = 0; i < a->nsubs; i++) {
         clear_queue(&a->subs[i]); /* the hub resends from its cursor */
         a->subs[i].received = a->subs[i].acked = 0;
-        wires[i] = a->subs[i].wire;
+        wires[n++] = a->subs[i].wire;
+    }
+    if (extra)
+        wires[n++] = extra;
+    if (!n) {
+        free(wires);
+        return;
     }
     Cjx__Subscribe m = CJX__SUBSCRIBE__INIT;
-    m.n_subscriptions = a->nsubs;
+    m.n_subscriptions = n;
     m.subscriptions = wires;
     m.window = (uint32_t)a->cfg.feed_window;
     Cjx__Frame fr = CJX__FRAME__INIT;
@@ -231,14 +236,33 @@ void agent_feeds_subscribe(agent *a)
     free(wires);
 }
 
+static agent_sub *find_sub(agent *a, const char *name)
+{
+    for (size_t i = 0; i < a->nsubs; i++)
+        if (strcmp(a->subs[i].cfg->name, name) == 0)
+            return &a->subs[i];
+    return NULL;
+}
+
+void agent_feeds_on_subscribed(agent *a, const Cjx__Subscribed *m)
+{
+    agent_sub *sub = find_sub(a, m->name);
+    if (sub)
+        sub->received = sub->acked = m->cursor; /* the first event follows it */
+}
+
 int agent_feeds_on_event(agent *a, const Cjx__Event *ev)
 {
-    agent_sub *sub = NULL;
-    for (size_t i = 0; i < a->nsubs && !sub; i++)
-        if (strcmp(a->subs[i].cfg->name, ev->subscription) == 0)
-            sub = &a->subs[i];
+    agent_sub *sub = find_sub(a, ev->subscription);
     if (!sub || ev->seq <= sub->received)
         return 0; /* not ours, or a resend within this session */
+    if (ev->prev_seq != sub->received) {
+        CJX_LOG(CJX_LOG_WARNING, "feed.gap", a->cfg.credit_code,
+                "%s: event %llu follows %llu, but %llu was the last received; resubscribing",
+                sub->cfg->name, (unsigned long long)ev->seq, (unsigned long long)ev->prev_seq,
+                (unsigned long long)sub->received);
+        return -1;
+    }
     if (ev->seq <= delivered(sub)) {
         sub->received = ev->seq;
         return 0; /* at every sink already: only to be acknowledged */

@@ -53,7 +53,11 @@ static int connect_hub(agent *a)
     a->sent_upto = 0;
     a->inflight = 0;
     a->hello_ms = a->last_heard_ms = now_ms();
-    return cjx_send_hello(a->sock, a->cfg.credit_code, "cjx-agent " CJX_VERSION,
+    Cjx__Institution self = CJX__INSTITUTION__INIT;
+    self.credit_code = a->cfg.credit_code;
+    self.name = a->cfg.name;
+    self.kind = a->cfg.institution_kind;
+    return cjx_send_hello(a->sock, a->cfg.credit_code, "cjx-agent " CJX_VERSION, &self,
                           ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;
 }
 
@@ -133,7 +137,7 @@ static void on_welcome(agent *a, const Cjx__Welcome *w)
     }
     a->state = AGENT_READY;
     a->last_beat_ms = now_ms();
-    agent_feeds_subscribe(a);
+    agent_replica_start(a);
     CJX_LOG(CJX_LOG_INFO, "link.welcome", a->cfg.credit_code, "hub at seq %llu",
             (unsigned long long)w->last_seq);
 }
@@ -180,9 +184,14 @@ static int on_frame(agent *a, Cjx__Frame *fr)
         return 0;
     }
     case CJX__FRAME__MSG_EVENT:
-        return agent_feeds_on_event(a, fr->event);
-    case CJX__FRAME__MSG_HEARTBEAT:
+        return agent_replica_is_event(fr->event) ? agent_replica_on_event(a, fr->event)
+                                                 : agent_feeds_on_event(a, fr->event);
+    case CJX__FRAME__MSG_SNAPSHOT:
+        return agent_replica_on_snapshot(a, fr->snapshot);
     case CJX__FRAME__MSG_SUBSCRIBED:
+        agent_feeds_on_subscribed(a, fr->subscribed);
+        return 0;
+    case CJX__FRAME__MSG_HEARTBEAT:
         return 0;
     default:
         CJX_LOG(CJX_LOG_WARNING, "link.unexpected", a->cfg.credit_code,
@@ -273,6 +282,7 @@ int agent_link_run(agent *a, volatile int *stop)
         if (rc == 0)
             fill_window(a);
         settle(a);
+        agent_replica_flush(a);
         agent_feeds_work(a);
         if (rc == -2) {
             CJX_LOG(CJX_LOG_CRIT, "link.refused", a->cfg.credit_code,

@@ -83,6 +83,7 @@ int main(int argc, char **argv)
         rc = agent_link_run(&a, &stop_flag);
     agent_link_stop(&a);
     agent_feeds_close(&a);
+    agent_replica_close(&a);
     cjx_outbox_close(&a.outbox);
     return rc;
 }

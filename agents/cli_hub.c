@@ -71,7 +71,7 @@ cli_link *cli_link_open(cli *c, const char *cmd)
         return NULL;
     }
     Cjx__Frame *reply = NULL;
-    if (cjx_send_hello(l->sock, c->cfg.credit_code, "cjx " CJX_VERSION, 0) != CJX_OK ||
+    if (cjx_send_hello(l->sock, c->cfg.credit_code, "cjx " CJX_VERSION, NULL, 0) != CJX_OK ||
         next_frame(l, &reply) != 0) {
         cli_error(cmd, "the hub at %s did not answer within %d ms", c->hub, c->timeout_ms);
         cli_link_close(&l);

@@ -126,12 +126,12 @@ static void add_item(batch *b, const json_t *obj, const cjx_validator *v, const 
         protobuf_c_message_free_unpacked(msg, NULL);
 }
 
-static size_t line_of(const char *buf, size_t pos)
+/* Advances *line over the newlines of buf between *counted and pos, so
+ * numbering all lines of a large input stays linear. */
+static void count_lines(const char *buf, size_t pos, size_t *counted, size_t *line)
 {
-    size_t line = 1;
-    for (size_t i = 0; i < pos; i++)
-        line += buf[i] == '\n';
-    return line;
+    for (; *counted < pos; (*counted)++)
+        *line += buf[*counted] == '\n';
 }
 
 /* Parses every JSON value in buf into the batch. Returns -1 on a syntax
@@ -139,7 +139,7 @@ static size_t line_of(const char *buf, size_t pos)
 static int parse_input(batch *b, const char *buf, size_t len, const cjx_validator *v,
                        const char *code)
 {
-    size_t pos = 0, number = 0;
+    size_t pos = 0, number = 0, counted = 0, line = 1;
     for (;;) {
         while (pos < len && strchr(" \t\r\n", buf[pos]))
             pos++;
@@ -147,7 +147,7 @@ static int parse_input(batch *b, const char *buf, size_t len, const cjx_validato
             return 0;
         json_error_t err;
         json_t *val = json_loadb(buf + pos, len - pos, JSON_DISABLE_EOF_CHECK, &err);
-        size_t line = line_of(buf, pos);
+        count_lines(buf, pos, &counted, &line);
         if (!val) {
             fprintf(stderr, "cjx post: line %d: malformed JSON: %s\n",
                     (int)line + err.line - 1, err.text);

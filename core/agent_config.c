@@ -18,7 +18,9 @@
 const cjx_conf_key cjx_agent_config_keys[] = {
     KEY("credit_code", CJX_CONF_STR, 0, 0, "", credit_code,
         "unified social credit code of the institution this agent speaks for"),
-    KEY("name", CJX_CONF_STR, 0, 0, "", name, "the institution's name, for logs"),
+    KEY("name", CJX_CONF_STR, 0, 0, "", name, "the institution's name, for the registry and logs"),
+    KEY("kind", CJX_CONF_STR, 0, 0, "", kind,
+        "college, school, enterprise, bureau or vocational_group, for the registry"),
     KEY("hub", CJX_CONF_STR, 0, 0, "tcp://127.0.0.1:7450", hub, "the hub's ZeroMQ endpoint"),
     KEY("data_dir", CJX_CONF_STR, 0, 0, "/var/lib/cjx/agent", data_dir,
         "folder of the agent's LMDB store (the outbox)"),
@@ -68,23 +70,30 @@ static const char *check_kind(const char *entry, int *value)
     return cjx_kind_is_known(entry) ? NULL : "not a kind of posting or record";
 }
 
-/* Takes a Cluster value's name, whole or without "CLUSTER_", in any case. */
-static const char *check_cluster(const char *entry, int *value)
+/* Finds a value of enum d other than 0 by its name, whole or without the
+ * prefix, in any case ("information_tech" for CLUSTER_INFORMATION_TECH).
+ * Returns 0 when found. */
+static int enum_by_name(const ProtobufCEnumDescriptor *d, const char *prefix, const char *entry,
+                        int *value)
 {
-    static const char prefix[] = "CLUSTER_";
-    const ProtobufCEnumDescriptor *d = &cjx__cluster__descriptor;
+    size_t plen = strlen(prefix);
     for (unsigned i = 0; i < d->n_values; i++) {
         const char *name = d->values[i].name;
-        if (d->values[i].value == CJX__CLUSTER__CLUSTER_UNSPECIFIED)
+        if (d->values[i].value == 0)
             continue;
         if (strcasecmp(entry, name) == 0 ||
-            (strncmp(name, prefix, sizeof prefix - 1) == 0 &&
-             strcasecmp(entry, name + sizeof prefix - 1) == 0)) {
+            (strncmp(name, prefix, plen) == 0 && strcasecmp(entry, name + plen) == 0)) {
             *value = d->values[i].value;
-            return NULL;
+            return 0;
         }
     }
-    return "not a cluster";
+    return -1;
+}
+
+static const char *check_cluster(const char *entry, int *value)
+{
+    return enum_by_name(&cjx__cluster__descriptor, "CLUSTER_", entry, value) ? "not a cluster"
+                                                                             : NULL;
 }
 
 /* True when s is min to max digits. */
@@ -254,6 +263,12 @@ cjx_err cjx_agent_config_load(const char *path, cjx_agent_config *cfg, cjx_fault
         return cjx_fault_set(f, CJX_ECONFIG, "credit_code",
                              "%s: credit_code \"%s\": %s", path, cfg->credit_code,
                              cjx_strerror(rc));
+    cfg->institution_kind = 0;
+    if (cfg->kind[0] && enum_by_name(&cjx__institution_kind__descriptor, "INSTITUTION_",
+                                     cfg->kind, &cfg->institution_kind))
+        return cjx_fault_set(f, CJX_ECONFIG, "kind",
+                             "%s: kind \"%s\": not college, school, enterprise, bureau or "
+                             "vocational_group", path, cfg->kind);
     for (size_t i = 0; i < cfg->nsubs; i++) {
         rc = check_subscription(path, &cfg->subs[i], f);
         if (rc)

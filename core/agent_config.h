@@ -29,6 +29,8 @@ typedef struct cjx_subscription_config {
 typedef struct cjx_agent_config {
     char credit_code[CJX_CONF_STRMAX];
     char name[CJX_CONF_STRMAX];
+    char kind[CJX_CONF_STRMAX];          /* as written */
+    int institution_kind;                /* InstitutionKind, from kind */
     char hub[CJX_CONF_STRMAX];
     char data_dir[CJX_CONF_STRMAX];
     char catalog_dir[CJX_CONF_STRMAX];

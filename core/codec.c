@@ -50,9 +50,11 @@ cjx_err cjx_frame_send(void *sock, const void *rid, size_t rid_len,
     return CJX_OK;
 }
 
-cjx_err cjx_send_hello(void *sock, const char *code, const char *software, int flags)
+cjx_err cjx_send_hello(void *sock, const char *code, const char *software,
+                       const Cjx__Institution *institution, int flags)
 {
     Cjx__Hello hello = CJX__HELLO__INIT;
+    hello.institution = (Cjx__Institution *)institution;
     hello.protocol_version = CJX_PROTOCOL_VERSION;
     hello.credit_code = (char *)code;
     hello.software = (char *)software;

@@ -96,14 +96,23 @@ int cjx_filter_match(const Cjx__Subscription *sub, const Cjx__Stored *st)
            (!sub->n_clusters || s.cluster);
 }
 
+/* True when kind names a member of the detail oneof of d. */
+static int is_detail_of(const ProtobufCMessageDescriptor *d, const char *kind)
+{
+    for (unsigned i = 0; i < d->n_fields; i++)
+        if ((d->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            strcmp(d->fields[i].name, kind) == 0)
+            return 1;
+    return 0;
+}
+
 int cjx_kind_is_known(const char *kind)
 {
-    const ProtobufCMessageDescriptor *ds[] = {&cjx__posting__descriptor,
-                                              &cjx__record__descriptor};
-    for (size_t d = 0; d < 2; d++)
-        for (unsigned i = 0; i < ds[d]->n_fields; i++)
-            if ((ds[d]->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
-                strcmp(ds[d]->fields[i].name, kind) == 0)
-                return 1;
-    return 0;
+    return is_detail_of(&cjx__posting__descriptor, kind) ||
+           is_detail_of(&cjx__record__descriptor, kind) || strcmp(kind, "institution") == 0;
+}
+
+int cjx_kind_is_record(const char *kind)
+{
+    return is_detail_of(&cjx__record__descriptor, kind);
 }

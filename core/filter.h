@@ -23,4 +23,7 @@ int cjx_filter_is_shallow(const Cjx__Subscription *sub);
  * "graduate_outcome"…). */
 int cjx_kind_is_known(const char *kind);
 
+/* True when kind names a detail of Record ("graduate_outcome"…). */
+int cjx_kind_is_record(const char *kind);
+
 #endif

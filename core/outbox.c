@@ -8,7 +8,7 @@
 #include "store.h"
 
 enum { DB_OUTBOX = CJX_AGENT_DB_OUTBOX, DB_REFUSED = CJX_AGENT_DB_REFUSED };
-static const char *const db_names[] = {"outbox", "refused", "feeds", NULL};
+static const char *const db_names[] = {"outbox", "refused", "feeds", "replica", NULL};
 
 struct cjx_outbox {
     cjx_store *store;

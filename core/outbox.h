@@ -7,7 +7,8 @@
  *
  * Sub-databases: "outbox" (8-byte seq → packed cjx.Item), "refused" (8-byte
  * seq → packed cjx.Nack, kept for the operator), "feeds" (subscription name →
- * packed cjx.FeedState, written by agent_feed.c), and meta "next_outbox_seq".
+ * packed cjx.FeedState, written by agent_feed.c), "replica" (replica.h), and
+ * meta "next_outbox_seq".
  */
 #ifndef CJX_OUTBOX_H
 #define CJX_OUTBOX_H
@@ -24,7 +25,7 @@
 typedef struct cjx_outbox cjx_outbox;
 
 /* The agent store's sub-databases, as indexes of cjx_outbox_store()->dbs. */
-enum { CJX_AGENT_DB_OUTBOX, CJX_AGENT_DB_REFUSED, CJX_AGENT_DB_FEEDS };
+enum { CJX_AGENT_DB_OUTBOX, CJX_AGENT_DB_REFUSED, CJX_AGENT_DB_FEEDS, CJX_AGENT_DB_REPLICA };
 
 /* Opens the outbox in directory dir (created if missing). */
 cjx_err cjx_outbox_open(const char *dir, size_t map_mb, cjx_outbox **out,

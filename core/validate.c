@@ -385,10 +385,19 @@ static const ProtobufCMessage *body_of(const Cjx__Item *item,
     return *(const ProtobufCMessage *const *)cjx_vr_value(&item->base, *bfd);
 }
 
+/* True for bodies whose kind is their own name: they have no detail. */
+static int body_is_kind(const Cjx__Item *item)
+{
+    return item->body_case == CJX__ITEM__BODY_STATUS_CHANGE ||
+           item->body_case == CJX__ITEM__BODY_INSTITUTION;
+}
+
 const char *cjx_item_kind(const Cjx__Item *item)
 {
     const ProtobufCFieldDescriptor *bfd;
     const ProtobufCMessage *body = item ? body_of(item, &bfd) : NULL;
+    if (body && body_is_kind(item))
+        return bfd->name;
     const ProtobufCFieldDescriptor *kfd = body ? cjx_vr_oneof(body) : NULL;
     return kfd ? kfd->name : NULL;
 }
@@ -422,8 +431,12 @@ cjx_err cjx_validate_item(const cjx_validator *v, const Cjx__Item *item,
     const ProtobufCMessage *body = body_of(item, &bfd);
     if (!body)
         return cjx_fault_set(f, CJX_EKIND, "",
-                             "an item needs a posting or a record");
-    if (!cjx_vr_oneof(body))
+                             "an item needs a posting, a record or a status_change");
+    if (item->body_case == CJX__ITEM__BODY_INSTITUTION)
+        return cjx_fault_set(f, CJX_EFORBIDDEN, "institution",
+                             "registry entries are made by the hub from each agent's "
+                             "Hello, never published");
+    if (!body_is_kind(item) && !cjx_vr_oneof(body))
         return no_kind(f, body, bfd->name);
     cjx_vctx x = {v, f};
     cjx_err rc = walk(&x, &item->base, NULL, NULL, 0);

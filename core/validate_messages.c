@@ -27,7 +27,7 @@ static const struct {
     const char *message;
     const char *fields[6];
 } required_rules[] = {
-    {"cjx.Posting", {"title", "valid_from", "valid_until", "division_code"}},
+    {"cjx.Posting", {"ref", "title", "valid_from", "valid_until", "division_code"}},
     {"cjx.JobPosting", {"headcount", "employer_name", "content",
                         "pay_min_yuan"}},
     {"cjx.InternshipPosting", {"headcount"}},
@@ -36,7 +36,8 @@ static const struct {
     {"cjx.TeacherPracticePosting", {"headcount"}},
     {"cjx.TechServicePosting", {"direction"}},
     {"cjx.Notice", {"body"}},
-    {"cjx.Record", {"year"}},
+    {"cjx.Record", {"ref", "year"}},
+    {"cjx.StatusChange", {"ref", "status"}},
     {"cjx.InternshipPlacement", {"student", "college_credit_code",
                                  "enterprise_credit_code", "start_date"}},
     {"cjx.TeacherPlacement", {"teacher", "college_credit_code",
@@ -286,10 +287,30 @@ static cjx_err scan(const cjx_vctx *x, const ProtobufCMessage *m,
     return CJX_OK;
 }
 
+/* A posting is published open; only its publisher's fill or withdrawal and
+ * the hub's expiry close it. */
+static cjx_err check_status(const cjx_vctx *x, const Cjx__Item *item)
+{
+    cjx_vpath posting = {NULL, "posting", -1}, change = {NULL, "status_change", -1};
+    if (item->body_case == CJX__ITEM__BODY_POSTING &&
+        item->posting->status != CJX__POSTING_STATUS__STATUS_OPEN)
+        return cjx_vr_fault(x, CJX_ERANGE, &posting, "status",
+                            "a posting is published open; close it with a status change "
+                            "(cjx fill, cjx withdraw)");
+    if (item->body_case == CJX__ITEM__BODY_STATUS_CHANGE &&
+        item->status_change->status != CJX__POSTING_STATUS__STATUS_FILLED &&
+        item->status_change->status != CJX__POSTING_STATUS__STATUS_WITHDRAWN)
+        return cjx_vr_fault(x, CJX_ERANGE, &change, "status",
+                            "a publisher sets STATUS_FILLED or STATUS_WITHDRAWN; the hub "
+                            "expires postings at valid_until");
+    return CJX_OK;
+}
+
 cjx_err cjx_vr_item(const cjx_vctx *x, const Cjx__Item *item)
 {
-    if (item->body_case != CJX__ITEM__BODY_POSTING || !item->posting)
-        return CJX_OK;
+    cjx_err rc = check_status(x, item);
+    if (rc || item->body_case != CJX__ITEM__BODY_POSTING || !item->posting)
+        return rc;
     const ProtobufCMessage *posting = &item->posting->base;
     const ProtobufCFieldDescriptor *kfd = cjx_vr_oneof(posting);
     const cjx_vmsg *vm = cjx_vr_plan(posting->descriptor);
@@ -305,7 +326,7 @@ cjx_err cjx_vr_item(const cjx_vctx *x, const Cjx__Item *item)
     }
     if (!kind->recruiting)
         return CJX_OK;
-    cjx_err rc = scan(x, posting, vm, &at);
+    rc = scan(x, posting, vm, &at);
     if (rc)
         return rc;
     const ProtobufCMessage *detail =

@@ -102,7 +102,7 @@ static const struct length_rule {
 } length_rules[] = {
     {"title", 120},           {"description", 4000}, {"requirements", 4000},
     {"content", 4000},        {"body", 4000},        {"expected_outcome", 4000},
-    {"facilities", 2000},     {"url", 2048},
+    {"facilities", 2000},     {"url", 2048},         {"ref", 64},
 };
 
 /* ---- strings: codes and dates ---- */

@@ -56,6 +56,11 @@ static cjx_err check_subscription(const Cjx__Subscription *sub, size_t i, cjx_fa
     if (n == 0 || n > NAME_MAX_BYTES)
         return cjx_fault_set(f, n ? CJX_ELENGTH : CJX_EREQUIRED, field,
                              "a subscription needs a name of 1 to %d bytes", NAME_MAX_BYTES);
+    if (sub->replica && !sub->ephemeral) {
+        snprintf(field, sizeof field, "subscriptions[%zu].replica", i);
+        return cjx_fault_set(f, CJX_EPROTOCOL, field,
+                             "a replica subscription is ephemeral: the agent keeps its position");
+    }
     for (size_t k = 0; k < sub->n_kinds; k++)
         if (!cjx_kind_is_known(sub->kinds[k])) {
             snprintf(field, sizeof field, "subscriptions[%zu].kinds[%zu]", i, k);
@@ -119,7 +124,7 @@ void cjx_hub_subscribe(cjx_hub *h, cjx_session *s, const Cjx__Subscribe *m)
             fd->cursor = mdb_get(txn, h->store->dbs[HUB_DB_CURSORS], &k, &v) == 0 && v.mv_size == 8
                              ? cjx_be64_get(v.mv_data) : 0;
         }
-        fd->scanned = fd->cursor;
+        fd->scanned = fd->last_sent = fd->cursor;
         Cjx__Subscribed ok = CJX__SUBSCRIBED__INIT;
         ok.name = in->name;
         ok.cursor = fd->cursor;
@@ -194,13 +199,15 @@ static int pump_feed(cjx_hub *h, MDB_txn *txn, cjx_session *s, cjx_feed *fd)
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), budget--) {
         uint64_t seq = cjx_be64_get(k.mv_data);
         Cjx__Stored *st = cjx__stored__unpack(NULL, v.mv_size, v.mv_data);
-        int match = st && cjx_filter_match(fd->sub, st);
+        int match = st && (fd->sub->replica ? cjx_state_streams(s->code, st)
+                                            : cjx_filter_match(fd->sub, st));
         if (st)
             cjx__stored__free_unpacked(st, NULL);
         if (match) {
             Cjx__Event ev = CJX__EVENT__INIT;
             ev.subscription = fd->sub->name;
             ev.seq = seq;
+            ev.prev_seq = fd->last_sent;
             ev.stored.data = v.mv_data;
             ev.stored.len = v.mv_size;
             Cjx__Frame fr = CJX__FRAME__INIT;
@@ -210,6 +217,7 @@ static int pump_feed(cjx_hub *h, MDB_txn *txn, cjx_session *s, cjx_feed *fd)
                 blocked = 1; /* the peer's queue is full: try again later */
                 break;
             }
+            fd->last_sent = seq;
             fd->inflight[(fd->head + fd->count) % s->window] = seq;
             fd->count++;
             h->counters.delivered++;

@@ -13,10 +13,11 @@
 #include "error.h"
 #include "ids.h"
 #include "protocol.pb-c.h"
+#include "state.h"
 #include "store.h"
 #include "validate.h"
 
-#define CJX_HUB_FORMAT 1
+#define CJX_HUB_FORMAT 2
 #define CJX_RID_MAX 256
 
 typedef struct cjx_hub_config {
@@ -33,7 +34,7 @@ typedef struct cjx_hub_config {
 extern const cjx_conf_key cjx_hub_config_keys[];
 
 /* Sub-databases of the hub's store (docs/protocol.md, "The store"). */
-enum { HUB_DB_LOG, HUB_DB_IDS, HUB_DB_KINDS, HUB_DB_CURSORS };
+enum { HUB_DB_LOG, HUB_DB_IDS, HUB_DB_KINDS, HUB_DB_CURSORS, HUB_DB_STATE, HUB_DB_EXPIRY };
 
 /* One subscription of a session: where its durable cursor is, how far the
  * log was scanned for it, and the events sent and not yet acknowledged (at
@@ -42,6 +43,7 @@ typedef struct cjx_feed {
     Cjx__Subscription *sub;            /* owned */
     uint64_t cursor;                   /* acknowledged up to here (durable unless ephemeral) */
     uint64_t scanned;                  /* log entries up to here were considered */
+    uint64_t last_sent;                /* the newest event sent, or where the feed started */
     uint64_t *inflight;                /* ring of sent, unacknowledged sequences */
     size_t head, count;
 } cjx_feed;
@@ -78,6 +80,7 @@ typedef struct cjx_hub_counters {
     uint64_t delivered;                /* feed events sent */
     uint64_t duplicates;
     uint64_t batches;
+    uint64_t expired;                  /* postings closed at valid_until */
     uint64_t refused[CJX_ERR_COUNT];
 } cjx_hub_counters;
 
@@ -121,6 +124,51 @@ uint64_t cjx_hub_last_outbox_seq(MDB_txn *txn, const cjx_hub *h, const char *cod
 /* Returns the batch's write transaction, beginning it if needed; NULL (with
  * f set) when LMDB fails. */
 MDB_txn *cjx_hub_batch_txn(cjx_hub *h, cjx_fault *f);
+
+/* state.c */
+
+/* A key's current version in the "state" database. */
+typedef struct cjx_state_entry {
+    uint64_t seq;                      /* its log entry */
+    int status;                        /* PostingStatus; 0 for records and the registry */
+    char valid_until[11];              /* postings; "" otherwise */
+} cjx_state_entry;
+
+/* One new log entry: the item (unpacked, and packed as it is logged), who it
+ * is from, and the outbox sequence it came with (0 for the hub's own). */
+typedef struct cjx_entry {
+    const char *origin;
+    uint64_t outbox_seq;
+    const Cjx__Item *item;             /* a posting, a record or an institution */
+    const ProtobufCBinaryData *bytes;
+} cjx_entry;
+
+/* Appends e under the next sequence (*seq_out) and applies it to the state
+ * and the expiry index. Returns an LMDB code; on failure the batch must be
+ * abandoned. */
+int cjx_hub_append(cjx_hub *h, MDB_txn *txn, const cjx_entry *e, uint64_t *seq_out);
+/* Reads the state of key; returns 0 or an LMDB code (MDB_NOTFOUND). */
+int cjx_hub_state_get(MDB_txn *txn, const cjx_hub *h, const uint8_t *key, size_t klen,
+                      cjx_state_entry *out);
+/* Reads the log entry seq (a packed Stored) into *out. */
+int cjx_hub_log_get(MDB_txn *txn, const cjx_hub *h, uint64_t seq, MDB_val *out);
+/* Unpacks the current version of a key: caller frees both. */
+int cjx_hub_current_item(MDB_txn *txn, const cjx_hub *h, const cjx_state_entry *se,
+                         Cjx__Stored **st, Cjx__Item **item);
+/* Appends the posting of se again with a closing status (filled, withdrawn,
+ * expired). */
+int cjx_hub_close_posting(cjx_hub *h, MDB_txn *txn, const char *origin, uint64_t outbox_seq,
+                          const cjx_state_entry *se, int status, uint64_t *seq_out);
+/* Closes open postings whose valid_until is before today ("YYYY-MM-DD"),
+ * a bounded number per call, in the batch's transaction. */
+void cjx_hub_expire(cjx_hub *h, const char *today);
+/* Puts the institution code describes itself as in its Hello into the
+ * registry, when it changed, in the batch's transaction. */
+void cjx_hub_register(cjx_hub *h, const char *code, const Cjx__Institution *in);
+
+/* replica.c */
+void cjx_hub_snapshot(cjx_hub *h, cjx_session *s, const Cjx__SnapshotRequest *m);
+void cjx_hub_digest(cjx_hub *h, cjx_session *s, const Cjx__DigestRequest *m);
 
 /* feed.c */
 void cjx_hub_subscribe(cjx_hub *h, cjx_session *s, const Cjx__Subscribe *m);

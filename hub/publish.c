@@ -2,8 +2,10 @@
  *
  * Each Publish of a batch is checked (decodes, validates, comes from the
  * institution it claims), deduplicated by (institution, outbox sequence),
- * given the next global sequence and written to the log, the id map and the
- * kind index, all inside the batch's one write transaction. The Ack is only
+ * and appended to the log and the state (state.c) with its id in the id
+ * map, all inside the batch's one write transaction. A status change is
+ * applied to the posting it names, which is logged again with the new
+ * status. The Ack is only
  * queued here: server.c sends it after the transaction is committed and
  * synced (guarantee 1).
  */
@@ -50,17 +52,29 @@ uint64_t cjx_hub_last_outbox_seq(MDB_txn *txn, const cjx_hub *h, const char *cod
     return last;
 }
 
+/* The origin field of an item: who publishes it. */
+static char **origin_of(Cjx__Item *item, const char **field)
+{
+    switch (item->body_case) {
+    case CJX__ITEM__BODY_POSTING:
+        *field = "posting.publisher_credit_code";
+        return &item->posting->publisher_credit_code;
+    case CJX__ITEM__BODY_STATUS_CHANGE:
+        *field = "status_change.publisher_credit_code";
+        return &item->status_change->publisher_credit_code;
+    default:
+        *field = "record.reporter_credit_code";
+        return &item->record->reporter_credit_code;
+    }
+}
+
 /* Makes sure the item names the session's institution as its origin; fills
  * it in when empty (then *repacked holds new bytes the caller frees). */
 static cjx_err check_origin(Cjx__Item *item, const char *code, ProtobufCBinaryData *repacked,
                             cjx_fault *f)
 {
-    char **origin = item->body_case == CJX__ITEM__BODY_POSTING
-                        ? &item->posting->publisher_credit_code
-                        : &item->record->reporter_credit_code;
-    const char *field = item->body_case == CJX__ITEM__BODY_POSTING
-                            ? "posting.publisher_credit_code"
-                            : "record.reporter_credit_code";
+    const char *field;
+    char **origin = origin_of(item, &field);
     if ((*origin)[0] != '\0') {
         if (strcmp(*origin, code) != 0)
             return cjx_fault_set(f, CJX_EFORBIDDEN, field,
@@ -68,55 +82,41 @@ static cjx_err check_origin(Cjx__Item *item, const char *code, ProtobufCBinaryDa
         return CJX_OK;
     }
     /* The field is at its default (protobuf_c_empty_string): point it at the
-     * session's code for packing, then put the default back for freeing. */
-    char *saved = *origin;
+     * session's code for packing and for the state, then put the default
+     * back for freeing (cjx_hub_publish does). */
     *origin = (char *)code;
     repacked->len = cjx__item__get_packed_size(item);
     repacked->data = malloc(repacked->len ? repacked->len : 1);
     if (repacked->data)
         cjx__item__pack(item, repacked->data);
-    *origin = saved;
     return repacked->data ? CJX_OK : cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
 }
 
-/* Writes the stored entry for a new item under sequence seq. */
-static int store_item(cjx_hub *h, MDB_txn *txn, const cjx_session *s, uint64_t seq,
-                      uint64_t outbox_seq, const ProtobufCBinaryData *bytes,
-                      const char *kind)
+/* Applies a status change: the posting it names must be the session's and
+ * open. Returns an LMDB code, or -1 with f set when the change is refused. */
+static int apply_status_change(cjx_hub *h, MDB_txn *txn, const cjx_session *s,
+                               uint64_t outbox_seq, const Cjx__Item *item, uint64_t *seq,
+                               cjx_fault *f)
 {
-    char id[CJX_ID_MAX];
-    cjx_id_format(id, s->code, outbox_seq);
-    Cjx__Stored st = CJX__STORED__INIT;
-    st.seq = seq;
-    st.id = id;
-    st.origin = (char *)s->code;
-    st.outbox_seq = outbox_seq;
-    st.received_ms = cjx_now_ms();
-    st.item = *bytes;
-    st.kind = (char *)kind;
-
-    uint8_t seqkey[8];
-    cjx_be64_put(seqkey, seq);
-    MDB_val k = {8, seqkey}, v = {cjx__stored__get_packed_size(&st), NULL};
-    int rc = mdb_put(txn, h->store->dbs[HUB_DB_LOG], &k, &v, MDB_APPEND | MDB_RESERVE);
+    static const char *const closed[] = {"open", "filled", "withdrawn", "expired"};
+    const Cjx__StatusChange *c = item->status_change;
+    uint8_t key[CJX_STATE_KEY_MAX];
+    size_t klen = cjx_state_key(key, s->code, item);
+    cjx_state_entry se;
+    int rc = cjx_hub_state_get(txn, h, key, klen, &se);
+    if (rc == MDB_NOTFOUND) {
+        cjx_fault_set(f, CJX_ENOTFOUND, "status_change.ref", "no posting \"%.64s\" of %s",
+                      c->ref, s->code);
+        return -1;
+    }
     if (rc)
         return rc;
-    cjx__stored__pack(&st, v.mv_data);
-
-    uint8_t idkey[CJX_ID_KEY_LEN];
-    cjx_id_key(idkey, s->code, outbox_seq);
-    MDB_val ik = {sizeof idkey, idkey}, iv = {8, seqkey};
-    rc = mdb_put(txn, h->store->dbs[HUB_DB_IDS], &ik, &iv, MDB_NOOVERWRITE);
-    if (rc)
-        return rc;
-
-    /* kind index: "<kind>\0" + seq → nothing */
-    uint8_t kindkey[64 + 8];
-    size_t klen = strlen(kind) + 1;
-    memcpy(kindkey, kind, klen);
-    memcpy(kindkey + klen, seqkey, 8);
-    MDB_val kk = {klen + 8, kindkey}, kv = {0, NULL};
-    return mdb_put(txn, h->store->dbs[HUB_DB_KINDS], &kk, &kv, 0);
+    if (se.status != CJX__POSTING_STATUS__STATUS_OPEN) {
+        cjx_fault_set(f, CJX_ERANGE, "status_change.status", "posting \"%.64s\" is already %s",
+                      c->ref, closed[se.status & 3]);
+        return -1;
+    }
+    return cjx_hub_close_posting(h, txn, s->code, outbox_seq, &se, c->status, seq);
 }
 
 void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
@@ -138,16 +138,11 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
         goto refuse;
     if (check_origin(item, s->code, &repacked, &fault) != CJX_OK)
         goto refuse;
-    const char *kind = cjx_item_kind(item);
-    if (strlen(kind) >= 64) { /* our own schema's names; cannot happen */
-        cjx_fault_set(&fault, CJX_EKIND, "", "kind name too long");
-        goto refuse;
-    }
 
     MDB_txn *txn = cjx_hub_batch_txn(h, &fault);
     if (!txn)
         goto refuse;
-    uint8_t idkey[CJX_ID_KEY_LEN];
+    uint8_t idkey[CJX_ID_KEY_LEN], seqkey[8];
     cjx_id_key(idkey, s->code, p->outbox_seq);
     MDB_val ik = {sizeof idkey, idkey}, iv;
     int rc = mdb_get(txn, h->store->dbs[HUB_DB_IDS], &ik, &iv);
@@ -161,9 +156,20 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
         h->counters.duplicates++;
         goto done;
     }
-    uint64_t seq = h->last_seq + 1;
-    rc = store_item(h, txn, s, seq, p->outbox_seq,
-                    repacked.data ? &repacked : &p->item, kind);
+    uint64_t seq = 0;
+    if (item->body_case == CJX__ITEM__BODY_STATUS_CHANGE) {
+        rc = apply_status_change(h, txn, s, p->outbox_seq, item, &seq, &fault);
+        if (rc < 0)
+            goto refuse;
+    } else {
+        cjx_entry e = {s->code, p->outbox_seq, item, repacked.data ? &repacked : &p->item};
+        rc = cjx_hub_append(h, txn, &e, &seq);
+    }
+    if (rc == 0) {
+        MDB_val sv = {8, seqkey};
+        cjx_be64_put(seqkey, seq);
+        rc = mdb_put(txn, h->store->dbs[HUB_DB_IDS], &ik, &sv, MDB_NOOVERWRITE);
+    }
     if (rc) {
         /* The item may be half written: the whole batch is abandoned at
          * commit time and every ack queued so far turns into a refusal. */
@@ -171,7 +177,6 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
         cjx_store_fault(&fault, rc, "storing the item");
         goto refuse;
     }
-    h->last_seq = seq;
     cjx_reply *r = cjx_hub_reply(h, s->rid, s->rid_len, CJX__FRAME__MSG_ACK);
     if (r) {
         r->outbox_seq = p->outbox_seq;
@@ -183,7 +188,11 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
 refuse:
     cjx_hub_refuse(h, s->rid, s->rid_len, p->outbox_seq, 0, &fault, s->code);
 done:
-    free(repacked.data);
+    if (repacked.data) {
+        const char *field;
+        *origin_of(item, &field) = (char *)protobuf_c_empty_string;
+        free(repacked.data);
+    }
     if (item)
         cjx__item__free_unpacked(item, NULL);
 }

@@ -16,7 +16,7 @@
 #include "hub.h"
 #include "log.h"
 
-static const char *const hub_dbs[] = {"log", "ids", "kinds", "cursors", NULL};
+static const char *const hub_dbs[] = {"log", "ids", "kinds", "cursors", "state", "expiry", NULL};
 
 int64_t cjx_now_ms(void)
 {
@@ -255,6 +255,8 @@ static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const Cjx__
         cjx_hub_refuse(h, rid, rid_len, 0, 0, &fault, NULL);
         return;
     }
+    if (m->institution)
+        cjx_hub_register(h, s->code, m->institution);
     Cjx__Welcome w = CJX__WELCOME__INIT;
     w.protocol_version = CJX_PROTOCOL_VERSION;
     w.last_seq = h->last_seq;
@@ -309,6 +311,8 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const void 
     case CJX__FRAME__MSG_QUERY:
     case CJX__FRAME__MSG_SUBSCRIBE:
     case CJX__FRAME__MSG_EVENT_ACK:
+    case CJX__FRAME__MSG_SNAPSHOT_REQUEST:
+    case CJX__FRAME__MSG_DIGEST_REQUEST:
         if (!s) {
             cjx_fault_set(&fault, CJX_ENOSESSION, "", "no session: send Hello first");
             cjx_hub_refuse(h, rid, rid_len,
@@ -323,6 +327,10 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const void 
             cjx_hub_subscribe(h, s, fr->subscribe);
         } else if (fr->msg_case == CJX__FRAME__MSG_EVENT_ACK) {
             cjx_hub_event_ack(h, s, fr->event_ack);
+        } else if (fr->msg_case == CJX__FRAME__MSG_SNAPSHOT_REQUEST) {
+            cjx_hub_snapshot(h, s, fr->snapshot_request);
+        } else if (fr->msg_case == CJX__FRAME__MSG_DIGEST_REQUEST) {
+            cjx_hub_digest(h, s, fr->digest_request);
         } else {
             cjx_hub_query(h, rid, rid_len, fr->query);
         }
@@ -367,9 +375,19 @@ static int handle_one(cjx_hub *h)
     return 0;
 }
 
+/* Today's date where the hub runs, "YYYY-MM-DD": postings valid until
+ * yesterday are expired. */
+static void local_today(char out[11])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
 int cjx_hub_run(cjx_hub *h, volatile int *stop)
 {
-    int64_t next_sweep = cjx_now_ms() + h->cfg.heartbeat_ms;
+    int64_t next_sweep = 0;
     CJX_LOG(CJX_LOG_NOTICE, "hub.start", NULL, "listening on %s, store %s at seq %llu",
             h->endpoint, h->cfg.data_dir, (unsigned long long)h->last_seq);
     int more_events = 0;
@@ -384,12 +402,18 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
         for (long long i = 0; n > 0 && i < h->cfg.batch_max; i++)
             if (handle_one(h) < 0)
                 break;
+        int64_t now = cjx_now_ms();
+        int sweep = now >= next_sweep;
+        if (sweep) {
+            char today[11];
+            local_today(today);
+            cjx_hub_expire(h, today);
+        }
         commit_batch(h, committed_seq);
         flush_replies(h);
         more_events = cjx_hub_pump(h);
 
-        int64_t now = cjx_now_ms();
-        if (now >= next_sweep) {
+        if (sweep) {
             size_t gone = cjx_sessions_expire(h->sessions, now - 3 * h->cfg.heartbeat_ms);
             if (gone)
                 CJX_LOG(CJX_LOG_INFO, "session.expire", NULL, "%zu silent sessions dropped", gone);

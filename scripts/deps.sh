@@ -10,6 +10,7 @@ PACKAGES=(
     liblmdb-dev
     libjansson-dev          # JSON
     libinih-dev             # INI configuration files
+    libsodium-dev           # BLAKE2b digests of replicas (and CURVE keys)
     libcmocka-dev           # unit tests
 )
 

@@ -90,6 +90,11 @@ pending() {
     cjx "$1" status --local 2>/dev/null | sed -n 's/.*"pending": \([0-9]*\).*/\1/p' | head -n1
 }
 
+# seq_of NAME ID: the hub's global sequence of item ID, asked as agent NAME.
+seq_of() {
+    cjx "$1" get "$2" | grep -o '"seq": *[0-9]*' | head -n1 | grep -o '[0-9]*$'
+}
+
 outbox_empty() { [ "$(pending "$1")" = "0" ]; }
 
 # A job posting of 长治高新区 as JSON; $1 makes the reference unique.

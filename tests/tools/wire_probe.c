@@ -57,7 +57,7 @@ static void print_reply(void)
 
 static void send_hello(const char *code)
 {
-    cjx_send_hello(sock, code, "wire_probe", 0);
+    cjx_send_hello(sock, code, "wire_probe", NULL, 0);
     print_reply();
 }
 

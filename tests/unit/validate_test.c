@@ -50,6 +50,7 @@ static void fx_init(fx *x)
     memset(x, 0, sizeof *x);
     cjx__item__init(&x->item);
     cjx__posting__init(&x->posting);
+    x->posting.ref = "HR-2026-0107";
     x->posting.title = "数控车工";
     x->posting.description = "负责数控车床操作与日常保养。";
     x->posting.requirements = "中职及以上学历，持数控车工证书。";
@@ -86,6 +87,7 @@ static void fx_init(fx *x)
     x->posting.job = &x->job;
 
     cjx__record__init(&x->record);
+    x->record.ref = "GO-2025-0031";
     x->record.year = 2025;
     x->record.purpose = "毕业生就业质量年度报告";
     cjx__person__init(&x->person);
@@ -884,8 +886,48 @@ static void test_plan(void **state)
     assert_false(planned(&cjx__posting__descriptor, "notice")->recruiting);
     assert_int_equal(
         planned(&cjx__posting__descriptor, "job")->kind_required.n, 1);
-    assert_int_equal(cjx_vr_plan(&cjx__posting__descriptor)->required.n, 4);
+    assert_int_equal(cjx_vr_plan(&cjx__posting__descriptor)->required.n, 5);
     assert_int_equal(cjx_vr_plan(&cjx__person__descriptor)->any_of.n, 1);
+}
+
+/* A posting is published open, closed by a status change; registry
+ * entries are never published. */
+static void test_lifecycle(void **state)
+{
+    (void)state;
+    fx x;
+    fx_init(&x);
+    x.posting.ref = "";
+    expect(&x, CJX_EREQUIRED, "posting.ref");
+    fx_init(&x);
+    x.posting.status = CJX__POSTING_STATUS__STATUS_FILLED;
+    expect(&x, CJX_ERANGE, "posting.status");
+
+    Cjx__StatusChange change = CJX__STATUS_CHANGE__INIT;
+    change.ref = "HR-2026-0107";
+    change.status = CJX__POSTING_STATUS__STATUS_WITHDRAWN;
+    fx_init(&x);
+    x.item.body_case = CJX__ITEM__BODY_STATUS_CHANGE;
+    x.item.status_change = &change;
+    expect(&x, CJX_OK, "");
+    assert_string_equal(cjx_item_kind(&x.item), "status_change");
+    change.status = CJX__POSTING_STATUS__STATUS_EXPIRED;
+    expect(&x, CJX_ERANGE, "status_change.status");
+    change.status = CJX__POSTING_STATUS__STATUS_OPEN;
+    expect(&x, CJX_EREQUIRED, "status_change.status");
+    change.status = CJX__POSTING_STATUS__STATUS_FILLED;
+    change.ref = "";
+    expect(&x, CJX_EREQUIRED, "status_change.ref");
+    change.ref = "HR-2026-0107";
+    change.publisher_credit_code = "91140400MA0K7C2D3X";
+    expect(&x, CJX_ECHECKCHAR, "status_change.publisher_credit_code");
+
+    Cjx__Institution inst = CJX__INSTITUTION__INIT;
+    inst.credit_code = ENTERPRISE;
+    inst.name = "长治高新区光电科技有限公司";
+    x.item.body_case = CJX__ITEM__BODY_INSTITUTION;
+    x.item.institution = &inst;
+    expect(&x, CJX_EFORBIDDEN, "institution");
 }
 
 /* ---- runner ---- */
@@ -940,6 +982,7 @@ int main(void)
         cmocka_unit_test(test_wording_order),
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_plan),
+        cmocka_unit_test(test_lifecycle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,168 @@
+/* agent_replica.c — keeps the agent's replica (core/replica.h) in step with
+ * the hub.
+ *
+ * At each Welcome: a replica that never finished loading asks for snapshot
+ * pages (SnapshotRequest after the last key loaded) until the last one;
+ * then, and at once for a loaded replica, the feeds are subscribed with the
+ * replica's own subscription among them, starting after replica_seq. Each
+ * Event says which event came before it on the subscription: one that does
+ * not follow the last applied is a gap, and the session starts over from
+ * replica_seq. Events received in one drain are applied in one transaction
+ * together with the new replica_seq, then acknowledged for credit.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "agent.h"
+#include "codec.h"
+#include "log.h"
+
+#define REPLICA_NAME "~replica"   /* not a valid [subscription NAME] */
+
+static cjx_store *store(agent *a)
+{
+    return cjx_outbox_store(a->outbox);
+}
+
+static MDB_dbi replica_db(agent *a)
+{
+    return store(a)->dbs[CJX_AGENT_DB_REPLICA];
+}
+
+static void request_page(agent *a)
+{
+    Cjx__SnapshotRequest m = CJX__SNAPSHOT_REQUEST__INIT;
+    m.after_key = (ProtobufCBinaryData){a->replica.pos.after_len, a->replica.pos.after};
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_SNAPSHOT_REQUEST;
+    fr.snapshot_request = &m;
+    cjx_frame_send(a->sock, NULL, 0, &fr, ZMQ_DONTWAIT);
+}
+
+static void subscribe(agent *a)
+{
+    agent_replica *r = &a->replica;
+    cjx__subscription__init(&r->wire);
+    r->wire.name = REPLICA_NAME;
+    r->wire.replica = 1;
+    r->wire.ephemeral = 1;
+    r->wire.start_seq = r->pos.seq;
+    r->received = r->acked = r->pos.seq;
+    agent_feeds_subscribe(a, &r->wire);
+}
+
+int agent_replica_start(agent *a)
+{
+    cjx_fault fault;
+    agent_replica *r = &a->replica;
+    r->nbatch = 0;
+    if (cjx_replica_position(store(a), replica_db(a), &r->pos, &fault) != CJX_OK) {
+        CJX_LOG(CJX_LOG_ERR, "replica.open", a->cfg.credit_code, "%s", fault.text);
+        return -1;
+    }
+    if (r->pos.loaded) {
+        subscribe(a);
+    } else {
+        CJX_LOG(CJX_LOG_INFO, "replica.snapshot", a->cfg.credit_code, "loading the snapshot%s",
+                r->pos.after_len ? " (resuming)" : "");
+        request_page(a);
+    }
+    return 0;
+}
+
+int agent_replica_on_snapshot(agent *a, const Cjx__Snapshot *m)
+{
+    cjx_fault fault;
+    agent_replica *r = &a->replica;
+    if (r->pos.loaded)
+        return 0; /* a late page of an earlier session */
+    if (cjx_replica_load_page(store(a), replica_db(a), m, &r->pos, &fault) != CJX_OK) {
+        CJX_LOG(CJX_LOG_ERR, "replica.snapshot", a->cfg.credit_code, "%s", fault.text);
+        return -1;
+    }
+    if (!r->pos.loaded) {
+        request_page(a);
+        return 0;
+    }
+    CJX_LOG(CJX_LOG_INFO, "replica.snapshot", a->cfg.credit_code,
+            "snapshot loaded as of seq %llu", (unsigned long long)r->pos.seq);
+    subscribe(a);
+    return 0;
+}
+
+int agent_replica_is_event(const Cjx__Event *ev)
+{
+    return strcmp(ev->subscription, REPLICA_NAME) == 0;
+}
+
+int agent_replica_on_event(agent *a, const Cjx__Event *ev)
+{
+    agent_replica *r = &a->replica;
+    if (ev->seq <= r->received)
+        return 0; /* a resend within this session */
+    if (ev->prev_seq != r->received) {
+        CJX_LOG(CJX_LOG_WARNING, "replica.gap", a->cfg.credit_code,
+                "event %llu follows %llu, but %llu was the last received; resyncing",
+                (unsigned long long)ev->seq, (unsigned long long)ev->prev_seq,
+                (unsigned long long)r->received);
+        return -1;
+    }
+    if (r->nbatch == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 256;
+        ProtobufCBinaryData *b = realloc(r->batch, cap * sizeof *b);
+        if (!b)
+            return -1;
+        r->batch = b;
+        r->cap = cap;
+    }
+    void *copy = malloc(ev->stored.len ? ev->stored.len : 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, ev->stored.data, ev->stored.len);
+    r->batch[r->nbatch++] = (ProtobufCBinaryData){ev->stored.len, copy};
+    r->received = ev->seq;
+    return 0;
+}
+
+static void clear_batch(agent_replica *r)
+{
+    for (size_t i = 0; i < r->nbatch; i++)
+        free(r->batch[i].data);
+    r->nbatch = 0;
+}
+
+void agent_replica_flush(agent *a)
+{
+    agent_replica *r = &a->replica;
+    if (!r->nbatch)
+        return;
+    cjx_fault fault;
+    if (cjx_replica_apply(store(a), replica_db(a), r->batch, r->nbatch, r->received, &fault)) {
+        /* not acknowledged: the next session sends them again */
+        CJX_LOG(CJX_LOG_ERR, "replica.apply", a->cfg.credit_code, "%s", fault.text);
+        clear_batch(r);
+        r->received = r->pos.seq;
+        return;
+    }
+    clear_batch(r);
+    r->pos.seq = r->received;
+    if (a->state != AGENT_READY)
+        return;
+    Cjx__EventAck m = CJX__EVENT_ACK__INIT;
+    m.subscription = REPLICA_NAME;
+    m.seq = r->received;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_EVENT_ACK;
+    fr.event_ack = &m;
+    if (cjx_frame_send(a->sock, NULL, 0, &fr, ZMQ_DONTWAIT) == CJX_OK)
+        r->acked = r->received;
+}
+
+void agent_replica_close(agent *a)
+{
+    clear_batch(&a->replica);
+    free(a->replica.batch);
+    a->replica.batch = NULL;
+    a->replica.cap = 0;
+}

@@ -1,0 +1,185 @@
+/* replica.c — the agent's replica database (see replica.h). */
+#include "replica.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define META_SEQ "replica_seq"
+#define META_AS_OF "snapshot_as_of"
+#define META_AFTER "snapshot_after"
+#define META_LOADED "replica_loaded"
+
+cjx_err cjx_replica_position(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx_fault *f)
+{
+    (void)db;
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return cjx_store_fault(f, rc, "reading the replica's position");
+    memset(pos, 0, sizeof *pos);
+    pos->seq = cjx_store_meta_u64(txn, s, META_SEQ);
+    pos->loaded = cjx_store_meta_u64(txn, s, META_LOADED) != 0;
+    pos->snapshot_as_of = cjx_store_meta_u64(txn, s, META_AS_OF);
+    MDB_val k = {sizeof META_AFTER - 1, META_AFTER}, v;
+    if (mdb_get(txn, s->meta, &k, &v) == 0 && v.mv_size <= sizeof pos->after) {
+        memcpy(pos->after, v.mv_data, v.mv_size);
+        pos->after_len = v.mv_size;
+    }
+    mdb_txn_abort(txn);
+    return CJX_OK;
+}
+
+/* Puts one packed Stored into the replica unless the key holds a newer
+ * version; removes the key when the entry closes a posting. */
+static int apply_one(MDB_txn *txn, MDB_dbi db, const void *data, size_t len)
+{
+    Cjx__Stored *st = cjx__stored__unpack(NULL, len, data);
+    Cjx__Item *item = st ? cjx__item__unpack(NULL, st->item.len, st->item.data) : NULL;
+    int rc = MDB_CORRUPTED;
+    uint8_t key[CJX_STATE_KEY_MAX];
+    size_t klen = item ? cjx_state_key(key, st->origin, item) : 0;
+    if (klen) {
+        MDB_val k = {klen, key}, v;
+        rc = mdb_get(txn, db, &k, &v);
+        if (rc == 0 && v.mv_size >= 8 && cjx_be64_get(v.mv_data) >= st->seq) {
+            rc = 0; /* already as new or newer */
+        } else if (item->body_case == CJX__ITEM__BODY_POSTING &&
+                   item->posting->status != CJX__POSTING_STATUS__STATUS_OPEN) {
+            rc = mdb_del(txn, db, &k, NULL);
+            rc = rc == MDB_NOTFOUND ? 0 : rc;
+        } else {
+            v.mv_size = 8 + len;
+            rc = mdb_put(txn, db, &k, &v, MDB_RESERVE);
+            if (rc == 0) {
+                cjx_be64_put(v.mv_data, st->seq);
+                memcpy((uint8_t *)v.mv_data + 8, data, len);
+            }
+        }
+    }
+    if (item)
+        cjx__item__free_unpacked(item, NULL);
+    if (st)
+        cjx__stored__free_unpacked(st, NULL);
+    return rc;
+}
+
+static int meta_put(MDB_txn *txn, const cjx_store *s, const char *key, const void *data,
+                    size_t len)
+{
+    MDB_val k = {strlen(key), (void *)key}, v = {len, (void *)data};
+    return mdb_put(txn, s->meta, &k, &v, 0);
+}
+
+cjx_err cjx_replica_load_page(cjx_store *s, MDB_dbi db, const Cjx__Snapshot *page,
+                              cjx_replica_pos *pos, cjx_fault *f)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    for (size_t i = 0; rc == 0 && i < page->n_entries; i++)
+        rc = apply_one(txn, db, page->entries[i].data, page->entries[i].len);
+    uint64_t as_of = pos->snapshot_as_of ? pos->snapshot_as_of : page->as_of_seq;
+    if (rc == 0)
+        rc = cjx_store_meta_put_u64(txn, s, META_AS_OF, as_of);
+    if (rc == 0 && page->last_key.len <= sizeof pos->after)
+        rc = meta_put(txn, s, META_AFTER, page->last_key.data, page->last_key.len);
+    if (rc == 0 && !page->more) {
+        rc = cjx_store_meta_put_u64(txn, s, META_SEQ, as_of);
+        if (rc == 0)
+            rc = cjx_store_meta_put_u64(txn, s, META_LOADED, 1);
+    }
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else if (txn)
+        mdb_txn_abort(txn);
+    if (rc)
+        return cjx_store_fault(f, rc, "loading the replica snapshot");
+    pos->snapshot_as_of = as_of;
+    if (page->last_key.len <= sizeof pos->after) {
+        memcpy(pos->after, page->last_key.data, page->last_key.len);
+        pos->after_len = page->last_key.len;
+    }
+    if (!page->more) {
+        pos->loaded = 1;
+        pos->seq = as_of;
+    }
+    return CJX_OK;
+}
+
+cjx_err cjx_replica_apply(cjx_store *s, MDB_dbi db, const ProtobufCBinaryData *entries,
+                          size_t n, uint64_t upto, cjx_fault *f)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = apply_one(txn, db, entries[i].data, entries[i].len);
+    if (rc == 0)
+        rc = cjx_store_meta_put_u64(txn, s, META_SEQ, upto);
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else if (txn)
+        mdb_txn_abort(txn);
+    return rc ? cjx_store_fault(f, rc, "applying events to the replica") : CJX_OK;
+}
+
+cjx_err cjx_replica_scan(cjx_store *s, MDB_dbi db, cjx_replica_fn fn, void *ctx, cjx_fault *f)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return cjx_store_fault(f, rc, "reading the replica");
+    rc = mdb_cursor_open(txn, db, &cur);
+    MDB_val k, v;
+    if (rc == 0) {
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+            if (v.mv_size >= 8 &&
+                fn(ctx, k.mv_data, k.mv_size, (const uint8_t *)v.mv_data + 8, v.mv_size - 8))
+                break;
+        mdb_cursor_close(cur);
+    }
+    mdb_txn_abort(txn);
+    return rc == 0 || rc == MDB_NOTFOUND ? CJX_OK : cjx_store_fault(f, rc, "reading the replica");
+}
+
+static int add_to_digest(void *ctx, const uint8_t *key, size_t klen, const void *stored,
+                         size_t len)
+{
+    cjx_digest_add(ctx, key, klen, stored, len);
+    return 0;
+}
+
+cjx_err cjx_replica_digest(cjx_store *s, MDB_dbi db, uint8_t out[CJX_DIGEST_LEN],
+                           uint64_t *entries, cjx_fault *f)
+{
+    cjx_digest d;
+    cjx_digest_init(&d);
+    cjx_err rc = cjx_replica_scan(s, db, add_to_digest, &d, f);
+    cjx_digest_final(&d, out);
+    *entries = d.entries;
+    return rc;
+}
+
+cjx_err cjx_replica_get(cjx_store *s, MDB_dbi db, const uint8_t *key, size_t klen,
+                        void **stored, size_t *len, cjx_fault *f)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return cjx_store_fault(f, rc, "reading the replica");
+    MDB_val k = {klen, (void *)key}, v;
+    rc = mdb_get(txn, db, &k, &v);
+    if (rc == 0 && v.mv_size >= 8) {
+        *len = v.mv_size - 8;
+        *stored = malloc(*len ? *len : 1);
+        if (*stored)
+            memcpy(*stored, (const uint8_t *)v.mv_data + 8, *len);
+        else
+            rc = ENOMEM;
+    }
+    mdb_txn_abort(txn);
+    if (rc == MDB_NOTFOUND)
+        return cjx_fault_set(f, CJX_ENOTFOUND, "", "not in the replica");
+    return rc ? cjx_store_fault(f, rc, "reading the replica") : CJX_OK;
+}

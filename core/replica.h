@@ -1,0 +1,62 @@
+/* replica.h — the agent's replica: its local copy of what its institution
+ * may see (the registry, every open posting, its own records), in the
+ * "replica" database of the agent's store.
+ *
+ * Keys are state keys (state.h); each value is the entry's sequence (8
+ * bytes, big-endian) then the packed Stored the hub sent. An entry is
+ * applied only when it is newer than what the key holds, so pages of a
+ * snapshot and the stream after it may overlap; a closed posting is
+ * removed. The meta database holds where the replica stands:
+ * "replica_seq" (the last log entry applied from the stream), and while the
+ * first snapshot loads "snapshot_as_of" and "snapshot_after".
+ */
+#ifndef CJX_REPLICA_H
+#define CJX_REPLICA_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "protocol.pb-c.h"
+#include "state.h"
+#include "store.h"
+
+typedef struct cjx_replica_pos {
+    uint64_t seq;                          /* stream position, once loaded */
+    int loaded;                            /* the first snapshot is complete */
+    uint64_t snapshot_as_of;               /* while loading: the stream starts after it */
+    uint8_t after[CJX_STATE_KEY_MAX];      /* while loading: the next page starts after it */
+    size_t after_len;
+} cjx_replica_pos;
+
+/* Reads where the replica stands. db is the replica database of s. */
+cjx_err cjx_replica_position(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx_fault *f);
+
+/* Applies one snapshot page and records the progress in one transaction;
+ * the last page (!more) completes the load: the stream then starts after
+ * the first page's as_of_seq. pos is updated. */
+cjx_err cjx_replica_load_page(cjx_store *s, MDB_dbi db, const Cjx__Snapshot *page,
+                              cjx_replica_pos *pos, cjx_fault *f);
+
+/* Applies stream events (packed Stored, in sequence order) and sets
+ * replica_seq to upto, in one transaction. */
+cjx_err cjx_replica_apply(cjx_store *s, MDB_dbi db, const ProtobufCBinaryData *entries,
+                          size_t n, uint64_t upto, cjx_fault *f);
+
+/* Called per replica entry in key order with its packed Stored; return
+ * non-zero to stop. */
+typedef int (*cjx_replica_fn)(void *ctx, const uint8_t *key, size_t klen, const void *stored,
+                              size_t len);
+
+cjx_err cjx_replica_scan(cjx_store *s, MDB_dbi db, cjx_replica_fn fn, void *ctx, cjx_fault *f);
+
+/* The digest of the replica (state.h) and how many entries it holds. */
+cjx_err cjx_replica_digest(cjx_store *s, MDB_dbi db, uint8_t out[CJX_DIGEST_LEN],
+                           uint64_t *entries, cjx_fault *f);
+
+/* The current entry of one state key; *stored points into a buffer the
+ * caller frees. CJX_ENOTFOUND when the replica does not hold it. */
+cjx_err cjx_replica_get(cjx_store *s, MDB_dbi db, const uint8_t *key, size_t klen,
+                        void **stored, size_t *len, cjx_fault *f);
+
+#endif
