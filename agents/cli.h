@@ -19,6 +19,9 @@ typedef struct cli {
 /* Prints "cjx CMD: " and the message to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Parses a non-negative integer option. Returns 0 or -1 (reported). */
+int cli_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t *out);
+
 /* Loads the agent configuration; prints why and returns -1 when there is none. */
 int cli_need_config(cli *c, const char *cmd);
 
@@ -28,7 +31,7 @@ typedef struct cli_link cli_link;
  * (already reported). */
 cli_link *cli_link_open(cli *c, const char *cmd);
 void cli_link_close(cli_link **self_p);
-/* Sends frame and waits for the answer to it: a Result, Stats or Nack whose
+/* Sends frame and waits for the answer to it: a Result, Stats, Digest or Nack whose
  * request_id matches. Caller frees *reply. Returns 0, or -1 on timeout. */
 int cli_link_call(cli_link *l, Cjx__Frame *frame, uint64_t request_id, Cjx__Frame **reply);
 
@@ -43,11 +46,22 @@ uint64_t cli_link_hub_seq(const cli_link *l);
 /* cli_print.c *//* Prints j as one line (or indented when pretty) and drops the reference. */
 void cli_print_json(json_t *j, int pretty);
 
+/* cli_post.c: stores n packed items in the outbox (synced) and prints
+ * their ids; returns the exit status. */
+int cli_store_items(cli *c, const char *cmd, const ProtobufCBinaryData *items, size_t n);
+
+/* cli_replica.c: the replica-backed forms of get and list. */
+int cli_get_local(cli *c, const char *what, int pretty);
+int cli_list_local(cli *c, const char *kind, uint64_t since, uint64_t limit, int pretty);
+
 /* Commands. Each returns the process exit status. */
 int cli_post(cli *c, int argc, char **argv);
 int cli_get(cli *c, int argc, char **argv);
 int cli_list(cli *c, int argc, char **argv);
 int cli_status(cli *c, int argc, char **argv);
 int cli_feed(cli *c, int argc, char **argv);
+int cli_fill(cli *c, int argc, char **argv);
+int cli_withdraw(cli *c, int argc, char **argv);
+int cli_verify(cli *c, int argc, char **argv);
 
 #endif

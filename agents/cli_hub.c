@@ -95,6 +95,7 @@ static uint64_t request_id_of(const Cjx__Frame *fr)
     case CJX__FRAME__MSG_RESULT: return fr->result->request_id;
     case CJX__FRAME__MSG_STATS: return fr->stats->request_id;
     case CJX__FRAME__MSG_NACK: return fr->nack->request_id;
+    case CJX__FRAME__MSG_DIGEST: return fr->digest->request_id;
     default: return 0;
     }
 }

@@ -1,4 +1,5 @@
 /* cli_main.c — cjx, the command-line tool: global options and dispatch. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,9 @@ static const struct command {
     {"list", cli_list, "print stored items in sequence order"},
     {"status", cli_status, "the local outbox and the hub's counters"},
     {"feed", cli_feed, "show a subscription's events live"},
+    {"fill", cli_fill, "mark one of this institution's open postings as filled"},
+    {"withdraw", cli_withdraw, "withdraw one of this institution's open postings"},
+    {"verify", cli_verify, "compare the agent's replica with the hub's view (digests)"},
     {NULL, NULL, NULL},
 };
 
@@ -49,6 +53,19 @@ void cli_error(const char *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+int cli_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || !*text || *end || text[0] == '-') {
+        cli_error(cmd, "%s: \"%s\" is not a non-negative integer", opt, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
 }
 
 int cli_need_config(cli *c, const char *cmd)

@@ -59,9 +59,10 @@ typedef struct batch {
  * claims another one. */
 static cjx_err set_origin(Cjx__Item *item, const char *code, cjx_fault *f)
 {
-    char **origin = item->body_case == CJX__ITEM__BODY_POSTING
-                        ? &item->posting->publisher_credit_code
-                        : &item->record->reporter_credit_code;
+    const char *field;
+    char **origin = cjx_item_origin(item, &field);
+    if (!origin)
+        return CJX_OK; /* validation refuses the item */
     if ((*origin)[0] == '\0') {
         char *copy = strdup(code);
         if (!copy)
@@ -71,11 +72,8 @@ static cjx_err set_origin(Cjx__Item *item, const char *code, cjx_fault *f)
     }
     if (strcmp(*origin, code) == 0)
         return CJX_OK;
-    return cjx_fault_set(f, CJX_EFORBIDDEN,
-                         item->body_case == CJX__ITEM__BODY_POSTING
-                             ? "posting.publisher_credit_code"
-                             : "record.reporter_credit_code",
-                         "this agent publishes as %s, not %s", code, *origin);
+    return cjx_fault_set(f, CJX_EFORBIDDEN, field, "this agent publishes as %s, not %s", code,
+                         *origin);
 }
 
 /* Maps, checks and packs one JSON object into the batch, or reports why not. */
@@ -88,7 +86,8 @@ static void add_item(batch *b, const json_t *obj, const cjx_validator *v, const 
     Cjx__Item *item = (Cjx__Item *)msg;
     if (rc == CJX_OK && item->body_case == CJX__ITEM__BODY__NOT_SET)
         rc = cjx_fault_set(&fault, CJX_EKIND, "",
-                           "an item is {\"posting\": {…}} or {\"record\": {…}}");
+                           "an item is {\"posting\": {…}}, {\"record\": {…}} or "
+                           "{\"status_change\": {…}}");
     if (rc == CJX_OK)
         rc = set_origin(item, code, &fault);
     if (rc == CJX_OK)
@@ -171,12 +170,35 @@ static void usage(FILE *out)
             "usage: cjx post [--dry-run] [FILE|-]\n"
             "\n"
             "Reads postings or records as JSON from FILE or standard input: one object,\n"
-            "an array of objects, or one object per line. Each is {\"posting\": {…}} or\n"
-            "{\"record\": {…}} with the fields of proto/domain.proto. All are validated;\n"
+            "an array of objects, or one object per line. Each is {\"posting\": {…}},\n"
+            "{\"record\": {…}} or {\"status_change\": {…}} with the fields of\n"
+            "proto/domain.proto; publishing a posting or record again under the same\n"
+            "ref updates it (see also cjx fill, cjx withdraw). All are validated;\n"
             "if any is invalid, none is stored. Otherwise all are stored in the outbox,\n"
             "synced to disk, and their ids printed one per line; cjx-agent sends them on.\n"
             "\n"
             "  --dry-run   validate only, store nothing\n");
+}
+
+int cli_store_items(cli *c, const char *cmd, const ProtobufCBinaryData *items, size_t n)
+{
+    cjx_outbox *ob = NULL;
+    cjx_fault fault;
+    uint64_t first = 0;
+    int rc = 0;
+    if (cjx_outbox_open(c->cfg.data_dir, (size_t)c->cfg.map_size_mb, &ob, &fault) ||
+        cjx_outbox_append(ob, items, n, &first, &fault)) {
+        cli_error(cmd, "%s", fault.text);
+        rc = 1;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            char id[CJX_ID_MAX];
+            cjx_id_format(id, c->cfg.credit_code, first + i);
+            puts(id);
+        }
+    }
+    cjx_outbox_close(&ob);
+    return rc;
 }
 
 int cli_post(cli *c, int argc, char **argv)
@@ -235,20 +257,7 @@ int cli_post(cli *c, int argc, char **argv)
         rc = 1;
     }
     if (rc == 0 && !dry_run) {
-        cjx_outbox *ob = NULL;
-        uint64_t first = 0;
-        if (cjx_outbox_open(c->cfg.data_dir, (size_t)c->cfg.map_size_mb, &ob, &fault) ||
-            cjx_outbox_append(ob, b.items, b.n, &first, &fault)) {
-            cli_error("post", "%s", fault.text);
-            rc = 1;
-        } else {
-            for (size_t i = 0; i < b.n; i++) {
-                char id[CJX_ID_MAX];
-                cjx_id_format(id, c->cfg.credit_code, first + i);
-                puts(id);
-            }
-        }
-        cjx_outbox_close(&ob);
+        rc = cli_store_items(c, "post", b.items, b.n);
     } else if (rc == 0) {
         fprintf(stderr, "cjx post: %zu items valid (dry run: nothing stored)\n", b.n);
     }

@@ -17,20 +17,6 @@
 
 static uint64_t next_request_id = 1;
 
-/* Parses a non-negative integer option. Returns 0 or -1 (reported). */
-static int parse_u64(const char *cmd, const char *opt, const char *text, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || !*text || *end || text[0] == '-') {
-        cli_error(cmd, "%s: \"%s\" is not a non-negative integer", opt, text);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 static void print_kinds(FILE *out)
 {
     const ProtobufCMessageDescriptor *ds[] = {&cjx__posting__descriptor,
@@ -88,18 +74,24 @@ static json_t *pending_item(cli *c, const char *id)
 int cli_get(cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
+        {"local", no_argument, NULL, 'l'},
         {"pretty", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int pretty = 0, opt;
-    while ((opt = getopt_long(argc, argv, "ph", opts, NULL)) != -1) {
+    int pretty = 0, local = 0, opt;
+    while ((opt = getopt_long(argc, argv, "lph", opts, NULL)) != -1) {
         switch (opt) {
+        case 'l': local = 1; break;
         case 'p': pretty = 1; break;
         case 'h':
-            printf("usage: cjx get [--pretty] ID\n\nPrints the item with that id as the hub "
-                   "stored it, or, for this institution's own\nitems not yet acknowledged, "
-                   "as it waits in the outbox.\n");
+            printf("usage: cjx get [--pretty] ID\n"
+                   "       cjx get --local [--pretty] ID|CREDITCODE/REF\n\n"
+                   "Prints the item with that id as the hub stored it, or, for this\n"
+                   "institution's own items not yet acknowledged, as it waits in the outbox.\n"
+                   "With --local, answers from the agent's replica without the hub: the\n"
+                   "current version of a registry entry, open posting or own record, by id\n"
+                   "or by its publisher and ref.\n");
             return 0;
         default: return 2;
         }
@@ -111,6 +103,8 @@ int cli_get(cli *c, int argc, char **argv)
     if (cli_need_config(c, "get"))
         return 2;
     const char *id = argv[optind];
+    if (local)
+        return cli_get_local(c, id, pretty);
     char code[CJX_CODE_LEN + 1];
     uint64_t oseq;
     if (cjx_id_parse(id, code, &oseq) != CJX_OK) {
@@ -157,23 +151,29 @@ int cli_list(cli *c, int argc, char **argv)
         {"kind", required_argument, NULL, 'k'},
         {"since", required_argument, NULL, 's'},
         {"limit", required_argument, NULL, 'n'},
+        {"local", no_argument, NULL, 'l'},
         {"pretty", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *kind = "";
     uint64_t since = 0, limit = UINT64_MAX;
-    int pretty = 0, opt;
-    while ((opt = getopt_long(argc, argv, "k:s:n:ph", opts, NULL)) != -1) {
+    int pretty = 0, local = 0, opt;
+    while ((opt = getopt_long(argc, argv, "k:s:n:lph", opts, NULL)) != -1) {
         switch (opt) {
+        case 'l': local = 1; break;
         case 'k': kind = optarg; break;
-        case 's': if (parse_u64("list", "--since", optarg, &since)) return 2; break;
-        case 'n': if (parse_u64("list", "--limit", optarg, &limit)) return 2; break;
+        case 's': if (cli_parse_u64("list", "--since", optarg, &since)) return 2; break;
+        case 'n': if (cli_parse_u64("list", "--limit", optarg, &limit)) return 2; break;
         case 'p': pretty = 1; break;
         case 'h':
-            printf("usage: cjx list [--kind KIND] [--since SEQ] [--limit N] [--pretty]\n\n"
+            printf("usage: cjx list [--local] [--kind KIND] [--since SEQ] [--limit N] "
+                   "[--pretty]\n\n"
                    "Prints the items stored at the hub with sequence above SEQ, oldest\n"
-                   "first, one JSON object per line.\n\n");
+                   "first, one JSON object per line. With --local, prints the agent's\n"
+                   "replica instead, without the hub: the registry, the open postings and\n"
+                   "this institution's own records, current versions, by publisher.\n"
+                   "KIND \"institution\" selects the registry.\n\n");
             print_kinds(stdout);
             return 0;
         default: return 2;
@@ -190,6 +190,8 @@ int cli_list(cli *c, int argc, char **argv)
     }
     if (cli_need_config(c, "list"))
         return 2;
+    if (local)
+        return cli_list_local(c, kind, since, limit, pretty);
     cli_link *l = cli_link_open(c, "list");
     if (!l)
         return 1;

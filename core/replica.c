@@ -122,13 +122,16 @@ cjx_err cjx_replica_apply(cjx_store *s, MDB_dbi db, const ProtobufCBinaryData *e
     return rc ? cjx_store_fault(f, rc, "applying events to the replica") : CJX_OK;
 }
 
-cjx_err cjx_replica_scan(cjx_store *s, MDB_dbi db, cjx_replica_fn fn, void *ctx, cjx_fault *f)
+cjx_err cjx_replica_scan(cjx_store *s, MDB_dbi db, cjx_replica_fn fn, void *ctx, uint64_t *seq,
+                         cjx_fault *f)
 {
     MDB_txn *txn;
     MDB_cursor *cur;
     int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
     if (rc)
         return cjx_store_fault(f, rc, "reading the replica");
+    if (seq)
+        *seq = cjx_store_meta_u64(txn, s, META_SEQ);
     rc = mdb_cursor_open(txn, db, &cur);
     MDB_val k, v;
     if (rc == 0) {
@@ -151,11 +154,11 @@ static int add_to_digest(void *ctx, const uint8_t *key, size_t klen, const void 
 }
 
 cjx_err cjx_replica_digest(cjx_store *s, MDB_dbi db, uint8_t out[CJX_DIGEST_LEN],
-                           uint64_t *entries, cjx_fault *f)
+                           uint64_t *entries, uint64_t *seq, cjx_fault *f)
 {
     cjx_digest d;
     cjx_digest_init(&d);
-    cjx_err rc = cjx_replica_scan(s, db, add_to_digest, &d, f);
+    cjx_err rc = cjx_replica_scan(s, db, add_to_digest, &d, seq, f);
     cjx_digest_final(&d, out);
     *entries = d.entries;
     return rc;

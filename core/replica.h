@@ -48,11 +48,15 @@ cjx_err cjx_replica_apply(cjx_store *s, MDB_dbi db, const ProtobufCBinaryData *e
 typedef int (*cjx_replica_fn)(void *ctx, const uint8_t *key, size_t klen, const void *stored,
                               size_t len);
 
-cjx_err cjx_replica_scan(cjx_store *s, MDB_dbi db, cjx_replica_fn fn, void *ctx, cjx_fault *f);
+/* Calls fn for every entry; *seq (when not NULL) gets replica_seq as of the
+ * same transaction. */
+cjx_err cjx_replica_scan(cjx_store *s, MDB_dbi db, cjx_replica_fn fn, void *ctx, uint64_t *seq,
+                         cjx_fault *f);
 
-/* The digest of the replica (state.h) and how many entries it holds. */
+/* The digest of the replica (state.h), how many entries it holds and the
+ * replica_seq it stands at, all from one transaction. */
 cjx_err cjx_replica_digest(cjx_store *s, MDB_dbi db, uint8_t out[CJX_DIGEST_LEN],
-                           uint64_t *entries, cjx_fault *f);
+                           uint64_t *entries, uint64_t *seq, cjx_fault *f);
 
 /* The current entry of one state key; *stored points into a buffer the
  * caller frees. CJX_ENOTFOUND when the replica does not hold it. */

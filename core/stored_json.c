@@ -1,8 +1,11 @@
 /* stored_json.c — the JSON form of a stored entry, as `cjx get`, `cjx list`,
- * `cjx feed` and feed sinks show it: its sequence, id, kind, origin, arrival
- * time and the item itself.
+ * `cjx feed` and feed sinks show it: its sequence, id, kind, the change it
+ * made ("new", "update", "fill", "withdraw", "expire"), origin, arrival time
+ * and the item itself.
  */
+#include <ctype.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "json.h"
@@ -20,6 +23,18 @@ static json_t *iso_time(int64_t ms)
     return json_string(buf);
 }
 
+/* "update" for CHANGE_UPDATE. */
+static json_t *change_name(Cjx__Change change)
+{
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value(&cjx__change__descriptor, (int)change);
+    char buf[32] = "unknown";
+    if (v && strlen(v->name) < sizeof buf + 7)
+        for (size_t i = 0; i <= strlen(v->name + 7); i++)
+            buf[i] = (char)tolower((unsigned char)v->name[7 + i]);
+    return json_string(buf);
+}
+
 json_t *cjx_stored_json(const void *packed, size_t len)
 {
     Cjx__Stored *st = cjx__stored__unpack(NULL, len, packed);
@@ -30,6 +45,7 @@ json_t *cjx_stored_json(const void *packed, size_t len)
     json_object_set_new(j, "seq", json_integer((json_int_t)st->seq));
     json_object_set_new(j, "id", json_string(st->id));
     json_object_set_new(j, "kind", json_string(st->kind));
+    json_object_set_new(j, "change", change_name(st->change));
     json_object_set_new(j, "origin", json_string(st->origin));
     json_object_set_new(j, "received", iso_time(st->received_ms));
     json_object_set_new(j, "item", item ? cjx_json_from_message(&item->base) : json_null());

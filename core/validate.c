@@ -402,6 +402,24 @@ const char *cjx_item_kind(const Cjx__Item *item)
     return kfd ? kfd->name : NULL;
 }
 
+char **cjx_item_origin(Cjx__Item *item, const char **field)
+{
+    switch (item->body_case) {
+    case CJX__ITEM__BODY_POSTING:
+        *field = "posting.publisher_credit_code";
+        return &item->posting->publisher_credit_code;
+    case CJX__ITEM__BODY_STATUS_CHANGE:
+        *field = "status_change.publisher_credit_code";
+        return &item->status_change->publisher_credit_code;
+    case CJX__ITEM__BODY_RECORD:
+        *field = "record.reporter_credit_code";
+        return &item->record->reporter_credit_code;
+    default:
+        *field = "";
+        return NULL;
+    }
+}
+
 /* CJX_EKIND for a body without a detail, naming the kinds it may have. */
 static cjx_err no_kind(cjx_fault *f, const ProtobufCMessage *body,
                        const char *field)

@@ -47,6 +47,11 @@ cjx_err cjx_validate_item(const cjx_validator *v, const Cjx__Item *item,
  * "graduate_outcome"), or NULL when the item has no body or no detail. */
 const char *cjx_item_kind(const Cjx__Item *item);
 
+/* The field naming who publishes item (posting.publisher_credit_code,
+ * record.reporter_credit_code, status_change.publisher_credit_code), and its
+ * dotted path in *field; NULL for other bodies. */
+char **cjx_item_origin(Cjx__Item *item, const char **field);
+
 /* True when field name marks personal data (the "pii_" naming rule). */
 int cjx_field_is_personal(const ProtobufCFieldDescriptor *field);
 

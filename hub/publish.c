@@ -52,29 +52,15 @@ uint64_t cjx_hub_last_outbox_seq(MDB_txn *txn, const cjx_hub *h, const char *cod
     return last;
 }
 
-/* The origin field of an item: who publishes it. */
-static char **origin_of(Cjx__Item *item, const char **field)
-{
-    switch (item->body_case) {
-    case CJX__ITEM__BODY_POSTING:
-        *field = "posting.publisher_credit_code";
-        return &item->posting->publisher_credit_code;
-    case CJX__ITEM__BODY_STATUS_CHANGE:
-        *field = "status_change.publisher_credit_code";
-        return &item->status_change->publisher_credit_code;
-    default:
-        *field = "record.reporter_credit_code";
-        return &item->record->reporter_credit_code;
-    }
-}
-
 /* Makes sure the item names the session's institution as its origin; fills
  * it in when empty (then *repacked holds new bytes the caller frees). */
 static cjx_err check_origin(Cjx__Item *item, const char *code, ProtobufCBinaryData *repacked,
                             cjx_fault *f)
 {
     const char *field;
-    char **origin = origin_of(item, &field);
+    char **origin = cjx_item_origin(item, &field);
+    if (!origin)
+        return cjx_fault_set(f, CJX_EKIND, "", "an item is a posting, a record or a status change");
     if ((*origin)[0] != '\0') {
         if (strcmp(*origin, code) != 0)
             return cjx_fault_set(f, CJX_EFORBIDDEN, field,
@@ -190,7 +176,7 @@ refuse:
 done:
     if (repacked.data) {
         const char *field;
-        *origin_of(item, &field) = (char *)protobuf_c_empty_string;
+        *cjx_item_origin(item, &field) = (char *)protobuf_c_empty_string;
         free(repacked.data);
     }
     if (item)

@@ -74,6 +74,27 @@ cjx education-bureau get --pretty 91140400MA0K7C2D3J-1
 say "graduate outcomes only (cjx list --kind graduate_outcome)"
 cjx education-bureau list --kind graduate_outcome --pretty
 
+say "the enterprise fills its internship post (cjx fill): the change reaches every replica"
+cjx gaoxin-optoelectronics fill GX-INT-2026-004
+for i in $(seq 100); do
+    cjx education-bureau list --local --kind internship | grep -q . || break
+    sleep 0.1
+done
+
+say "the bureau's replica, read without the hub (cjx list --local): registry and open postings"
+cjx education-bureau list --local | while IFS= read -r line; do
+    kind=$(echo "$line" | sed -n 's/^{[^{]*"kind":"\([^"]*\)".*/\1/p')
+    change=$(echo "$line" | sed -n 's/.*"change":"\([^"]*\)".*/\1/p')
+    name=$(echo "$line" | sed -n 's/.*"\(title\|name\)":"\([^"]*\)".*/\2/p')
+    printf '  %-18s %-8s %s\n' "$kind" "$change" "$name"
+done
+
+say "each replica checked against the hub's digest of the same view (cjx verify)"
+for who in changzhi-vtc gaoxin-optoelectronics education-bureau; do
+    printf '  %-24s ' "$who"
+    cjx "$who" verify | sed -n 's/.*"agree":\([a-z]*\).*"entries":\([0-9]*\).*/agree=\1, entries=\2/p'
+done
+
 say "the hub's counters (cjx status)"
 cjx education-bureau status
 
