@@ -10,6 +10,13 @@
 #include "protocol.pb-c.h"
 #include "replica.h"
 
+/* What a frame handler asks of the link, besides carrying on (0). */
+enum {
+    LINK_RESTART = -1,     /* start a new session, after a growing pause */
+    LINK_FATAL = -2,       /* stop the agent: the hub refuses its Hello */
+    LINK_RESYNC = -3,      /* a feed lost an event: a new session at once resends it */
+};
+
 typedef enum agent_state {
     AGENT_HELLO_SENT,      /* waiting for Welcome */
     AGENT_READY,           /* sending the outbox */
@@ -75,6 +82,9 @@ void agent_feeds_close(agent *a);
 /* Asks the hub for the configured feeds and extra (the replica's
  * subscription, or NULL); the replica calls it once it is loaded. */
 void agent_feeds_subscribe(agent *a, Cjx__Subscription *extra);
+/* Compares what arrived with what the hub's heartbeat says it sent on each
+ * subscription (the replica's too); -1 when an event was lost. */
+int agent_feeds_check_marks(agent *a, const Cjx__Heartbeat *hb);
 /* Notes where the hub resumes a subscription. */
 void agent_feeds_on_subscribed(agent *a, const Cjx__Subscribed *m);
 /* Queues one event for the sinks. Returns -1 when the session must restart
@@ -87,7 +97,7 @@ void agent_feeds_work(agent *a);
 /* Starts the replica's part of a new session: snapshot or subscribe. */
 int agent_replica_start(agent *a);
 int agent_replica_on_snapshot(agent *a, const Cjx__Snapshot *m);
-int agent_replica_is_event(const Cjx__Event *ev);
+int agent_replica_is_name(const char *subscription);
 /* Takes one replica event; -1 on a gap (the session must restart). */
 int agent_replica_on_event(agent *a, const Cjx__Event *ev);
 /* Applies the events of this drain and acknowledges them. */

@@ -251,6 +251,24 @@ void agent_feeds_on_subscribed(agent *a, const Cjx__Subscribed *m)
         sub->received = sub->acked = m->cursor; /* the first event follows it */
 }
 
+int agent_feeds_check_marks(agent *a, const Cjx__Heartbeat *hb)
+{
+    for (size_t i = 0; i < hb->n_feeds; i++) {
+        const Cjx__FeedMark *m = hb->feeds[i];
+        agent_sub *sub = find_sub(a, m->subscription);
+        uint64_t got = sub ? sub->received
+                           : agent_replica_is_name(m->subscription) ? a->replica.received
+                                                                    : UINT64_MAX;
+        if (got < m->last_sent) {
+            CJX_LOG(CJX_LOG_WARNING, "feed.gap", a->cfg.credit_code,
+                    "%s: the hub sent up to %llu, %llu arrived; resubscribing", m->subscription,
+                    (unsigned long long)m->last_sent, (unsigned long long)got);
+            return LINK_RESYNC;
+        }
+    }
+    return 0;
+}
+
 int agent_feeds_on_event(agent *a, const Cjx__Event *ev)
 {
     agent_sub *sub = find_sub(a, ev->subscription);
@@ -261,7 +279,7 @@ int agent_feeds_on_event(agent *a, const Cjx__Event *ev)
                 "%s: event %llu follows %llu, but %llu was the last received; resubscribing",
                 sub->cfg->name, (unsigned long long)ev->seq, (unsigned long long)ev->prev_seq,
                 (unsigned long long)sub->received);
-        return -1;
+        return LINK_RESYNC;
     }
     if (ev->seq <= delivered(sub)) {
         sub->received = ev->seq;
@@ -276,7 +294,7 @@ int agent_feeds_on_event(agent *a, const Cjx__Event *ev)
         CJX_LOG(CJX_LOG_ERR, "feed.overflow", a->cfg.credit_code,
                 "%s: cannot queue seq %llu; restarting the session", sub->cfg->name,
                 (unsigned long long)ev->seq);
-        return -1;
+        return LINK_RESTART;
     }
     sub->received = ev->seq;
     memcpy(p->data, ev->stored.data, ev->stored.len);

@@ -160,7 +160,7 @@ static int on_frame(agent *a, Cjx__Frame *fr)
     case CJX__FRAME__MSG_NACK: {
         Cjx__Nack *n = fr->nack;
         if (n->reason == CJX_ENOSESSION)
-            return a->state == AGENT_READY ? -1 : 0;
+            return a->state == AGENT_READY ? LINK_RESTART : 0;
         if (n->outbox_seq == 0 || n->reason == CJX_ESTORE || n->reason == CJX_ENOMEM) {
             /* not about one item, or a hub-side failure: retry the item */
             CJX_LOG(CJX_LOG_WARNING, "link.nack", a->cfg.credit_code, "hub: %s: %s",
@@ -168,8 +168,8 @@ static int on_frame(agent *a, Cjx__Frame *fr)
             if (a->state == AGENT_HELLO_SENT && n->outbox_seq == 0 &&
                 (n->reason == CJX_EVERSION || n->reason == CJX_ECODE ||
                  n->reason == CJX_ECHECKCHAR || n->reason == CJX_EDIVISION))
-                return -2; /* our Hello is refused: configuration error */
-            return n->outbox_seq ? -1 : 0;
+                return LINK_FATAL; /* our Hello is refused: configuration error */
+            return n->outbox_seq ? LINK_RESTART : 0;
         }
         CJX_LOG(CJX_LOG_WARNING, "outbox.refused", a->cfg.credit_code,
                 "item %llu refused: %s %s: %s", (unsigned long long)n->outbox_seq,
@@ -183,16 +183,21 @@ static int on_frame(agent *a, Cjx__Frame *fr)
             a->inflight--;
         return 0;
     }
-    case CJX__FRAME__MSG_EVENT:
-        return agent_replica_is_event(fr->event) ? agent_replica_on_event(a, fr->event)
-                                                 : agent_feeds_on_event(a, fr->event);
+    case CJX__FRAME__MSG_EVENT: {
+        int rc = agent_replica_is_name(fr->event->subscription)
+                     ? agent_replica_on_event(a, fr->event)
+                     : agent_feeds_on_event(a, fr->event);
+        if (rc == 0)
+            a->backoff_ms = 0; /* the session works */
+        return rc;
+    }
     case CJX__FRAME__MSG_SNAPSHOT:
         return agent_replica_on_snapshot(a, fr->snapshot);
     case CJX__FRAME__MSG_SUBSCRIBED:
         agent_feeds_on_subscribed(a, fr->subscribed);
         return 0;
     case CJX__FRAME__MSG_HEARTBEAT:
-        return 0;
+        return agent_feeds_check_marks(a, fr->heartbeat);
     default:
         CJX_LOG(CJX_LOG_WARNING, "link.unexpected", a->cfg.credit_code,
                 "unexpected frame %d from the hub", (int)fr->msg_case);
@@ -201,7 +206,7 @@ static int on_frame(agent *a, Cjx__Frame *fr)
 }
 
 /* Receives everything waiting; acks and refusals are collected for settle().
- * Returns -1 to restart the session, -2 on a fatal refusal. */
+ * Returns 0 or what a handler asked for (LINK_*). */
 static int drain(agent *a)
 {
     int rc = 0;
@@ -284,22 +289,27 @@ int agent_link_run(agent *a, volatile int *stop)
         settle(a);
         agent_replica_flush(a);
         agent_feeds_work(a);
-        if (rc == -2) {
+        if (rc == LINK_FATAL) {
             CJX_LOG(CJX_LOG_CRIT, "link.refused", a->cfg.credit_code,
                     "the hub refuses this agent's Hello; check credit_code and versions");
             return 1;
         }
         int64_t now = now_ms();
-        if (rc == -1 || now - a->last_heard_ms > 3 * a->heartbeat_ms) {
+        if (rc || now - a->last_heard_ms > 3 * a->heartbeat_ms) {
             CJX_LOG(CJX_LOG_NOTICE, "link.restart", a->cfg.credit_code,
-                    rc ? "hub lost our session or failed to store; saying Hello again"
-                       : "hub silent for 3 heartbeats; reconnecting");
+                    rc == LINK_RESYNC ? "a feed lost an event; resubscribing"
+                    : rc              ? "hub lost our session or failed to store; saying Hello again"
+                                      : "hub silent for 3 heartbeats; reconnecting");
             /* back off when restarts follow each other, so a hub that keeps
-             * failing is not flooded */
-            a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : RESTART_BACKOFF_MIN_MS;
-            if (a->backoff_ms > RESTART_BACKOFF_MAX_MS)
-                a->backoff_ms = RESTART_BACKOFF_MAX_MS;
-            struct timespec ts = {a->backoff_ms / 1000, (a->backoff_ms % 1000) * 1000000};
+             * failing is not flooded; a lost event is no sign of that */
+            int64_t pause = RESTART_BACKOFF_MIN_MS;
+            if (rc != LINK_RESYNC) {
+                a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : RESTART_BACKOFF_MIN_MS;
+                if (a->backoff_ms > RESTART_BACKOFF_MAX_MS)
+                    a->backoff_ms = RESTART_BACKOFF_MAX_MS;
+                pause = a->backoff_ms;
+            }
+            struct timespec ts = {pause / 1000, (pause % 1000) * 1000000};
             nanosleep(&ts, NULL);
             if (connect_hub(a) != 0)
                 return 1;

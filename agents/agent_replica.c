@@ -79,7 +79,7 @@ int agent_replica_on_snapshot(agent *a, const Cjx__Snapshot *m)
         return 0; /* a late page of an earlier session */
     if (cjx_replica_load_page(store(a), replica_db(a), m, &r->pos, &fault) != CJX_OK) {
         CJX_LOG(CJX_LOG_ERR, "replica.snapshot", a->cfg.credit_code, "%s", fault.text);
-        return -1;
+        return LINK_RESTART;
     }
     if (!r->pos.loaded) {
         request_page(a);
@@ -91,9 +91,9 @@ int agent_replica_on_snapshot(agent *a, const Cjx__Snapshot *m)
     return 0;
 }
 
-int agent_replica_is_event(const Cjx__Event *ev)
+int agent_replica_is_name(const char *subscription)
 {
-    return strcmp(ev->subscription, REPLICA_NAME) == 0;
+    return strcmp(subscription, REPLICA_NAME) == 0;
 }
 
 int agent_replica_on_event(agent *a, const Cjx__Event *ev)
@@ -106,19 +106,19 @@ int agent_replica_on_event(agent *a, const Cjx__Event *ev)
                 "event %llu follows %llu, but %llu was the last received; resyncing",
                 (unsigned long long)ev->seq, (unsigned long long)ev->prev_seq,
                 (unsigned long long)r->received);
-        return -1;
+        return LINK_RESYNC;
     }
     if (r->nbatch == r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 256;
         ProtobufCBinaryData *b = realloc(r->batch, cap * sizeof *b);
         if (!b)
-            return -1;
+            return LINK_RESTART;
         r->batch = b;
         r->cap = cap;
     }
     void *copy = malloc(ev->stored.len ? ev->stored.len : 1);
     if (!copy)
-        return -1;
+        return LINK_RESTART;
     memcpy(copy, ev->stored.data, ev->stored.len);
     r->batch[r->nbatch++] = (ProtobufCBinaryData){ev->stored.len, copy};
     r->received = ev->seq;

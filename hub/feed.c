@@ -21,7 +21,6 @@
 #define WINDOW_DEFAULT 256
 #define WINDOW_MAX 4096
 #define NAME_MAX_BYTES 64
-#define MAX_SUBSCRIPTIONS 32
 /* Log entries one feed may examine per pump, so a filter that matches
  * little cannot hold up the others. */
 #define SCAN_BUDGET 4096
@@ -85,9 +84,9 @@ static Cjx__Subscription *copy_subscription(const Cjx__Subscription *sub)
 void cjx_hub_subscribe(cjx_hub *h, cjx_session *s, const Cjx__Subscribe *m)
 {
     cjx_fault fault = {0};
-    if (m->n_subscriptions > MAX_SUBSCRIPTIONS)
+    if (m->n_subscriptions > CJX_HUB_MAX_SUBSCRIPTIONS)
         cjx_fault_set(&fault, CJX_ERANGE, "subscriptions", "at most %d subscriptions",
-                      MAX_SUBSCRIPTIONS);
+                      CJX_HUB_MAX_SUBSCRIPTIONS);
     for (size_t i = 0; !fault.code && i < m->n_subscriptions; i++)
         check_subscription(m->subscriptions[i], i, &fault);
     if (fault.code) {
@@ -181,6 +180,17 @@ void cjx_hub_event_ack(cjx_hub *h, cjx_session *s, const Cjx__EventAck *m)
         h->batch_failed = rc;
 }
 
+/* True for the events debug_lose_events says to lose, so that tests can
+ * show a gap is noticed and repaired. */
+static int lose_on_purpose(cjx_hub *h)
+{
+    if (!h->cfg.debug_lose_events ||
+        (h->counters.delivered + 1) % (uint64_t)h->cfg.debug_lose_events != 0)
+        return 0;
+    h->counters.lost++;
+    return 1;
+}
+
 /* Sends the events one feed has credit for. Returns 1 when it has credit
  * left and log entries it has not looked at yet. */
 static int pump_feed(cjx_hub *h, MDB_txn *txn, cjx_session *s, cjx_feed *fd)
@@ -213,7 +223,10 @@ static int pump_feed(cjx_hub *h, MDB_txn *txn, cjx_session *s, cjx_feed *fd)
             Cjx__Frame fr = CJX__FRAME__INIT;
             fr.msg_case = CJX__FRAME__MSG_EVENT;
             fr.event = &ev;
-            if (cjx_frame_send(h->router, s->rid, s->rid_len, &fr, ZMQ_DONTWAIT) != CJX_OK) {
+            if (lose_on_purpose(h)) {
+                CJX_LOG(CJX_LOG_WARNING, "feed.lose", s->code, "%s: event %llu not sent "
+                        "(debug_lose_events)", fd->sub->name, (unsigned long long)seq);
+            } else if (cjx_frame_send(h->router, s->rid, s->rid_len, &fr, ZMQ_DONTWAIT) != CJX_OK) {
                 blocked = 1; /* the peer's queue is full: try again later */
                 break;
             }

@@ -19,6 +19,7 @@
 
 #define CJX_HUB_FORMAT 2
 #define CJX_RID_MAX 256
+#define CJX_HUB_MAX_SUBSCRIPTIONS 32    /* per session */
 
 typedef struct cjx_hub_config {
     char listen[CJX_CONF_STRMAX];
@@ -29,6 +30,7 @@ typedef struct cjx_hub_config {
     long long batch_max;
     long long max_frame_bytes;
     long long heartbeat_ms;
+    long long debug_lose_events;
 } cjx_hub_config;
 
 extern const cjx_conf_key cjx_hub_config_keys[];
@@ -78,6 +80,7 @@ typedef struct cjx_reply {
 typedef struct cjx_hub_counters {
     uint64_t published;
     uint64_t delivered;                /* feed events sent */
+    uint64_t lost;                     /* of those, not sent on purpose (debug_lose_events) */
     uint64_t duplicates;
     uint64_t batches;
     uint64_t expired;                  /* postings closed at valid_until */

@@ -29,6 +29,8 @@ const cjx_conf_key cjx_hub_config_keys[] = {
         "largest frame accepted; larger ones are refused with too_big"),
     KEY("heartbeat_ms", CJX_CONF_INT, 50, 60000, "1000", heartbeat_ms,
         "heartbeat interval; a peer silent for 3 intervals is dropped"),
+    KEY("debug_lose_events", CJX_CONF_INT, 0, 1 << 30, "0", debug_lose_events,
+        "for tests of gap repair only: every Nth feed event is not sent, as if lost; 0: none"),
     {NULL, NULL, 0, 0, 0, NULL, 0, NULL},
 };
 

@@ -280,6 +280,14 @@ static void on_heartbeat(cjx_hub *h, cjx_session *s, const Cjx__Heartbeat *m)
     s->backlog = m->outbox_backlog;
     Cjx__Heartbeat hb = CJX__HEARTBEAT__INIT;
     hb.last_seq = h->last_seq;
+    Cjx__FeedMark marks[CJX_HUB_MAX_SUBSCRIPTIONS], *mp[CJX_HUB_MAX_SUBSCRIPTIONS];
+    for (size_t i = 0; i < s->nfeeds && i < CJX_HUB_MAX_SUBSCRIPTIONS; i++) {
+        cjx__feed_mark__init(&marks[i]);
+        marks[i].subscription = s->feeds[i].sub->name;
+        marks[i].last_sent = s->feeds[i].last_sent;
+        mp[hb.n_feeds++] = &marks[i];
+    }
+    hb.feeds = mp;
     Cjx__Frame fr = CJX__FRAME__INIT;
     fr.msg_case = CJX__FRAME__MSG_HEARTBEAT;
     fr.heartbeat = &hb;

@@ -36,7 +36,8 @@ wait_until() {
 }
 
 # start_hub [ENDPOINT]: starts cjx-hub on ENDPOINT (default: a free port of
-# 127.0.0.1) with its store in $T/hub; sets HUB_PID and HUB_EP.
+# 127.0.0.1) with its store in $T/hub and the lines of $HUB_INI_EXTRA in its
+# configuration; sets HUB_PID and HUB_EP.
 start_hub() {
     local ep=${1:-tcp://127.0.0.1:*}
     rm -f "$T/hub/endpoint"
@@ -45,6 +46,7 @@ start_hub() {
 data_dir = $T/hub
 catalog_dir = $CONF
 heartbeat_ms = 200
+${HUB_INI_EXTRA:-}
 INI
     "$BIN/cjx-hub" -c "$T/hub.ini" -l "$ep" >>"$T/hub.log" 2>&1 &
     HUB_PID=$!
