@@ -94,8 +94,10 @@ int agent_feeds_on_event(agent *a, const Cjx__Event *ev);
 void agent_feeds_work(agent *a);
 
 /* agent_replica.c */
-/* Starts the replica's part of a new session: snapshot or subscribe. */
-int agent_replica_start(agent *a);
+/* Starts the replica's part of a new session: snapshot or subscribe; a
+ * replica of another hub store than hub_store_id is emptied and loaded
+ * again. */
+int agent_replica_start(agent *a, uint64_t hub_store_id);
 int agent_replica_on_snapshot(agent *a, const Cjx__Snapshot *m);
 int agent_replica_is_name(const char *subscription);
 /* Takes one replica event; -1 on a gap (the session must restart). */

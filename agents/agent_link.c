@@ -137,7 +137,7 @@ static void on_welcome(agent *a, const Cjx__Welcome *w)
     }
     a->state = AGENT_READY;
     a->last_beat_ms = now_ms();
-    agent_replica_start(a);
+    agent_replica_start(a, w->store_id);
     CJX_LOG(CJX_LOG_INFO, "link.welcome", a->cfg.credit_code, "hub at seq %llu",
             (unsigned long long)w->last_seq);
 }

@@ -52,7 +52,7 @@ static void subscribe(agent *a)
     agent_feeds_subscribe(a, &r->wire);
 }
 
-int agent_replica_start(agent *a)
+int agent_replica_start(agent *a, uint64_t hub_store_id)
 {
     cjx_fault fault;
     agent_replica *r = &a->replica;
@@ -61,6 +61,16 @@ int agent_replica_start(agent *a)
         CJX_LOG(CJX_LOG_ERR, "replica.open", a->cfg.credit_code, "%s", fault.text);
         return -1;
     }
+    if ((r->pos.loaded || r->pos.after_len) && r->pos.hub_store_id != hub_store_id) {
+        CJX_LOG(CJX_LOG_CRIT, "replica.reset", a->cfg.credit_code,
+                "the hub has another store than the one this replica follows (was it "
+                "reset?): loading the replica again");
+        if (cjx_replica_reset(store(a), replica_db(a), &r->pos, &fault) != CJX_OK) {
+            CJX_LOG(CJX_LOG_ERR, "replica.reset", a->cfg.credit_code, "%s", fault.text);
+            return -1;
+        }
+    }
+    r->pos.hub_store_id = hub_store_id;
     if (r->pos.loaded) {
         subscribe(a);
     } else {

@@ -9,6 +9,7 @@
 #define META_AS_OF "snapshot_as_of"
 #define META_AFTER "snapshot_after"
 #define META_LOADED "replica_loaded"
+#define META_HUB "replica_hub_store"
 
 cjx_err cjx_replica_position(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx_fault *f)
 {
@@ -19,6 +20,7 @@ cjx_err cjx_replica_position(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx
         return cjx_store_fault(f, rc, "reading the replica's position");
     memset(pos, 0, sizeof *pos);
     pos->seq = cjx_store_meta_u64(txn, s, META_SEQ);
+    pos->hub_store_id = cjx_store_meta_u64(txn, s, META_HUB);
     pos->loaded = cjx_store_meta_u64(txn, s, META_LOADED) != 0;
     pos->snapshot_as_of = cjx_store_meta_u64(txn, s, META_AS_OF);
     MDB_val k = {sizeof META_AFTER - 1, META_AFTER}, v;
@@ -27,6 +29,28 @@ cjx_err cjx_replica_position(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx
         pos->after_len = v.mv_size;
     }
     mdb_txn_abort(txn);
+    return CJX_OK;
+}
+
+cjx_err cjx_replica_reset(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx_fault *f)
+{
+    static const char *const keys[] = {META_SEQ, META_AS_OF, META_AFTER, META_LOADED, META_HUB};
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc == 0)
+        rc = mdb_drop(txn, db, 0);
+    for (size_t i = 0; rc == 0 && i < sizeof keys / sizeof keys[0]; i++) {
+        MDB_val k = {strlen(keys[i]), (void *)keys[i]};
+        rc = mdb_del(txn, s->meta, &k, NULL);
+        rc = rc == MDB_NOTFOUND ? 0 : rc;
+    }
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else if (txn)
+        mdb_txn_abort(txn);
+    if (rc)
+        return cjx_store_fault(f, rc, "emptying the replica");
+    memset(pos, 0, sizeof *pos);
     return CJX_OK;
 }
 
@@ -81,6 +105,8 @@ cjx_err cjx_replica_load_page(cjx_store *s, MDB_dbi db, const Cjx__Snapshot *pag
     uint64_t as_of = pos->snapshot_as_of ? pos->snapshot_as_of : page->as_of_seq;
     if (rc == 0)
         rc = cjx_store_meta_put_u64(txn, s, META_AS_OF, as_of);
+    if (rc == 0)
+        rc = cjx_store_meta_put_u64(txn, s, META_HUB, pos->hub_store_id);
     if (rc == 0 && page->last_key.len <= sizeof pos->after)
         rc = meta_put(txn, s, META_AFTER, page->last_key.data, page->last_key.len);
     if (rc == 0 && !page->more) {

@@ -7,8 +7,9 @@
  * applied only when it is newer than what the key holds, so pages of a
  * snapshot and the stream after it may overlap; a closed posting is
  * removed. The meta database holds where the replica stands:
- * "replica_seq" (the last log entry applied from the stream), and while the
- * first snapshot loads "snapshot_as_of" and "snapshot_after".
+ * "replica_seq" (the last log entry applied from the stream),
+ * "replica_hub_store" (the hub store it follows), and while the first
+ * snapshot loads "snapshot_as_of" and "snapshot_after".
  */
 #ifndef CJX_REPLICA_H
 #define CJX_REPLICA_H
@@ -22,6 +23,7 @@
 #include "store.h"
 
 typedef struct cjx_replica_pos {
+    uint64_t hub_store_id;                 /* the hub store it was loaded from */
     uint64_t seq;                          /* stream position, once loaded */
     int loaded;                            /* the first snapshot is complete */
     uint64_t snapshot_as_of;               /* while loading: the stream starts after it */
@@ -32,9 +34,14 @@ typedef struct cjx_replica_pos {
 /* Reads where the replica stands. db is the replica database of s. */
 cjx_err cjx_replica_position(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx_fault *f);
 
+/* Empties the replica and forgets its position, so that it loads again: for
+ * a hub with another store than the one the replica follows. */
+cjx_err cjx_replica_reset(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx_fault *f);
+
 /* Applies one snapshot page and records the progress in one transaction;
  * the last page (!more) completes the load: the stream then starts after
- * the first page's as_of_seq. pos is updated. */
+ * the first page's as_of_seq. pos is updated; pos->hub_store_id (set by the
+ * caller) is recorded. */
 cjx_err cjx_replica_load_page(cjx_store *s, MDB_dbi db, const Cjx__Snapshot *page,
                               cjx_replica_pos *pos, cjx_fault *f);
 

@@ -95,6 +95,7 @@ typedef struct cjx_hub {
     void *zctx, *router;
     cjx_sessions *sessions;
     uint64_t last_seq;                 /* newest committed-or-pending sequence */
+    uint64_t store_id;                 /* random, made with the store (Welcome.store_id) */
     cjx_hub_counters counters;
     cjx_reply *replies;
     size_t nreplies, reply_cap;

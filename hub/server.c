@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sodium.h>
 #include <zmq.h>
 
 #include "codec.h"
@@ -42,6 +43,24 @@ static cjx_err read_last_seq(cjx_hub *h, cjx_fault *f)
     }
     mdb_txn_abort(txn);
     return rc == 0 || rc == MDB_NOTFOUND ? CJX_OK : cjx_store_fault(f, rc, "reading the log");
+}
+
+/* Reads the store's random id, making it when the store is new. */
+static cjx_err read_store_id(cjx_hub *h, cjx_fault *f)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(h->store->env, NULL, 0, &txn);
+    if (rc)
+        return cjx_store_fault(f, rc, "reading the store id");
+    h->store_id = cjx_store_meta_u64(txn, h->store, "store_id");
+    while (h->store_id == 0)
+        randombytes_buf(&h->store_id, sizeof h->store_id);
+    rc = cjx_store_meta_put_u64(txn, h->store, "store_id", h->store_id);
+    if (rc)
+        mdb_txn_abort(txn);
+    else
+        rc = mdb_txn_commit(txn);
+    return rc ? cjx_store_fault(f, rc, "writing the store id") : CJX_OK;
 }
 
 /* Writes the endpoint actually bound (with the port chosen when listen ends
@@ -77,6 +96,8 @@ cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
     if (rc)
         return rc;
     rc = read_last_seq(h, f);
+    if (rc == CJX_OK)
+        rc = read_store_id(h, f);
     if (rc)
         return rc;
     h->sessions = cjx_sessions_new();
@@ -262,6 +283,7 @@ static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const Cjx__
     w.last_seq = h->last_seq;
     w.heartbeat_ms = (uint32_t)h->cfg.heartbeat_ms;
     w.max_frame_bytes = (uint32_t)h->cfg.max_frame_bytes;
+    w.store_id = h->store_id;
     MDB_txn *txn;
     if (mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &txn) == 0) {
         w.last_outbox_seq = cjx_hub_last_outbox_seq(txn, h, s->code);

@@ -21,6 +21,7 @@ replica_jobs() { cjx "$1" list --local --kind job | wc -l; }
 verify() { cjx "$1" verify --wait 30 >"$T/verify-$1.json" || fail "$1: replica differs from the hub: $(cat "$T/verify-$1.json")"; }
 
 start_hub
+EP=$HUB_EP
 make_agent ent $ENT
 make_agent col $COL
 make_agent hrb $HRB
@@ -64,7 +65,8 @@ cjx ent withdraw JOB-999 >/dev/null    # refused at the hub: no such posting
 outcome_json 2 | cjx col post >/dev/null
 wait_until 30 outbox_empty ent && wait_until 30 outbox_empty col || fail "outboxes never emptied"
 cjx ent status --local | grep -q '"refused": 1' || fail "withdrawing an unknown posting was not refused"
-expired() { cjx ent list --kind job | grep -q '"change":"expire"'; }
+# (grep without -q: it reads all, so cjx never dies of SIGPIPE under pipefail)
+expired() { cjx ent list --kind job | grep '"change":"expire"' >/dev/null; }
 wait_until 30 expired || fail "the hub did not expire JOB-401 (valid until $yesterday)"
 
 note "back online, 市人社局 catches up; every replica agrees with the hub"
@@ -90,4 +92,11 @@ note "the replicas answer while the hub is down"
 kill_hub KILL
 [ "$(replica_jobs hrb)" = 399 ] || fail "hrb's replica does not answer without the hub"
 cjx hrb get --local "$ENT-1" | grep -q '"ref":"JOB-1"' || fail "get --local by id failed"
+
+note "a hub that lost its store: the replicas notice and load again"
+rm -rf "$T/hub"
+start_hub "$EP"
+for who in ent col hrb; do verify $who; done
+grep -q 'id=replica.reset' "$T/hrb.log" || fail "hrb did not notice the new hub store"
+[ "$(replica_jobs hrb)" = 0 ] || fail "hrb's replica kept postings the new hub does not have"
 echo ok
