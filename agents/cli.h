@@ -6,6 +6,7 @@
 
 #include "agent_config.h"
 #include "domain.pb-c.h"
+#include "outbox.h"
 #include "protocol.pb-c.h"
 
 typedef struct cli {
@@ -53,6 +54,8 @@ int cli_store_items(cli *c, const char *cmd, const ProtobufCBinaryData *items, s
 /* cli_replica.c: the replica-backed forms of get and list. */
 int cli_get_local(cli *c, const char *what, int pretty);
 int cli_list_local(cli *c, const char *kind, uint64_t since, uint64_t limit, int pretty);
+/* Where the replica stands, for `cjx status`: loaded, seq, entries. */
+json_t *cli_replica_status(cjx_outbox *ob);
 
 /* Commands. Each returns the process exit status. */
 int cli_post(cli *c, int argc, char **argv);

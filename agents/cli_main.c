@@ -15,8 +15,8 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"post", cli_post, "validate items (JSON) and store them in the outbox; prints their ids"},
-    {"get", cli_get, "print one stored item by id"},
-    {"list", cli_list, "print stored items in sequence order"},
+    {"get", cli_get, "print one stored item by id (--local: from the replica)"},
+    {"list", cli_list, "print stored items in sequence order (--local: the replica)"},
     {"status", cli_status, "the local outbox and the hub's counters"},
     {"feed", cli_feed, "show a subscription's events live"},
     {"fill", cli_fill, "mark one of this institution's open postings as filled"},

@@ -294,6 +294,7 @@ int cli_status(cli *c, int argc, char **argv)
                                       "refused", (json_int_t)st.refused, "next_seq",
                                       (json_int_t)st.next_seq));
         json_object_set_new(out, "feeds", feeds_json(ob));
+        json_object_set_new(out, "replica", cli_replica_status(ob));
     }
     cjx_outbox_close(&ob);
 

@@ -131,6 +131,16 @@ int cli_list_local(cli *c, const char *kind, uint64_t since, uint64_t limit, int
     return rc;
 }
 
+json_t *cli_replica_status(cjx_outbox *ob)
+{
+    cjx_replica_pos pos;
+    cjx_fault fault;
+    if (cjx_replica_position(cjx_outbox_store(ob), replica_db(ob), &pos, &fault) != CJX_OK)
+        return json_pack("{s:s}", "error", fault.text);
+    return json_pack("{s:b, s:I, s:I}", "loaded", pos.loaded, "seq", (json_int_t)pos.seq,
+                     "entries", (json_int_t)pos.entries);
+}
+
 /* ---- verify ---- */
 
 static int64_t mono_ms(void)

@@ -13,7 +13,6 @@
 
 cjx_err cjx_replica_position(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx_fault *f)
 {
-    (void)db;
     MDB_txn *txn;
     int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
     if (rc)
@@ -28,6 +27,9 @@ cjx_err cjx_replica_position(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx
         memcpy(pos->after, v.mv_data, v.mv_size);
         pos->after_len = v.mv_size;
     }
+    MDB_stat ms;
+    if (mdb_stat(txn, db, &ms) == 0)
+        pos->entries = ms.ms_entries;
     mdb_txn_abort(txn);
     return CJX_OK;
 }

@@ -29,6 +29,7 @@ typedef struct cjx_replica_pos {
     uint64_t snapshot_as_of;               /* while loading: the stream starts after it */
     uint8_t after[CJX_STATE_KEY_MAX];      /* while loading: the next page starts after it */
     size_t after_len;
+    uint64_t entries;                      /* how many it holds */
 } cjx_replica_pos;
 
 /* Reads where the replica stands. db is the replica database of s. */

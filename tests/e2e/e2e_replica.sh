@@ -49,6 +49,7 @@ JSON
 wait_until 30 outbox_empty col || fail "col's outbox never emptied"
 wait_until 30 test "$(replica_jobs hrb)" = 400 || fail "hrb's replica has $(replica_jobs hrb) jobs, expected 400"
 grep -q 'replica.snapshot.*loaded' "$T/hrb.log" || fail "hrb did not load a snapshot"
+cjx hrb status --local | grep -q '"loaded": true' || fail "status does not show the replica loaded"
 for who in ent col hrb; do verify $who; done
 [ "$(cjx hrb list --local --kind institution | wc -l)" = 3 ] || fail "the registry in hrb's replica lacks an institution"
 cjx hrb list --local --kind institution | grep -q '"kind":"INSTITUTION_BUREAU"' || fail "registry lost the institution kind"
