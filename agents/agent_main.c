@@ -49,7 +49,7 @@ int main(int argc, char **argv)
         switch (c) {
         case 'c': config = optarg; break;
         case 'v': verbose = 1; break;
-        case 'P': cjx_config_print_help(cjx_agent_config_keys, stdout); return 0;
+        case 'P': cjx_config_print_help(cjx_agent_config_keys, cjx_agent_config_groups, stdout); return 0;
         case 'h': usage(stdout); return 0;
         case 'V': printf("cjx-agent %s\n", CJX_VERSION); return 0;
         default: usage(stderr); return 2;

@@ -55,7 +55,7 @@ static const cjx_conf_key subscription_keys[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0, NULL},
 };
 
-static const cjx_conf_group agent_groups[] = {
+const cjx_conf_group cjx_agent_config_groups[] = {
     {SUB_SECTION, subscription_keys, sizeof(cjx_subscription_config), CJX_MAX_SUBSCRIPTIONS,
      offsetof(cjx_agent_config, subs), offsetof(cjx_agent_config, nsubs),
      offsetof(cjx_subscription_config, name)},
@@ -255,7 +255,7 @@ cjx_err cjx_agent_config_load(const char *path, cjx_agent_config *cfg, cjx_fault
         return cjx_fault_set(f, CJX_ECONFIG, "credit_code",
                              "no agent configuration: give -c FILE or set CJX_CONFIG");
     }
-    cjx_err rc = cjx_config_load_groups(path, cjx_agent_config_keys, agent_groups, cfg, f);
+    cjx_err rc = cjx_config_load_groups(path, cjx_agent_config_keys, cjx_agent_config_groups, cfg, f);
     if (rc)
         return rc;
     rc = cjx_code_uscc(cfg->credit_code);

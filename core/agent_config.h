@@ -44,6 +44,7 @@ typedef struct cjx_agent_config {
 } cjx_agent_config;
 
 extern const cjx_conf_key cjx_agent_config_keys[];
+extern const cjx_conf_group cjx_agent_config_groups[];   /* [subscription NAME] */
 
 /* Loads path (or only the defaults, and no subscriptions, when path is
  * NULL) and checks that the credit code is valid and that every

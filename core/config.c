@@ -248,7 +248,15 @@ cjx_err cjx_config_load_groups(const char *path, const cjx_conf_key *keys,
     return CJX_OK;
 }
 
-void cjx_config_print_help(const cjx_conf_key *keys, FILE *out)
+static void print_key(const cjx_conf_key *k, const char *prefix, FILE *out)
+{
+    fprintf(out, "# %s", k->help);
+    if (k->type == CJX_CONF_INT)
+        fprintf(out, " (%lld..%lld)", k->min, k->max);
+    fprintf(out, "\n%s%s = %s\n", prefix, k->name, k->def);
+}
+
+void cjx_config_print_help(const cjx_conf_key *keys, const cjx_conf_group *groups, FILE *out)
 {
     const char *section = NULL;
     for (const cjx_conf_key *k = keys; k->name; k++) {
@@ -256,9 +264,12 @@ void cjx_config_print_help(const cjx_conf_key *keys, FILE *out)
             section = k->section;
             fprintf(out, "%s[%s]\n", k == keys ? "" : "\n", section);
         }
-        fprintf(out, "# %s", k->help);
-        if (k->type == CJX_CONF_INT)
-            fprintf(out, " (%lld..%lld)", k->min, k->max);
-        fprintf(out, "\n%s = %s\n", k->name, k->def);
+        print_key(k, "", out);
+    }
+    for (const cjx_conf_group *g = groups; g && g->section; g++) {
+        fprintf(out, "\n# up to %zu sections [%s NAME], NAME of [A-Za-z0-9_.-]:\n#[%s NAME]\n",
+                g->max, g->section, g->section);
+        for (const cjx_conf_key *k = g->keys; k->name; k++)
+            print_key(k, "#", out);
     }
 }

@@ -74,7 +74,8 @@ cjx_err cjx_config_load(const char *path, const cjx_conf_key *keys, void *target
 cjx_err cjx_config_load_groups(const char *path, const cjx_conf_key *keys,
                                const cjx_conf_group *groups, void *target, cjx_fault *f);
 
-/* Writes every key with its default and help, as a commented example file. */
-void cjx_config_print_help(const cjx_conf_key *keys, FILE *out);
+/* Writes every key with its default and help, as a commented example file;
+ * then each group (NULL for none) as a commented-out example section. */
+void cjx_config_print_help(const cjx_conf_key *keys, const cjx_conf_group *groups, FILE *out);
 
 #endif

@@ -80,7 +80,7 @@ int main(int argc, char **argv)
         case 'l': listen = optarg; break;
         case 'd': data_dir = optarg; break;
         case 'v': verbose = 1; break;
-        case 'P': cjx_config_print_help(cjx_hub_config_keys, stdout); return 0;
+        case 'P': cjx_config_print_help(cjx_hub_config_keys, NULL, stdout); return 0;
         case 'h': usage(stdout); return 0;
         case 'V': printf("cjx-hub %s\n", CJX_VERSION); return 0;
         default: usage(stderr); return 2;

@@ -209,7 +209,7 @@ static void help_round_trip(const cjx_conf_key *table, void *defaults, void *loa
 {
     FILE *fp = fopen(path, "w");
     assert_non_null(fp);
-    cjx_config_print_help(table, fp);
+    cjx_config_print_help(table, NULL, fp);
     assert_int_equal(fclose(fp), 0);
     cjx_config_defaults(table, defaults);
     cjx_fault f = {0};
