@@ -5,9 +5,8 @@
  * and appended to the log and the state (state.c) with its id in the id
  * map, all inside the batch's one write transaction. A status change is
  * applied to the posting it names, which is logged again with the new
- * status. The Ack is only
- * queued here: server.c sends it after the transaction is committed and
- * synced (guarantee 1).
+ * status. The Ack is only queued here: server.c sends it after the
+ * transaction is committed and synced (guarantee 1).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -70,12 +69,16 @@ static cjx_err check_origin(Cjx__Item *item, const char *code, ProtobufCBinaryDa
     /* The field is at its default (protobuf_c_empty_string): point it at the
      * session's code for packing and for the state, then put the default
      * back for freeing (cjx_hub_publish does). */
+    char *saved = *origin;
     *origin = (char *)code;
     repacked->len = cjx__item__get_packed_size(item);
     repacked->data = malloc(repacked->len ? repacked->len : 1);
-    if (repacked->data)
-        cjx__item__pack(item, repacked->data);
-    return repacked->data ? CJX_OK : cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
+    if (!repacked->data) {
+        *origin = saved;
+        return cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
+    }
+    cjx__item__pack(item, repacked->data);
+    return CJX_OK;
 }
 
 /* Applies a status change: the posting it names must be the session's and
@@ -176,7 +179,7 @@ refuse:
 done:
     if (repacked.data) {
         const char *field;
-        *cjx_item_origin(item, &field) = (char *)protobuf_c_empty_string;
+        *cjx_item_origin(item, &field) = (char *)protobuf_c_empty_string; /* see check_origin */
         free(repacked.data);
     }
     if (item)

@@ -59,7 +59,11 @@ static int walk_view(MDB_txn *txn, const cjx_hub *h, const char *viewer, const v
             continue;
         MDB_val entry;
         rc = cjx_hub_log_get(txn, h, cjx_be64_get(val), &entry);
-        if (rc || fn(ctx, &k, &entry))
+        if (rc) {
+            rc = rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc; /* state names a missing entry */
+            break;
+        }
+        if (fn(ctx, &k, &entry))
             break;
     }
     mdb_cursor_close(cur);
