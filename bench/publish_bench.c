@@ -10,38 +10,17 @@
  *
  * usage: publish_bench BIN_DIR CONFIG_DIR WORK_DIR [N [SIZE [WINDOW]]]
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bench_util.h"
 #include "domain.pb-c.h"
 #include "outbox.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static pid_t spawn(char *const argv[], const char *log)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        freopen(log, "a", stderr);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* Packs a job posting padded to exactly size bytes. */
-static uint8_t *make_record(const char *code, size_t size, size_t *len)
+/* Packs job posting number i (ref "JOB-" and ten digits, so every record
+ * has the same size) with pad_len bytes of padding in its description. */
+static uint8_t *make_record(const char *code, long i, size_t pad_len, size_t *len)
 {
     Cjx__JobPosting job = CJX__JOB_POSTING__INIT;
     job.headcount = 3;
@@ -50,8 +29,15 @@ static uint8_t *make_record(const char *code, size_t size, size_t *len)
     job.pay_min_yuan = 5000;
     job.pay_max_yuan = 8000;
     Cjx__Posting p = CJX__POSTING__INIT;
-    char *majors[] = {"510101"};
+    char *majors[] = {"510101"}, ref[32], pad[4096];
+    snprintf(ref, sizeof ref, "JOB-%010ld", i);
+    if (pad_len >= sizeof pad)
+        pad_len = sizeof pad - 1;
+    memset(pad, 'x', pad_len);
+    pad[pad_len] = '\0';
+    p.ref = ref;
     p.title = "半导体封装工艺工程师";
+    p.description = pad;
     p.requirements = "大专及以上";
     p.publisher_credit_code = (char *)code;
     p.division_code = "140400";
@@ -66,18 +52,35 @@ static uint8_t *make_record(const char *code, size_t size, size_t *len)
     Cjx__Item item = CJX__ITEM__INIT;
     item.body_case = CJX__ITEM__BODY_POSTING;
     item.posting = &p;
-    char pad[4096] = "";
-    p.description = pad;
-    size_t n = cjx__item__get_packed_size(&item);
-    for (size_t i = 0; n < size && i + 1 < sizeof pad; i++) {
-        pad[i] = 'x';
-        pad[i + 1] = '\0';
-        n = cjx__item__get_packed_size(&item);
-    }
-    uint8_t *buf = malloc(n);
-    cjx__item__pack(&item, buf);
-    *len = n;
+    *len = cjx__item__get_packed_size(&item);
+    uint8_t *buf = malloc(*len);
+    if (buf)
+        cjx__item__pack(&item, buf);
     return buf;
+}
+
+/* The padding that makes a record size bytes, or as near as it goes. */
+static size_t pad_for(const char *code, size_t size)
+{
+    size_t pad = 0, len = 0;
+    for (; pad < 4095; pad++) {
+        free(make_record(code, 0, pad, &len));
+        if (len >= size)
+            break;
+    }
+    return pad;
+}
+
+/* What bench_outbox_fill() needs to pack posting i. */
+typedef struct posting_args {
+    const char *code;
+    size_t pad;
+} posting_args;
+
+static uint8_t *pack_posting(void *ctx, long i, size_t *len)
+{
+    const posting_args *a = ctx;
+    return make_record(a->code, i, a->pad, len);
 }
 
 int main(int argc, char **argv)
@@ -91,90 +94,46 @@ int main(int argc, char **argv)
     size_t size = argc > 5 ? (size_t)atol(argv[5]) : 512;
     long window = argc > 6 ? atol(argv[6]) : 4096;
     const char *code = "91140400MA0K7C2D3J";
-    char path[8192], hub_bin[4096], agent_bin[4096], hub_dir[4096], agent_ini[4096], ep[256];
+    char path[8192], agent_ini[4096], ep[256], window_key[64];
 
-    snprintf(hub_bin, sizeof hub_bin, "%s/cjx-hub", bin);
-    snprintf(agent_bin, sizeof agent_bin, "%s/cjx-agent", bin);
-    snprintf(hub_dir, sizeof hub_dir, "%s/hub", work);
-    snprintf(path, sizeof path, "%s/hub.ini", work);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
+    bench_guard(3600);
+    pid_t hub = bench_start_hub(bin, conf, work, ep, sizeof ep);
+    if (hub < 0)
         return 1;
-    }
-    fprintf(f, "[hub]\ndata_dir = %s\ncatalog_dir = %s\nlog_level = warning\n", hub_dir, conf);
-    fclose(f);
-    char *hub_argv[] = {hub_bin, "-c", path, "-l", "tcp://127.0.0.1:*", NULL};
-    snprintf(agent_ini, sizeof agent_ini, "%s/hub.log", work);
-    pid_t hub = spawn(hub_argv, agent_ini);
-
-    snprintf(path, sizeof path, "%s/endpoint", hub_dir);
-    for (int i = 0; i < 200; i++) {
-        f = fopen(path, "r");
-        if (f && fgets(ep, sizeof ep, f)) {
-            ep[strcspn(ep, "\n")] = '\0';
-            fclose(f);
-            break;
-        }
-        if (f)
-            fclose(f);
-        ep[0] = '\0';
-        usleep(50000);
-    }
-    if (!ep[0]) {
-        fprintf(stderr, "the hub did not start; see %s/hub.log\n", work);
-        kill(hub, SIGKILL);
-        return 1;
-    }
-
     snprintf(path, sizeof path, "%s/agent", work);
     snprintf(agent_ini, sizeof agent_ini, "%s/agent.ini", work);
-    f = fopen(agent_ini, "w");
-    fprintf(f, "[agent]\ncredit_code = %s\nhub = %s\ndata_dir = %s\nwindow = %ld\n"
-               "log_level = warning\n", code, ep, path, window);
-    fclose(f);
-
-    cjx_outbox *ob;
-    cjx_fault fault;
-    if (cjx_outbox_open(path, 8192, &ob, &fault)) {
-        fprintf(stderr, "%s\n", fault.text);
-        kill(hub, SIGKILL);
+    snprintf(window_key, sizeof window_key, "window = %ld\n", window);
+    if (bench_agent_ini(agent_ini, code, ep, path, conf, window_key)) {
+        bench_stop(hub);
         return 1;
     }
-    size_t len;
-    uint8_t *rec = make_record(code, size, &len);
-    enum { CHUNK = 10000 };
-    ProtobufCBinaryData *items = malloc(CHUNK * sizeof *items);
-    for (long i = 0; i < CHUNK; i++)
-        items[i] = (ProtobufCBinaryData){len, rec};
-    for (long done = 0; done < n; done += CHUNK) {
-        uint64_t first;
-        size_t k = (size_t)(n - done < CHUNK ? n - done : CHUNK);
-        if (cjx_outbox_append(ob, items, k, &first, &fault)) {
-            fprintf(stderr, "%s\n", fault.text);
-            return 1;
-        }
+
+    cjx_outbox *ob = bench_outbox_open(path, 8192);
+    if (!ob) {
+        bench_stop(hub);
+        return 1;
+    }
+    posting_args args = {code, pad_for(code, size)};
+    size_t len = 0;
+    free(make_record(code, 1, args.pad, &len)); /* every record has this size */
+    if (bench_outbox_fill(ob, pack_posting, &args, 1, n, NULL)) {
+        cjx_outbox_close(&ob);
+        bench_stop(hub);
+        return 1;
     }
 
     snprintf(path, sizeof path, "%s/agent.log", work);
-    char *agent_argv[] = {agent_bin, "-c", agent_ini, NULL};
-    double t0 = now_s();
-    pid_t agent = spawn(agent_argv, path);
+    double t0 = bench_now_s();
+    pid_t agent = bench_start_agent(bin, agent_ini, path);
     cjx_outbox_stats st = {0};
-    do {
-        usleep(2000);
-        cjx_outbox_stat(ob, &st, &fault);
-    } while (st.pending > 0 && now_s() - t0 < 600);
-    double secs = now_s() - t0;
-    printf("records=%ld size=%zu seconds=%.3f rate=%.0f/s window=%ld%s\n", n, len, secs,
-           n / secs, window, st.pending ? " (TIMED OUT)" : "");
+    int acked = bench_wait_acked(ob, 600, &st);
+    double secs = bench_now_s() - t0;
+    printf("records=%ld size=%zu seconds=%.3f rate=%.0f/s window=%ld%s%s\n", n, len, secs,
+           n / secs, window, st.pending ? " (TIMED OUT)" : "",
+           st.refused ? " (REFUSED BY THE HUB: not a valid measurement)" : "");
 
-    kill(agent, SIGTERM);
-    kill(hub, SIGTERM);
-    waitpid(agent, NULL, 0);
-    waitpid(hub, NULL, 0);
+    bench_stop(agent);
+    bench_stop(hub);
     cjx_outbox_close(&ob);
-    free(items);
-    free(rec);
-    return st.pending ? 1 : 0;
+    return acked ? 1 : 0;
 }
