@@ -305,18 +305,61 @@ int agent_feeds_on_event(agent *a, const Cjx__Event *ev)
 }
 
 /* The JSON line a sink gets for one event. Caller frees. */
+/* The JSON line a sink gets for one event, without the newline. Caller
+ * frees. */
 static char *event_line(const agent_sub *sub, const pending *p)
 {
-    json_t *stored = cjx_stored_json(p->data, p->len);
-    if (!stored)
-        return NULL;
-    json_t *j = json_object();
-    json_object_set_new(j, "subscription", json_string(sub->cfg->name));
-    json_object_update(j, stored);
-    json_decref(stored);
-    char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_t *j = cjx_event_json(sub->cfg->name, p->data, p->len);
+    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(j);
     return text;
+}
+
+/* Appends the event's line and a newline to buf (grown as needed). Returns
+ * 0, or -1 when the event has no JSON form or memory ran out. */
+static int append_line(char **buf, size_t *len, size_t *cap, const agent_sub *sub,
+                       const pending *p)
+{
+    json_t *j = cjx_event_json(sub->cfg->name, p->data, p->len);
+    if (!j)
+        return -1;
+    for (;;) {
+        size_t room = *cap - *len;
+        size_t n = json_dumpb(j, *buf + *len, room, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (n == 0) {
+            json_decref(j);
+            return -1;
+        }
+        if (n < room) { /* room for the newline too */
+            (*buf)[*len + n] = '\n';
+            *len += n + 1;
+            json_decref(j);
+            return 0;
+        }
+        size_t ncap = 2 * (*cap + n + 1);
+        char *bigger = realloc(*buf, ncap);
+        if (!bigger) {
+            json_decref(j);
+            return -1;
+        }
+        *buf = bigger;
+        *cap = ncap;
+    }
+}
+
+/* Writes all of buf. Returns 0 or -1 (errno set). */
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
 }
 
 static void note_failure(agent *a, agent_sub *sub, const char *what)
@@ -329,28 +372,26 @@ static void note_failure(agent *a, agent_sub *sub, const char *what)
             sub->cfg->name, what, sub->state.failures);
 }
 
-/* Appends the queued events the file does not have yet, then fsyncs. On a
- * failed write the file is cut back to where it was. */
+/* Appends the queued events the file does not have yet in one write, then
+ * fsyncs. On a failure the file is cut back to where it was. */
 static void deliver_file(agent *a, agent_sub *sub)
 {
     off_t before = lseek(sub->fd, 0, SEEK_END);
     uint64_t last = sub->state.file_seq;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
     int bad = before < 0;
     for (size_t i = 0; !bad && i < sub->count; i++) {
         const pending *p = &sub->queue[(sub->head + i) % sub->cap];
         if (p->seq <= last)
             continue;
-        char *line = event_line(sub, p);
-        size_t len = line ? strlen(line) : 0;
-        bad = !line || write(sub->fd, line, len) != (ssize_t)len || write(sub->fd, "\n", 1) != 1;
-        free(line);
+        bad = append_line(&buf, &len, &cap, sub, p) != 0;
         if (!bad)
             last = p->seq;
     }
-    if (last == sub->state.file_seq && !bad)
-        return;
-    if (!bad)
-        bad = fdatasync(sub->fd) != 0;
+    if (!bad && len)
+        bad = write_all(sub->fd, buf, len) != 0 || fdatasync(sub->fd) != 0;
+    free(buf);
     if (bad) {
         int saved = errno;
         if (before >= 0 && ftruncate(sub->fd, before) != 0)
@@ -361,6 +402,8 @@ static void deliver_file(agent *a, agent_sub *sub)
         note_failure(a, sub, what);
         return;
     }
+    if (last == sub->state.file_seq)
+        return;
     sub->state.file_seq = last;
     sub->dirty = 1;
 }

@@ -51,4 +51,7 @@ json_t *cjx_json_from_message(const ProtobufCMessage *m);
  * the bytes are not a Stored entry. */
 json_t *cjx_stored_json(const void *packed, size_t len);
 
+/* The same, with "subscription": name first: a feed event's line. */
+json_t *cjx_event_json(const char *subscription, const void *packed, size_t len);
+
 #endif

@@ -35,13 +35,16 @@ static json_t *change_name(Cjx__Change change)
     return json_string(buf);
 }
 
-json_t *cjx_stored_json(const void *packed, size_t len)
+/* Adds the fields of the stored entry to j; NULL (j dropped) when it does
+ * not decode. */
+static json_t *add_stored(json_t *j, const void *packed, size_t len)
 {
     Cjx__Stored *st = cjx__stored__unpack(NULL, len, packed);
-    if (!st)
+    if (!st) {
+        json_decref(j);
         return NULL;
+    }
     Cjx__Item *item = cjx__item__unpack(NULL, st->item.len, st->item.data);
-    json_t *j = json_object();
     json_object_set_new(j, "seq", json_integer((json_int_t)st->seq));
     json_object_set_new(j, "id", json_string(st->id));
     json_object_set_new(j, "kind", json_string(st->kind));
@@ -53,4 +56,16 @@ json_t *cjx_stored_json(const void *packed, size_t len)
         cjx__item__free_unpacked(item, NULL);
     cjx__stored__free_unpacked(st, NULL);
     return j;
+}
+
+json_t *cjx_stored_json(const void *packed, size_t len)
+{
+    return add_stored(json_object(), packed, len);
+}
+
+json_t *cjx_event_json(const char *subscription, const void *packed, size_t len)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "subscription", json_string(subscription));
+    return add_stored(j, packed, len);
 }
