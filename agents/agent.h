@@ -36,7 +36,8 @@ typedef struct agent_sub {
     int fd;                    /* sink file, or -1 */
     Cjx__FeedState state;      /* file_seq, command_seq, failures … */
     char last_error[200];
-    int dirty;                 /* state to be saved */
+    int dirty;                 /* state to be saved now */
+    int progress;              /* file_seq moved: saved within PROGRESS_SAVE_MS */
     pending *queue;            /* ring of at most feed_window events */
     size_t head, count, cap;
     uint64_t received;         /* highest seq received this session */
@@ -73,6 +74,7 @@ typedef struct agent {
     uint64_t total_acked, total_refused;
     agent_sub *subs;
     size_t nsubs;
+    int64_t feeds_saved_ms;    /* when the feed states were last saved */
     agent_replica replica;
 } agent;
 

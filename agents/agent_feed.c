@@ -38,6 +38,10 @@
  * shorter (a frame is at most 256 KiB). */
 #define TAIL_BYTES (4 << 20)
 
+/* A file sink's position is the seq of its last line (recover_file): the
+ * copy in the store is for `cjx status` and is saved at most this often. */
+#define PROGRESS_SAVE_MS 1000
+
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -122,7 +126,7 @@ static void save_states(agent *a)
     int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
     for (size_t i = 0; rc == 0 && i < a->nsubs; i++) {
         agent_sub *sub = &a->subs[i];
-        if (!sub->dirty)
+        if (!sub->dirty && !sub->progress)
             continue;
         sub->state.last_error = sub->last_error;
         MDB_val k = {strlen(sub->cfg->name), (void *)sub->cfg->name};
@@ -141,7 +145,8 @@ static void save_states(agent *a)
         return; /* a command that succeeded runs once more after a crash */
     }
     for (size_t i = 0; i < a->nsubs; i++)
-        a->subs[i].dirty = 0;
+        a->subs[i].dirty = a->subs[i].progress = 0;
+    a->feeds_saved_ms = mono_ms();
 }
 
 int agent_feeds_open(agent *a)
@@ -194,6 +199,7 @@ static void clear_queue(agent_sub *sub)
 
 void agent_feeds_close(agent *a)
 {
+    save_states(a);
     for (size_t i = 0; i < a->nsubs; i++) {
         agent_sub *sub = &a->subs[i];
         clear_queue(sub);
@@ -405,7 +411,7 @@ static void deliver_file(agent *a, agent_sub *sub)
     if (last == sub->state.file_seq)
         return;
     sub->state.file_seq = last;
-    sub->dirty = 1;
+    sub->progress = 1;
 }
 
 /* Starts the command for the first event it has not accepted yet. */
@@ -496,7 +502,7 @@ static void deliver_command(agent *a, agent_sub *sub)
 
 void agent_feeds_work(agent *a)
 {
-    int dirty = 0;
+    int dirty = 0, progress = 0;
     for (size_t i = 0; i < a->nsubs; i++) {
         agent_sub *sub = &a->subs[i];
         if (sub->fd >= 0 && sub->count)
@@ -504,8 +510,9 @@ void agent_feeds_work(agent *a)
         if (sub->cfg->sink_command[0])
             deliver_command(a, sub);
         dirty |= sub->dirty;
+        progress |= sub->progress;
     }
-    if (dirty)
+    if (dirty || (progress && mono_ms() - a->feeds_saved_ms >= PROGRESS_SAVE_MS))
         save_states(a);
     for (size_t i = 0; i < a->nsubs; i++) {
         agent_sub *sub = &a->subs[i];
