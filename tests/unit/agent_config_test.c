@@ -126,13 +126,30 @@ static void test_agent_feed_window(void **state)
     (void)state;
     cjx_agent_config cfg;
     load_ok(AGENT, &cfg);
-    assert_int_equal(cfg.feed_window, 256);
+    assert_int_equal(cfg.feed_window, 1024);
     load_ok(AGENT "feed_window = 1\n", &cfg);
     assert_int_equal(cfg.feed_window, 1);
     load_ok(AGENT "feed_window = 4096\n", &cfg);
     assert_int_equal(cfg.feed_window, 4096);
     load_bad(AGENT "feed_window = 0\n", "feed_window", ":3: 0 is outside 1..4096");
     load_bad(AGENT "feed_window = 4097\n", "feed_window", ":3: 4097 is outside 1..4096");
+}
+
+/* The institution kind for the registry: by name, whole or short, any case. */
+static void test_agent_kind(void **state)
+{
+    (void)state;
+    cjx_agent_config cfg;
+    load_ok(AGENT, &cfg);
+    assert_int_equal(cfg.institution_kind, CJX__INSTITUTION_KIND__INSTITUTION_UNSPECIFIED);
+    load_ok(AGENT "kind = college\n", &cfg);
+    assert_int_equal(cfg.institution_kind, CJX__INSTITUTION_KIND__INSTITUTION_COLLEGE);
+    load_ok(AGENT "kind = INSTITUTION_BUREAU\n", &cfg);
+    assert_int_equal(cfg.institution_kind, CJX__INSTITUTION_KIND__INSTITUTION_BUREAU);
+    load_ok(AGENT "kind = Vocational_Group\n", &cfg);
+    assert_int_equal(cfg.institution_kind, CJX__INSTITUTION_KIND__INSTITUTION_VOCATIONAL_GROUP);
+    load_bad(AGENT "kind = factory\n", "kind", "kind \"factory\": not college");
+    load_bad(AGENT "kind = unspecified\n", "kind", "not college");
 }
 
 static void test_agent_missing_sink(void **state)
@@ -399,6 +416,7 @@ int main(void)
         cmocka_unit_test(test_agent_subscriptions),
         cmocka_unit_test(test_agent_no_subscriptions),
         cmocka_unit_test(test_agent_feed_window),
+        cmocka_unit_test(test_agent_kind),
         cmocka_unit_test(test_agent_missing_sink),
         cmocka_unit_test(test_agent_too_many_subscriptions),
         cmocka_unit_test(test_agent_subscription_keys),
