@@ -61,6 +61,7 @@ typedef struct agent {
     cjx_agent_config cfg;
     cjx_outbox *outbox;
     void *zctx, *sock;
+    void *monitor;             /* the socket's handshake events (agent_link.c) */
     agent_state state;
     uint64_t sent_upto;        /* highest outbox sequence sent this session */
     uint64_t inflight;         /* sent this session, not yet settled */

@@ -16,6 +16,7 @@
 
 #include "agent.h"
 #include "codec.h"
+#include "keys.h"
 #include "log.h"
 
 /* How often an idle READY agent looks for new outbox items, in ms. */
@@ -31,19 +32,69 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void close_sockets(agent *a)
+{
+    if (a->monitor)
+        zmq_close(a->monitor);
+    if (a->sock)
+        zmq_close(a->sock);
+    a->monitor = a->sock = NULL;
+}
+
+/* Has ZeroMQ report a handshake the hub refused (its ZAP handler does not
+ * know our key, or it was revoked) on a->monitor: nothing else tells. */
+static int watch_handshakes(agent *a)
+{
+    static unsigned serial;
+    char ep[64];
+    snprintf(ep, sizeof ep, "inproc://cjx-agent-handshakes-%u", serial++);
+    if (zmq_socket_monitor(a->sock, ep, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0)
+        return -1;
+    a->monitor = zmq_socket(a->zctx, ZMQ_PAIR);
+    int linger = 0;
+    return a->monitor && zmq_setsockopt(a->monitor, ZMQ_LINGER, &linger, sizeof linger) == 0 &&
+                   zmq_connect(a->monitor, ep) == 0
+               ? 0
+               : -1;
+}
+
+/* True when the monitor reported that the hub refused our key. */
+static int key_refused(agent *a)
+{
+    zmq_msg_t event;
+    int refused = 0;
+    zmq_msg_init(&event);
+    while (zmq_msg_recv(&event, a->monitor, ZMQ_DONTWAIT) >= 0) {
+        /* an event is two frames: id (2 bytes) and value, then the endpoint */
+        if (zmq_msg_more(&event) && zmq_msg_size(&event) >= 2) {
+            uint16_t id;
+            memcpy(&id, zmq_msg_data(&event), sizeof id);
+            refused |= id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+        }
+        zmq_msg_close(&event);
+        zmq_msg_init(&event);
+    }
+    zmq_msg_close(&event);
+    return refused;
+}
+
 /* Opens a new socket to the hub and says Hello. A previous socket and all it
  * still queued are dropped. */
 static int connect_hub(agent *a)
 {
-    if (a->sock)
-        zmq_close(a->sock);
+    close_sockets(a);
     a->sock = zmq_socket(a->zctx, ZMQ_DEALER);
-    if (!a->sock)
+    if (!a->sock || watch_handshakes(a) != 0)
         return -1;
     int linger = 0, hwm = (int)a->cfg.window + 1024;
     zmq_setsockopt(a->sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(a->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(a->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    cjx_fault fault;
+    if (cjx_curve_client(a->sock, a->cfg.secret_key_file, a->cfg.hub_public_key, &fault)) {
+        CJX_LOG(CJX_LOG_CRIT, "link.keys", a->cfg.credit_code, "%s: %s", fault.field, fault.text);
+        return -1;
+    }
     if (zmq_connect(a->sock, a->cfg.hub) != 0) {
         CJX_LOG(CJX_LOG_ERR, "link.connect", a->cfg.credit_code, "cannot connect to %s: %s",
                 a->cfg.hub, zmq_strerror(errno));
@@ -74,8 +125,7 @@ int agent_link_start(agent *a)
 
 void agent_link_stop(agent *a)
 {
-    if (a->sock)
-        zmq_close(a->sock);
+    close_sockets(a);
     if (a->zctx)
         zmq_ctx_term(a->zctx);
     a->sock = a->zctx = NULL;
@@ -167,8 +217,9 @@ static int on_frame(agent *a, Cjx__Frame *fr)
                     cjx_err_name((int)n->reason), n->text);
             if (a->state == AGENT_HELLO_SENT && n->outbox_seq == 0 &&
                 (n->reason == CJX_EVERSION || n->reason == CJX_ECODE ||
-                 n->reason == CJX_ECHECKCHAR || n->reason == CJX_EDIVISION))
-                return LINK_FATAL; /* our Hello is refused: configuration error */
+                 n->reason == CJX_ECHECKCHAR || n->reason == CJX_EDIVISION ||
+                 n->reason == CJX_EFORBIDDEN))
+                return LINK_FATAL; /* our Hello is refused: configuration or a revoked key */
             return n->outbox_seq ? LINK_RESTART : 0;
         }
         CJX_LOG(CJX_LOG_WARNING, "outbox.refused", a->cfg.credit_code,
@@ -278,9 +329,14 @@ int agent_link_run(agent *a, volatile int *stop)
 {
     while (!*stop) {
         long timeout = a->state == AGENT_READY ? OUTBOX_POLL_MS : (long)a->heartbeat_ms;
-        zmq_pollitem_t item = {a->sock, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&item, 1, timeout) < 0 && errno != EINTR)
+        zmq_pollitem_t items[2] = {{a->sock, 0, ZMQ_POLLIN, 0}, {a->monitor, 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, 2, timeout) < 0 && errno != EINTR)
             return 1;
+        if ((items[1].revents & ZMQ_POLLIN) && key_refused(a)) {
+            CJX_LOG(CJX_LOG_CRIT, "link.refused", a->cfg.credit_code,
+                    "the hub refuses this agent's key (not registered, or revoked): stopping");
+            return 1;
+        }
         int rc = drain(a);
         /* Refill the window before settling: the hub works on the next
          * batch while the outbox transaction syncs. */
@@ -291,7 +347,7 @@ int agent_link_run(agent *a, volatile int *stop)
         agent_feeds_work(a);
         if (rc == LINK_FATAL) {
             CJX_LOG(CJX_LOG_CRIT, "link.refused", a->cfg.credit_code,
-                    "the hub refuses this agent's Hello; check credit_code and versions");
+                    "the hub refuses this agent's Hello; check credit_code, its key and versions");
             return 1;
         }
         int64_t now = now_ms();

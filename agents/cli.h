@@ -66,5 +66,7 @@ int cli_feed(cli *c, int argc, char **argv);
 int cli_fill(cli *c, int argc, char **argv);
 int cli_withdraw(cli *c, int argc, char **argv);
 int cli_verify(cli *c, int argc, char **argv);
+int cli_keygen(cli *c, int argc, char **argv);
+int cli_institution(cli *c, int argc, char **argv);
 
 #endif

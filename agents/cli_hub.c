@@ -6,6 +6,7 @@
 #include <zmq.h>
 
 #include "cli.h"
+#include "keys.h"
 #include "codec.h"
 
 struct cli_link {
@@ -64,6 +65,13 @@ cli_link *cli_link_open(cli *c, const char *cmd)
     l->zctx = zmq_ctx_new();
     l->sock = l->zctx ? zmq_socket(l->zctx, ZMQ_DEALER) : NULL;
     int linger = 0;
+    cjx_fault fault;
+    if (l->sock &&
+        cjx_curve_client(l->sock, c->cfg.secret_key_file, c->cfg.hub_public_key, &fault)) {
+        cli_error(cmd, "%s: %s", fault.field, fault.text);
+        cli_link_close(&l);
+        return NULL;
+    }
     if (!l->sock || zmq_setsockopt(l->sock, ZMQ_LINGER, &linger, sizeof linger) ||
         zmq_connect(l->sock, c->hub) != 0) {
         cli_error(cmd, "cannot connect to %s: %s", c->hub, zmq_strerror(zmq_errno()));
@@ -73,7 +81,8 @@ cli_link *cli_link_open(cli *c, const char *cmd)
     Cjx__Frame *reply = NULL;
     if (cjx_send_hello(l->sock, c->cfg.credit_code, "cjx " CJX_VERSION, NULL, 0) != CJX_OK ||
         next_frame(l, &reply) != 0) {
-        cli_error(cmd, "the hub at %s did not answer within %d ms", c->hub, c->timeout_ms);
+        cli_error(cmd, "the hub at %s did not answer within %d ms%s", c->hub, c->timeout_ms,
+                  c->cfg.secret_key_file[0] ? " (or refused this key)" : "");
         cli_link_close(&l);
         return NULL;
     }
@@ -96,6 +105,7 @@ static uint64_t request_id_of(const Cjx__Frame *fr)
     case CJX__FRAME__MSG_STATS: return fr->stats->request_id;
     case CJX__FRAME__MSG_NACK: return fr->nack->request_id;
     case CJX__FRAME__MSG_DIGEST: return fr->digest->request_id;
+    case CJX__FRAME__MSG_INSTITUTION_ADMIN_RESULT: return fr->institution_admin_result->request_id;
     default: return 0;
     }
 }

@@ -22,6 +22,8 @@ static const struct command {
     {"fill", cli_fill, "mark one of this institution's open postings as filled"},
     {"withdraw", cli_withdraw, "withdraw one of this institution's open postings"},
     {"verify", cli_verify, "compare the agent's replica with the hub's view (digests)"},
+    {"keygen", cli_keygen, "make a CURVE key pair (NAME.key, NAME.pub)"},
+    {"institution", cli_institution, "operators: add, revoke, rotate and list institutions' keys"},
     {NULL, NULL, NULL},
 };
 
@@ -34,7 +36,7 @@ static void usage(FILE *out)
             "\n"
             "commands:\n");
     for (const struct command *cmd = commands; cmd->name; cmd++)
-        fprintf(out, "  %-8s %s\n", cmd->name, cmd->summary);
+        fprintf(out, "  %-12s %s\n", cmd->name, cmd->summary);
     fprintf(out,
             "\n"
             "options:\n"

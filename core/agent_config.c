@@ -22,6 +22,10 @@ const cjx_conf_key cjx_agent_config_keys[] = {
     KEY("kind", CJX_CONF_STR, 0, 0, "", kind,
         "college, school, enterprise, bureau or vocational_group, for the registry"),
     KEY("hub", CJX_CONF_STR, 0, 0, "tcp://127.0.0.1:7450", hub, "the hub's ZeroMQ endpoint"),
+    KEY("secret_key_file", CJX_CONF_STR, 0, 0, "", secret_key_file,
+        "this institution's CURVE key pair (cjx keygen); empty: plain, for a loopback hub"),
+    KEY("hub_public_key", CJX_CONF_STR, 0, 0, "", hub_public_key,
+        "the hub's public key: 40 characters of Z85, or its .pub file"),
     KEY("data_dir", CJX_CONF_STR, 0, 0, "/var/lib/cjx/agent", data_dir,
         "folder of the agent's LMDB store (the outbox)"),
     KEY("catalog_dir", CJX_CONF_STR, 0, 0, CJX_CONFIG_DIR, catalog_dir,
@@ -88,6 +92,11 @@ static int enum_by_name(const ProtobufCEnumDescriptor *d, const char *prefix, co
         }
     }
     return -1;
+}
+
+int cjx_institution_kind(const char *text, int *value)
+{
+    return enum_by_name(&cjx__institution_kind__descriptor, "INSTITUTION_", text, value);
 }
 
 static const char *check_cluster(const char *entry, int *value)
@@ -264,8 +273,7 @@ cjx_err cjx_agent_config_load(const char *path, cjx_agent_config *cfg, cjx_fault
                              "%s: credit_code \"%s\": %s", path, cfg->credit_code,
                              cjx_strerror(rc));
     cfg->institution_kind = 0;
-    if (cfg->kind[0] && enum_by_name(&cjx__institution_kind__descriptor, "INSTITUTION_",
-                                     cfg->kind, &cfg->institution_kind))
+    if (cfg->kind[0] && cjx_institution_kind(cfg->kind, &cfg->institution_kind))
         return cjx_fault_set(f, CJX_ECONFIG, "kind",
                              "%s: kind \"%s\": not college, school, enterprise, bureau or "
                              "vocational_group", path, cfg->kind);

@@ -32,6 +32,8 @@ typedef struct cjx_agent_config {
     char kind[CJX_CONF_STRMAX];          /* as written */
     int institution_kind;                /* InstitutionKind, from kind */
     char hub[CJX_CONF_STRMAX];
+    char secret_key_file[CJX_CONF_STRMAX]; /* this institution's CURVE key pair */
+    char hub_public_key[CJX_CONF_STRMAX];  /* Z85, or a .pub file */
     char data_dir[CJX_CONF_STRMAX];
     char catalog_dir[CJX_CONF_STRMAX];
     char log_level[CJX_CONF_STRMAX];
@@ -52,6 +54,10 @@ extern const cjx_conf_group cjx_agent_config_groups[];   /* [subscription NAME] 
  * CJX_OK or CJX_ECONFIG/CJX_EIO/CJX_ENOMEM with f set; a subscription's
  * fault names it in f->field ("subscription jobs", "subscription jobs.kinds"). */
 cjx_err cjx_agent_config_load(const char *path, cjx_agent_config *cfg, cjx_fault *f);
+
+/* An InstitutionKind by name, whole or without "INSTITUTION_", in any case
+ * ("college"). Returns 0, or -1 for anything else (and UNSPECIFIED). */
+int cjx_institution_kind(const char *text, int *value);
 
 /* Builds the wire Subscription for sc, checking every list entry (entries
  * are trimmed, empty ones skipped): known kinds; Cluster names, whole or

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "error.h"
 #include "ids.h"
+#include "keys.h"
 #include "protocol.pb-c.h"
 #include "state.h"
 #include "store.h"
@@ -31,12 +32,17 @@ typedef struct cjx_hub_config {
     long long max_frame_bytes;
     long long heartbeat_ms;
     long long debug_lose_events;
+    char secret_key_file[CJX_CONF_STRMAX];
+    char operators[CJX_CONF_STRMAX];
 } cjx_hub_config;
+
+#define CJX_HUB_MAX_OPERATORS 16
 
 extern const cjx_conf_key cjx_hub_config_keys[];
 
 /* Sub-databases of the hub's store (docs/protocol.md, "The store"). */
-enum { HUB_DB_LOG, HUB_DB_IDS, HUB_DB_KINDS, HUB_DB_CURSORS, HUB_DB_STATE, HUB_DB_EXPIRY };
+enum { HUB_DB_LOG, HUB_DB_IDS, HUB_DB_KINDS, HUB_DB_CURSORS, HUB_DB_STATE, HUB_DB_EXPIRY,
+       HUB_DB_KEYS };
 
 /* One subscription of a session: where its durable cursor is, how far the
  * log was scanned for it, and the events sent and not yet acknowledged (at
@@ -55,6 +61,8 @@ typedef struct cjx_session {
     uint8_t rid[CJX_RID_MAX];
     size_t rid_len;
     char code[CJX_CODE_LEN + 1];       /* the institution */
+    char key[CJX_KEY_TEXT];            /* its CURVE public key; "" without CURVE */
+    int operator_;                     /* an operator's session: administers, never publishes */
     int64_t last_seen_ms;
     uint64_t backlog;                  /* outbox backlog its agent reported */
     cjx_feed *feeds;                   /* its subscriptions, owned */
@@ -93,6 +101,9 @@ typedef struct cjx_hub {
     cjx_store *store;
     cjx_validator validator;
     void *zctx, *router;
+    void *zap;                         /* the ZAP handler's socket; NULL without CURVE */
+    char operators[CJX_HUB_MAX_OPERATORS][CJX_KEY_TEXT];
+    size_t noperators;
     cjx_sessions *sessions;
     uint64_t last_seq;                 /* newest committed-or-pending sequence */
     uint64_t store_id;                 /* random, made with the store (Welcome.store_id) */
@@ -170,6 +181,19 @@ void cjx_hub_expire(cjx_hub *h, const char *today);
  * registry, when it changed, in the batch's transaction. */
 void cjx_hub_register(cjx_hub *h, const char *code, const Cjx__Institution *in);
 
+/* auth.c: CURVE, the key registry, who a session is. */
+/* Sets up CURVE and the ZAP handler when secret_key_file is set; without
+ * it, refuses a listen endpoint that is not loopback. */
+cjx_err cjx_hub_auth_open(cjx_hub *h, cjx_fault *f);
+/* Answers one ZAP request waiting on h->zap. */
+void cjx_hub_zap(cjx_hub *h);
+/* Decides who a Hello's session is: *code, *operator_ from the connection's
+ * User-Id (its public key) under CURVE, or the Hello's own credit code
+ * without. Returns CJX_OK or a refusal in f. */
+cjx_err cjx_hub_authenticate(cjx_hub *h, const char *user_id, const Cjx__Hello *m,
+                             char code[CJX_CODE_LEN + 1], int *operator_, cjx_fault *f);
+void cjx_hub_institution_admin(cjx_hub *h, cjx_session *s, const Cjx__InstitutionAdmin *m);
+
 /* replica.c */
 void cjx_hub_snapshot(cjx_hub *h, cjx_session *s, const Cjx__SnapshotRequest *m);
 void cjx_hub_digest(cjx_hub *h, cjx_session *s, const Cjx__DigestRequest *m);
@@ -193,7 +217,9 @@ void cjx_sessions_destroy(cjx_sessions **self_p);
 cjx_session *cjx_sessions_find(cjx_sessions *t, const uint8_t *rid, size_t rid_len);
 /* Creates or replaces the session for rid. NULL when out of memory. */
 cjx_session *cjx_sessions_open(cjx_sessions *t, const uint8_t *rid, size_t rid_len,
-                               const char *code);
+                               const char *code, const char *key, int operator_);
+/* Drops every session for which drop() is true; returns how many. */
+size_t cjx_sessions_drop_if(cjx_sessions *t, int (*drop)(const cjx_session *, void *), void *ctx);
 /* Drops sessions silent since before cutoff_ms; returns how many. */
 size_t cjx_sessions_expire(cjx_sessions *t, int64_t cutoff_ms);
 size_t cjx_sessions_count(const cjx_sessions *t);

@@ -17,7 +17,8 @@
 #include "hub.h"
 #include "log.h"
 
-static const char *const hub_dbs[] = {"log", "ids", "kinds", "cursors", "state", "expiry", NULL};
+static const char *const hub_dbs[] = {"log",   "ids",    "kinds", "cursors",
+                                      "state", "expiry", "keys",  NULL};
 
 int64_t cjx_now_ms(void)
 {
@@ -115,6 +116,9 @@ cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
     zmq_setsockopt(h->router, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(h->router, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(h->router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
+    rc = cjx_hub_auth_open(h, f);
+    if (rc)
+        return rc;
     if (zmq_bind(h->router, h->cfg.listen) != 0)
         return cjx_fault_set(f, CJX_EIO, "listen", "cannot listen on %s: %s",
                              h->cfg.listen, zmq_strerror(errno));
@@ -128,6 +132,8 @@ void cjx_hub_close(cjx_hub *h)
     free(h->replies);
     if (h->router)
         zmq_close(h->router);
+    if (h->zap)
+        zmq_close(h->zap);
     if (h->zctx)
         zmq_ctx_term(h->zctx);
     cjx_sessions_destroy(&h->sessions);
@@ -257,26 +263,27 @@ static void commit_batch(cjx_hub *h, uint64_t committed_seq)
     }
 }
 
-static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const Cjx__Hello *m)
+static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char *user_id,
+                     const Cjx__Hello *m)
 {
     cjx_fault fault = {0};
-    if (m->protocol_version != CJX_PROTOCOL_VERSION) {
+    char code[CJX_CODE_LEN + 1] = "";
+    int operator_ = 0;
+    if (m->protocol_version != CJX_PROTOCOL_VERSION)
         cjx_fault_set(&fault, CJX_EVERSION, "protocol_version",
                       "this hub speaks protocol %d, not %u", CJX_PROTOCOL_VERSION,
                       m->protocol_version);
-    } else if (cjx_code_uscc(m->credit_code) != CJX_OK) {
-        cjx_fault_set(&fault, cjx_code_uscc(m->credit_code), "credit_code",
-                      "\"%s\" is not a valid unified social credit code", m->credit_code);
-    }
-    cjx_session *s = fault.code ? NULL : cjx_sessions_open(h->sessions, rid, rid_len,
-                                                             m->credit_code);
+    else
+        cjx_hub_authenticate(h, user_id, m, code, &operator_, &fault);
+    cjx_session *s = fault.code ? NULL : cjx_sessions_open(h->sessions, rid, rid_len, code,
+                                                             h->zap ? user_id : "", operator_);
     if (!s) {
         if (!fault.code)
             cjx_fault_set(&fault, CJX_ENOMEM, "", "out of memory");
         cjx_hub_refuse(h, rid, rid_len, 0, 0, &fault, NULL);
         return;
     }
-    if (m->institution)
+    if (m->institution && !h->zap) /* under CURVE, operators keep the registry */
         cjx_hub_register(h, s->code, m->institution);
     Cjx__Welcome w = CJX__WELCOME__INIT;
     w.protocol_version = CJX_PROTOCOL_VERSION;
@@ -316,9 +323,18 @@ static void on_heartbeat(cjx_hub *h, cjx_session *s, const Cjx__Heartbeat *m)
     cjx_hub_reply_frame(h, s->rid, s->rid_len, &fr);
 }
 
-/* Applies one frame from peer rid. */
-static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const void *data,
-                     size_t len)
+/* Frames an operator's session may not send: operators administer, the
+ * institutions' agents publish and subscribe. */
+static int for_institutions_only(Cjx__Frame__MsgCase c)
+{
+    return c == CJX__FRAME__MSG_PUBLISH || c == CJX__FRAME__MSG_SUBSCRIBE ||
+           c == CJX__FRAME__MSG_SNAPSHOT_REQUEST;
+}
+
+/* Applies one frame from peer rid, authenticated as user_id (its CURVE key;
+ * NULL without CURVE). */
+static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char *user_id,
+                     const void *data, size_t len)
 {
     cjx_fault fault = {0};
     Cjx__Frame *fr = NULL;
@@ -331,7 +347,7 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const void 
         s->last_seen_ms = cjx_now_ms();
     switch (fr->msg_case) {
     case CJX__FRAME__MSG_HELLO:
-        on_hello(h, rid, rid_len, fr->hello);
+        on_hello(h, rid, rid_len, user_id, fr->hello);
         break;
     case CJX__FRAME__MSG_STATS_REQUEST:
         cjx_hub_stats(h, rid, rid_len, fr->stats_request);
@@ -343,7 +359,14 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const void 
     case CJX__FRAME__MSG_EVENT_ACK:
     case CJX__FRAME__MSG_SNAPSHOT_REQUEST:
     case CJX__FRAME__MSG_DIGEST_REQUEST:
-        if (!s) {
+    case CJX__FRAME__MSG_INSTITUTION_ADMIN:
+        if (s && s->operator_ && for_institutions_only(fr->msg_case)) {
+            cjx_fault_set(&fault, CJX_EFORBIDDEN, "", "an operator's session administers; "
+                          "institutions publish and subscribe through their own agents");
+            cjx_hub_refuse(h, rid, rid_len,
+                           fr->msg_case == CJX__FRAME__MSG_PUBLISH ? fr->publish->outbox_seq : 0,
+                           0, &fault, s->code);
+        } else if (!s) {
             cjx_fault_set(&fault, CJX_ENOSESSION, "", "no session: send Hello first");
             cjx_hub_refuse(h, rid, rid_len,
                            fr->msg_case == CJX__FRAME__MSG_PUBLISH ? fr->publish->outbox_seq : 0,
@@ -361,6 +384,8 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const void 
             cjx_hub_snapshot(h, s, fr->snapshot_request);
         } else if (fr->msg_case == CJX__FRAME__MSG_DIGEST_REQUEST) {
             cjx_hub_digest(h, s, fr->digest_request);
+        } else if (fr->msg_case == CJX__FRAME__MSG_INSTITUTION_ADMIN) {
+            cjx_hub_institution_admin(h, s, fr->institution_admin);
         } else {
             cjx_hub_query(h, rid, rid_len, fr->query);
         }
@@ -393,7 +418,8 @@ static int handle_one(cjx_hub *h)
         parts++;
     }
     if (parts == 1) {
-        dispatch(h, zmq_msg_data(&rid), zmq_msg_size(&rid), zmq_msg_data(&body),
+        dispatch(h, zmq_msg_data(&rid), zmq_msg_size(&rid),
+                 h->zap ? zmq_msg_gets(&body, "User-Id") : NULL, zmq_msg_data(&body),
                  zmq_msg_size(&body));
     } else {
         cjx_fault fault;
@@ -422,14 +448,16 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             h->endpoint, h->cfg.data_dir, (unsigned long long)h->last_seq);
     int more_events = 0;
     while (!*stop) {
-        zmq_pollitem_t item = {h->router, 0, ZMQ_POLLIN, 0};
-        int n = zmq_poll(&item, 1, more_events ? 0 : (long)h->cfg.heartbeat_ms);
+        zmq_pollitem_t items[2] = {{h->router, 0, ZMQ_POLLIN, 0}, {h->zap, 0, ZMQ_POLLIN, 0}};
+        int n = zmq_poll(items, h->zap ? 2 : 1, more_events ? 0 : (long)h->cfg.heartbeat_ms);
         if (n < 0 && errno != EINTR) {
             CJX_LOG(CJX_LOG_CRIT, "hub.poll", NULL, "poll failed: %s", zmq_strerror(errno));
             return 1;
         }
+        if (h->zap && (items[1].revents & ZMQ_POLLIN))
+            cjx_hub_zap(h);
         uint64_t committed_seq = h->last_seq;
-        for (long long i = 0; n > 0 && i < h->cfg.batch_max; i++)
+        for (long long i = 0; n > 0 && (items[0].revents & ZMQ_POLLIN) && i < h->cfg.batch_max; i++)
             if (handle_one(h) < 0)
                 break;
         int64_t now = cjx_now_ms();

@@ -56,7 +56,7 @@ cjx_session *cjx_sessions_find(cjx_sessions *t, const uint8_t *rid, size_t rid_l
 }
 
 cjx_session *cjx_sessions_open(cjx_sessions *t, const uint8_t *rid, size_t rid_len,
-                               const char *code)
+                               const char *code, const char *key, int operator_)
 {
     if (rid_len > CJX_RID_MAX)
         return NULL;
@@ -74,17 +74,19 @@ cjx_session *cjx_sessions_open(cjx_sessions *t, const uint8_t *rid, size_t rid_l
     }
     cjx_feeds_free(s); /* a new Hello starts the session afresh */
     snprintf(s->code, sizeof s->code, "%s", code);
+    snprintf(s->key, sizeof s->key, "%s", key);
+    s->operator_ = operator_;
     s->last_seen_ms = cjx_now_ms();
     return s;
 }
 
-size_t cjx_sessions_expire(cjx_sessions *t, int64_t cutoff_ms)
+size_t cjx_sessions_drop_if(cjx_sessions *t, int (*drop)(const cjx_session *, void *), void *ctx)
 {
     size_t dropped = 0;
     for (size_t b = 0; b < NBUCKETS; b++)
         for (cjx_session **pp = &t->buckets[b]; *pp;) {
             cjx_session *s = *pp;
-            if (s->last_seen_ms >= cutoff_ms) {
+            if (!drop(s, ctx)) {
                 pp = &s->next;
                 continue;
             }
@@ -95,6 +97,16 @@ size_t cjx_sessions_expire(cjx_sessions *t, int64_t cutoff_ms)
             dropped++;
         }
     return dropped;
+}
+
+static int silent_since(const cjx_session *s, void *cutoff_ms)
+{
+    return s->last_seen_ms < *(const int64_t *)cutoff_ms;
+}
+
+size_t cjx_sessions_expire(cjx_sessions *t, int64_t cutoff_ms)
+{
+    return cjx_sessions_drop_if(t, silent_since, &cutoff_ms);
 }
 
 size_t cjx_sessions_count(const cjx_sessions *t)
