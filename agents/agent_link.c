@@ -104,10 +104,8 @@ static int connect_hub(agent *a)
     a->sent_upto = 0;
     a->inflight = 0;
     a->hello_ms = a->last_heard_ms = now_ms();
-    Cjx__Institution self = CJX__INSTITUTION__INIT;
-    self.credit_code = a->cfg.credit_code;
-    self.name = a->cfg.name;
-    self.kind = a->cfg.institution_kind;
+    Cjx__Institution self;
+    cjx_agent_config_institution(&a->cfg, &self);
     return cjx_send_hello(a->sock, a->cfg.credit_code, "cjx-agent " CJX_VERSION, &self,
                           ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;
 }

@@ -79,7 +79,9 @@ cli_link *cli_link_open(cli *c, const char *cmd)
         return NULL;
     }
     Cjx__Frame *reply = NULL;
-    if (cjx_send_hello(l->sock, c->cfg.credit_code, "cjx " CJX_VERSION, NULL, 0) != CJX_OK ||
+    Cjx__Institution self;
+    cjx_agent_config_institution(&c->cfg, &self);
+    if (cjx_send_hello(l->sock, c->cfg.credit_code, "cjx " CJX_VERSION, &self, 0) != CJX_OK ||
         next_frame(l, &reply) != 0) {
         cli_error(cmd, "the hub at %s did not answer within %d ms%s", c->hub, c->timeout_ms,
                   c->cfg.secret_key_file[0] ? " (or refused this key)" : "");

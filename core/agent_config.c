@@ -20,7 +20,8 @@ const cjx_conf_key cjx_agent_config_keys[] = {
         "unified social credit code of the institution this agent speaks for"),
     KEY("name", CJX_CONF_STR, 0, 0, "", name, "the institution's name, for the registry and logs"),
     KEY("kind", CJX_CONF_STR, 0, 0, "", kind,
-        "college, school, enterprise, bureau or vocational_group, for the registry"),
+        "college, school, enterprise, bureau or vocational_group, for the registry; "
+        "empty: from the credit code (91-93 enterprise, 11 bureau, 12 and 52 college)"),
     KEY("hub", CJX_CONF_STR, 0, 0, "tcp://127.0.0.1:7450", hub, "the hub's ZeroMQ endpoint"),
     KEY("secret_key_file", CJX_CONF_STR, 0, 0, "", secret_key_file,
         "this institution's CURVE key pair (cjx keygen); empty: plain, for a loopback hub"),
@@ -92,6 +93,25 @@ static int enum_by_name(const ProtobufCEnumDescriptor *d, const char *prefix, co
         }
     }
     return -1;
+}
+
+void cjx_agent_config_institution(const cjx_agent_config *cfg, Cjx__Institution *in)
+{
+    cjx__institution__init(in);
+    in->credit_code = (char *)cfg->credit_code;
+    in->name = (char *)cfg->name;
+    in->kind = (Cjx__InstitutionKind)cfg->institution_kind;
+}
+
+int cjx_default_institution_kind(const char *code)
+{
+    if (code[0] == '9' && code[1] >= '1' && code[1] <= '3')
+        return CJX__INSTITUTION_KIND__INSTITUTION_ENTERPRISE;
+    if (code[0] == '1' && code[1] == '1')
+        return CJX__INSTITUTION_KIND__INSTITUTION_BUREAU;
+    if ((code[0] == '1' || code[0] == '5') && code[1] == '2')
+        return CJX__INSTITUTION_KIND__INSTITUTION_COLLEGE;
+    return CJX__INSTITUTION_KIND__INSTITUTION_UNSPECIFIED;
 }
 
 int cjx_institution_kind(const char *text, int *value)
@@ -272,7 +292,7 @@ cjx_err cjx_agent_config_load(const char *path, cjx_agent_config *cfg, cjx_fault
         return cjx_fault_set(f, CJX_ECONFIG, "credit_code",
                              "%s: credit_code \"%s\": %s", path, cfg->credit_code,
                              cjx_strerror(rc));
-    cfg->institution_kind = 0;
+    cfg->institution_kind = cjx_default_institution_kind(cfg->credit_code);
     if (cfg->kind[0] && cjx_institution_kind(cfg->kind, &cfg->institution_kind))
         return cjx_fault_set(f, CJX_ECONFIG, "kind",
                              "%s: kind \"%s\": not college, school, enterprise, bureau or "

@@ -55,6 +55,16 @@ extern const cjx_conf_group cjx_agent_config_groups[];   /* [subscription NAME] 
  * fault names it in f->field ("subscription jobs", "subscription jobs.kinds"). */
 cjx_err cjx_agent_config_load(const char *path, cjx_agent_config *cfg, cjx_fault *f);
 
+/* Fills *in (pointing into cfg) with the institution cfg describes, as a
+ * Hello carries it for the registry. */
+void cjx_agent_config_institution(const cjx_agent_config *cfg, Cjx__Institution *in);
+
+/* The kind a credit code's registration authority and type suggest (GB
+ * 32100: 9 market regulation, 1 government organs and public institutions,
+ * 5 civil affairs): 91-93 enterprise, 11 bureau, 12 and 52 college; a
+ * default for a configuration that does not say. 0 when none fits. */
+int cjx_default_institution_kind(const char *code);
+
 /* An InstitutionKind by name, whole or without "INSTITUTION_", in any case
  * ("college"). Returns 0, or -1 for anything else (and UNSPECIFIED). */
 int cjx_institution_kind(const char *text, int *value);

@@ -210,7 +210,8 @@ static int pump_feed(cjx_hub *h, MDB_txn *txn, cjx_session *s, cjx_feed *fd)
         uint64_t seq = cjx_be64_get(k.mv_data);
         Cjx__Stored *st = cjx__stored__unpack(NULL, v.mv_size, v.mv_data);
         int match = st && (fd->sub->replica ? cjx_state_streams(s->code, st)
-                                            : cjx_filter_match(fd->sub, st));
+                                            : cjx_filter_match(fd->sub, st) &&
+                                                  cjx_policy_may_see(h, s, st));
         if (st)
             cjx__stored__free_unpacked(st, NULL);
         if (match) {

@@ -21,6 +21,7 @@
 #define CJX_HUB_FORMAT 2
 #define CJX_RID_MAX 256
 #define CJX_HUB_MAX_SUBSCRIPTIONS 32    /* per session */
+#define CJX_POLICY_KINDS 6              /* InstitutionKind values */
 
 typedef struct cjx_hub_config {
     char listen[CJX_CONF_STRMAX];
@@ -34,11 +35,14 @@ typedef struct cjx_hub_config {
     long long debug_lose_events;
     char secret_key_file[CJX_CONF_STRMAX];
     char operators[CJX_CONF_STRMAX];
+    char publish[CJX_POLICY_KINDS][CJX_CONF_STRMAX]; /* [publish], by InstitutionKind */
+    char read[CJX_POLICY_KINDS][CJX_CONF_STRMAX];    /* [read] */
 } cjx_hub_config;
 
 #define CJX_HUB_MAX_OPERATORS 16
 
-extern const cjx_conf_key cjx_hub_config_keys[];
+extern const cjx_conf_key cjx_hub_config_keys[];  /* [hub], main.c */
+extern const cjx_conf_key cjx_hub_policy_keys[];  /* [publish] and [read], policy.c */
 
 /* Sub-databases of the hub's store (docs/protocol.md, "The store"). */
 enum { HUB_DB_LOG, HUB_DB_IDS, HUB_DB_KINDS, HUB_DB_CURSORS, HUB_DB_STATE, HUB_DB_EXPIRY,
@@ -63,6 +67,7 @@ typedef struct cjx_session {
     char code[CJX_CODE_LEN + 1];       /* the institution */
     char key[CJX_KEY_TEXT];            /* its CURVE public key; "" without CURVE */
     int operator_;                     /* an operator's session: administers, never publishes */
+    int kind;                          /* its InstitutionKind, from the registry */
     int64_t last_seen_ms;
     uint64_t backlog;                  /* outbox backlog its agent reported */
     cjx_feed *feeds;                   /* its subscriptions, owned */
@@ -104,6 +109,8 @@ typedef struct cjx_hub {
     void *zap;                         /* the ZAP handler's socket; NULL without CURVE */
     char operators[CJX_HUB_MAX_OPERATORS][CJX_KEY_TEXT];
     size_t noperators;
+    uint64_t may_publish[CJX_POLICY_KINDS];  /* item kinds by bit (policy.c) */
+    uint64_t may_read[CJX_POLICY_KINDS];
     cjx_sessions *sessions;
     uint64_t last_seq;                 /* newest committed-or-pending sequence */
     uint64_t store_id;                 /* random, made with the store (Welcome.store_id) */
@@ -177,6 +184,8 @@ int cjx_hub_close_posting(cjx_hub *h, MDB_txn *txn, const char *origin, uint64_t
 /* Closes open postings whose valid_until is before today ("YYYY-MM-DD"),
  * a bounded number per call, in the batch's transaction. */
 void cjx_hub_expire(cjx_hub *h, const char *today);
+/* The institution's kind in the registry (committed), 0 when unknown. */
+int cjx_hub_registry_kind(cjx_hub *h, const char *code);
 /* Puts the institution code describes itself as in its Hello into the
  * registry, when it changed, in the batch's transaction. */
 void cjx_hub_register(cjx_hub *h, const char *code, const Cjx__Institution *in);
@@ -194,6 +203,21 @@ cjx_err cjx_hub_authenticate(cjx_hub *h, const char *user_id, const Cjx__Hello *
                              char code[CJX_CODE_LEN + 1], int *operator_, cjx_fault *f);
 void cjx_hub_institution_admin(cjx_hub *h, cjx_session *s, const Cjx__InstitutionAdmin *m);
 
+/* policy.c */
+cjx_err cjx_policy_open(cjx_hub *h, cjx_fault *f);
+/* CJX_OK, or CJX_EFORBIDDEN naming field when institutions of inst_kind may
+ * not publish item_kind. */
+cjx_err cjx_policy_may_publish(const cjx_hub *h, int inst_kind, const char *item_kind,
+                               const char *field, cjx_fault *f);
+/* True when institutions of inst_kind may read records of item_kind from
+ * other institutions. */
+int cjx_policy_may_read(const cjx_hub *h, int inst_kind, const char *item_kind);
+/* True when session s may see the stored entry: postings and the registry,
+ * its own records, records its kind may read; operators see everything. */
+int cjx_policy_may_see(const cjx_hub *h, const cjx_session *s, const Cjx__Stored *st);
+int cjx_policy_may_see_packed(const cjx_hub *h, const cjx_session *s, const void *data,
+                              size_t len);
+
 /* replica.c */
 void cjx_hub_snapshot(cjx_hub *h, cjx_session *s, const Cjx__SnapshotRequest *m);
 void cjx_hub_digest(cjx_hub *h, cjx_session *s, const Cjx__DigestRequest *m);
@@ -207,7 +231,8 @@ int cjx_hub_pump(cjx_hub *h);
 void cjx_feeds_free(cjx_session *s);
 
 /* query.c */
-void cjx_hub_query(cjx_hub *h, const uint8_t *rid, size_t rid_len, const Cjx__Query *q);
+/* Answers with what s may see (policy.c). */
+void cjx_hub_query(cjx_hub *h, const cjx_session *s, const Cjx__Query *q);
 void cjx_hub_stats(cjx_hub *h, const uint8_t *rid, size_t rid_len,
                    const Cjx__StatsRequest *q);
 

@@ -38,6 +38,20 @@ const cjx_conf_key cjx_hub_config_keys[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0, NULL},
 };
 
+/* The [hub] keys and the policy's [publish] and [read] keys, as one table. */
+static const cjx_conf_key *all_keys(void)
+{
+    static cjx_conf_key keys[64];
+    if (!keys[0].name) {
+        size_t n = 0;
+        for (const cjx_conf_key *k = cjx_hub_config_keys; k->name && n < 63; k++)
+            keys[n++] = *k;
+        for (const cjx_conf_key *k = cjx_hub_policy_keys; k->name && n < 63; k++)
+            keys[n++] = *k;
+    }
+    return keys;
+}
+
 static volatile int stop_flag;
 
 static void on_signal(int sig)
@@ -84,7 +98,7 @@ int main(int argc, char **argv)
         case 'l': listen = optarg; break;
         case 'd': data_dir = optarg; break;
         case 'v': verbose = 1; break;
-        case 'P': cjx_config_print_help(cjx_hub_config_keys, NULL, stdout); return 0;
+        case 'P': cjx_config_print_help(all_keys(), NULL, stdout); return 0;
         case 'h': usage(stdout); return 0;
         case 'V': printf("cjx-hub %s\n", CJX_VERSION); return 0;
         default: usage(stderr); return 2;
@@ -98,12 +112,12 @@ int main(int argc, char **argv)
     static cjx_hub hub;
     cjx_fault fault = {0};
     if (config) {
-        if (cjx_config_load(config, cjx_hub_config_keys, &hub.cfg, &fault) != CJX_OK) {
+        if (cjx_config_load(config, all_keys(), &hub.cfg, &fault) != CJX_OK) {
             fprintf(stderr, "cjx-hub: %s\n", fault.text);
             return 2;
         }
     } else {
-        cjx_config_defaults(cjx_hub_config_keys, &hub.cfg);
+        cjx_config_defaults(all_keys(), &hub.cfg);
     }
     if (listen)
         snprintf(hub.cfg.listen, sizeof hub.cfg.listen, "%s", listen);

@@ -1,5 +1,7 @@
 /* query.c — reads at the hub: one item by id, listings by sequence (all
  * kinds, or one kind through the kind index), and the hub's counters.
+ * Records the sharing policy does not show the asking institution are left
+ * out of listings and refused by id.
  * Reads use their own read-only transaction, so they see committed state
  * only, never the open batch.
  */
@@ -60,8 +62,8 @@ static void send_result(cjx_hub *h, const uint8_t *rid, size_t rid_len, uint64_t
 }
 
 /* Looks up one id. Returns an LMDB code (MDB_NOTFOUND when unknown). */
-static int get_by_id(cjx_hub *h, MDB_txn *txn, const char *id, result_builder *b,
-                     cjx_fault *f)
+static int get_by_id(cjx_hub *h, const cjx_session *s, MDB_txn *txn, const char *id,
+                     result_builder *b, cjx_fault *f)
 {
     char code[CJX_CODE_LEN + 1];
     uint64_t oseq;
@@ -77,6 +79,11 @@ static int get_by_id(cjx_hub *h, MDB_txn *txn, const char *id, result_builder *b
         MDB_val sk = {8, v.mv_data};
         rc = mdb_get(txn, h->store->dbs[HUB_DB_LOG], &sk, &v);
     }
+    if (rc == 0 && !cjx_policy_may_see_packed(h, s, v.mv_data, v.mv_size)) {
+        cjx_fault_set(f, CJX_EFORBIDDEN, "id", "%s is a record the sharing policy does not "
+                      "show your institution", id);
+        return -1;
+    }
     if (rc == 0 && add_item(b, &v))
         rc = ENOMEM;
     if (rc == MDB_NOTFOUND)
@@ -88,8 +95,8 @@ static int get_by_id(cjx_hub *h, MDB_txn *txn, const char *id, result_builder *b
 
 /* Lists entries with seq > since, of one kind when kind is not empty.
  * Sets *next to the last sequence returned and *more when entries remain. */
-static int list(cjx_hub *h, MDB_txn *txn, const char *kind, uint64_t since, size_t limit,
-                result_builder *b, uint64_t *next, int *more)
+static int list(cjx_hub *h, const cjx_session *s, MDB_txn *txn, const char *kind,
+                uint64_t since, size_t limit, result_builder *b, uint64_t *next, int *more)
 {
     size_t klen = kind[0] ? strlen(kind) + 1 : 0;
     if (klen > 64)
@@ -120,7 +127,7 @@ static int list(cjx_hub *h, MDB_txn *txn, const char *kind, uint64_t since, size
             if (rc)
                 break;
         }
-        if (add_item(b, &v)) {
+        if (cjx_policy_may_see_packed(h, s, v.mv_data, v.mv_size) && add_item(b, &v)) {
             *more = 1;
             break;
         }
@@ -130,7 +137,7 @@ static int list(cjx_hub *h, MDB_txn *txn, const char *kind, uint64_t since, size
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-void cjx_hub_query(cjx_hub *h, const uint8_t *rid, size_t rid_len, const Cjx__Query *q)
+void cjx_hub_query(cjx_hub *h, const cjx_session *s, const Cjx__Query *q)
 {
     cjx_fault fault = {0};
     result_builder b = {0};
@@ -141,10 +148,10 @@ void cjx_hub_query(cjx_hub *h, const uint8_t *rid, size_t rid_len, const Cjx__Qu
     if (rc) {
         cjx_store_fault(&fault, rc, "query");
     } else if (q->id[0]) {
-        rc = get_by_id(h, txn, q->id, &b, &fault);
+        rc = get_by_id(h, s, txn, q->id, &b, &fault);
     } else {
         size_t limit = q->limit && q->limit < LIST_LIMIT_MAX ? q->limit : LIST_LIMIT_MAX;
-        rc = list(h, txn, q->kind, q->since_seq, limit, &b, &next, &more);
+        rc = list(h, s, txn, q->kind, q->since_seq, limit, &b, &next, &more);
         if (rc)
             cjx_store_fault(&fault, rc, "listing");
     }
@@ -154,10 +161,10 @@ void cjx_hub_query(cjx_hub *h, const uint8_t *rid, size_t rid_len, const Cjx__Qu
         for (size_t i = 0; i < b.n; i++)
             free(b.items[i].data);
         free(b.items);
-        cjx_hub_refuse(h, rid, rid_len, 0, q->request_id, &fault, NULL);
+        cjx_hub_refuse(h, s->rid, s->rid_len, 0, q->request_id, &fault, s->code);
         return;
     }
-    send_result(h, rid, rid_len, q->request_id, &b, next, more);
+    send_result(h, s->rid, s->rid_len, q->request_id, &b, next, more);
 }
 
 void cjx_hub_stats(cjx_hub *h, const uint8_t *rid, size_t rid_len,

@@ -99,6 +99,8 @@ cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
     rc = read_last_seq(h, f);
     if (rc == CJX_OK)
         rc = read_store_id(h, f);
+    if (rc == CJX_OK)
+        rc = cjx_policy_open(h, f);
     if (rc)
         return rc;
     h->sessions = cjx_sessions_new();
@@ -285,6 +287,8 @@ static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
     }
     if (m->institution && !h->zap) /* under CURVE, operators keep the registry */
         cjx_hub_register(h, s->code, m->institution);
+    s->kind = h->zap ? cjx_hub_registry_kind(h, s->code)
+                     : m->institution ? (int)m->institution->kind : 0;
     Cjx__Welcome w = CJX__WELCOME__INIT;
     w.protocol_version = CJX_PROTOCOL_VERSION;
     w.last_seq = h->last_seq;
@@ -387,7 +391,7 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
         } else if (fr->msg_case == CJX__FRAME__MSG_INSTITUTION_ADMIN) {
             cjx_hub_institution_admin(h, s, fr->institution_admin);
         } else {
-            cjx_hub_query(h, rid, rid_len, fr->query);
+            cjx_hub_query(h, s, fr->query);
         }
         break;
     default:

@@ -300,3 +300,29 @@ void cjx_hub_register(cjx_hub *h, const char *code, const Cjx__Institution *in)
     }
     free(bytes.data);
 }
+
+int cjx_hub_registry_kind(cjx_hub *h, const char *code)
+{
+    Cjx__Item probe = CJX__ITEM__INIT;
+    Cjx__Institution in = CJX__INSTITUTION__INIT;
+    probe.body_case = CJX__ITEM__BODY_INSTITUTION;
+    probe.institution = &in;
+    uint8_t key[CJX_STATE_KEY_MAX];
+    size_t klen = cjx_state_key(key, code, &probe);
+    MDB_txn *txn;
+    if (mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &txn))
+        return 0;
+    cjx_state_entry se;
+    Cjx__Stored *st;
+    Cjx__Item *item;
+    int kind = 0;
+    if (cjx_hub_state_get(txn, h, key, klen, &se) == 0 &&
+        cjx_hub_current_item(txn, h, &se, &st, &item) == 0) {
+        if (item->body_case == CJX__ITEM__BODY_INSTITUTION)
+            kind = item->institution->kind;
+        cjx__item__free_unpacked(item, NULL);
+        cjx__stored__free_unpacked(st, NULL);
+    }
+    mdb_txn_abort(txn);
+    return kind;
+}

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ENT=91140400MA0K7C2D3J
-OTHER=12140400405710843M
+OTHER=91140400MA0K7C2D4M   # another enterprise, without an agent
 probe() { "$BIN/wire_probe" "$HUB_EP" "$ENT" "$@"; }
 
 start_hub

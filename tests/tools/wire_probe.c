@@ -21,6 +21,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "agent_config.h"
 #include "codec.h"
 #include "domain.pb-c.h"
 #include "json.h"
@@ -55,9 +56,15 @@ static void print_reply(void)
     cjx__frame__free_unpacked(fr, NULL);
 }
 
+/* Says Hello as an agent does, describing the institution by the kind its
+ * code suggests, so the publish policy applies as to an agent. */
 static void send_hello(const char *code)
 {
-    cjx_send_hello(sock, code, "wire_probe", NULL, 0);
+    Cjx__Institution self = CJX__INSTITUTION__INIT;
+    self.credit_code = (char *)code;
+    self.name = "wire_probe";
+    self.kind = (Cjx__InstitutionKind)cjx_default_institution_kind(code);
+    cjx_send_hello(sock, code, "wire_probe", &self, 0);
     print_reply();
 }
 

@@ -140,8 +140,8 @@ static void test_agent_kind(void **state)
 {
     (void)state;
     cjx_agent_config cfg;
-    load_ok(AGENT, &cfg);
-    assert_int_equal(cfg.institution_kind, CJX__INSTITUTION_KIND__INSTITUTION_UNSPECIFIED);
+    load_ok(AGENT, &cfg); /* GOOD_CODE starts 91: an enterprise */
+    assert_int_equal(cfg.institution_kind, CJX__INSTITUTION_KIND__INSTITUTION_ENTERPRISE);
     load_ok(AGENT "kind = college\n", &cfg);
     assert_int_equal(cfg.institution_kind, CJX__INSTITUTION_KIND__INSTITUTION_COLLEGE);
     load_ok(AGENT "kind = INSTITUTION_BUREAU\n", &cfg);

@@ -1,0 +1,149 @@
+/* policy.c — the sharing policy: which kinds of item each kind of
+ * institution may publish, and which other institutions' records it may
+ * read. Both come from the hub's configuration ([publish] and [read], one
+ * key per institution kind, comma-separated item kinds) with defaults taken
+ * from the plan: enterprises post jobs, internships, apprenticeships,
+ * teacher-practice posts, R&D calls and technical services and report their
+ * census; colleges and schools offer courses and teaching resources and
+ * report programmes, placements and graduate outcomes; bureaus post notices
+ * and read the records their remit covers.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "filter.h"
+#include "hub.h"
+
+#define ENTERPRISE_POSTS                                                                       \
+    "job, internship, apprenticeship, order_training, teacher_practice, rd_call, tech_service, " \
+    "cooperation, practice_site, enterprise_census, training_completion"
+#define SCHOOL_POSTS                                                                           \
+    "training_course, teaching_resource, order_training, tech_service, cooperation, "           \
+    "programme_record, internship_placement, teacher_placement, graduate_outcome, "             \
+    "training_completion"
+#define ALL_RECORDS                                                                            \
+    "internship_placement, teacher_placement, training_completion, graduate_outcome, "          \
+    "enterprise_census, programme_record"
+
+#define KEY(section, name, field, def, help) \
+    {section, name, CJX_CONF_STR, 0, 0, def, offsetof(cjx_hub_config, field), help}
+
+const cjx_conf_key cjx_hub_policy_keys[] = {
+    KEY("publish", "college", publish[CJX__INSTITUTION_KIND__INSTITUTION_COLLEGE], SCHOOL_POSTS,
+        "kinds of item colleges may publish"),
+    KEY("publish", "school", publish[CJX__INSTITUTION_KIND__INSTITUTION_SCHOOL], SCHOOL_POSTS,
+        "kinds of item secondary vocational and technician schools may publish"),
+    KEY("publish", "enterprise", publish[CJX__INSTITUTION_KIND__INSTITUTION_ENTERPRISE],
+        ENTERPRISE_POSTS, "kinds of item enterprises may publish"),
+    KEY("publish", "bureau", publish[CJX__INSTITUTION_KIND__INSTITUTION_BUREAU], "notice",
+        "kinds of item bureaus may publish"),
+    KEY("publish", "vocational_group", publish[CJX__INSTITUTION_KIND__INSTITUTION_VOCATIONAL_GROUP],
+        "training_course, teaching_resource, cooperation, notice",
+        "kinds of item vocational education groups may publish"),
+    KEY("read", "college", read[CJX__INSTITUTION_KIND__INSTITUTION_COLLEGE], "",
+        "kinds of record colleges may read from other institutions"),
+    KEY("read", "school", read[CJX__INSTITUTION_KIND__INSTITUTION_SCHOOL], "",
+        "kinds of record schools may read from other institutions"),
+    KEY("read", "enterprise", read[CJX__INSTITUTION_KIND__INSTITUTION_ENTERPRISE], "",
+        "kinds of record enterprises may read from other institutions"),
+    KEY("read", "bureau", read[CJX__INSTITUTION_KIND__INSTITUTION_BUREAU], ALL_RECORDS,
+        "kinds of record bureaus may read from other institutions"),
+    KEY("read", "vocational_group", read[CJX__INSTITUTION_KIND__INSTITUTION_VOCATIONAL_GROUP], "",
+        "kinds of record vocational education groups may read from other institutions"),
+    {NULL, NULL, 0, 0, 0, NULL, 0, NULL},
+};
+
+/* Institution kinds as the [publish] and [read] keys name them. */
+static const char *const kind_names[CJX_POLICY_KINDS] = {
+    "unspecified", "college", "school", "enterprise", "bureau", "vocational_group"};
+
+/* The bit of an item kind in a policy mask: its place among the posting and
+ * record details of the schema; -1 when unknown. */
+static int kind_bit(const char *kind)
+{
+    const ProtobufCMessageDescriptor *ds[] = {&cjx__posting__descriptor,
+                                              &cjx__record__descriptor};
+    int bit = 0;
+    for (size_t d = 0; d < 2; d++)
+        for (unsigned i = 0; i < ds[d]->n_fields; i++)
+            if (ds[d]->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+                if (strcmp(ds[d]->fields[i].name, kind) == 0)
+                    return bit;
+                bit++;
+            }
+    return -1;
+}
+
+/* Turns one comma-separated list into a mask; refuses unknown kinds, and
+ * for `read`, kinds that are not records. */
+static cjx_err parse_list(const char *list, const char *field, int records_only, uint64_t *mask,
+                          cjx_fault *f)
+{
+    char copy[CJX_CONF_STRMAX], *save = NULL;
+    snprintf(copy, sizeof copy, "%s", list);
+    *mask = 0;
+    for (char *k = strtok_r(copy, ", ", &save); k; k = strtok_r(NULL, ", ", &save)) {
+        int bit = kind_bit(k);
+        if (bit < 0 || bit >= 64 || (records_only && !cjx_kind_is_record(k)))
+            return cjx_fault_set(f, CJX_ECONFIG, field, "\"%s\" is not a kind of %s", k,
+                                 records_only ? "record" : "item");
+        *mask |= (uint64_t)1 << bit;
+    }
+    return CJX_OK;
+}
+
+cjx_err cjx_policy_open(cjx_hub *h, cjx_fault *f)
+{
+    for (const cjx_conf_key *k = cjx_hub_policy_keys; k->name; k++) {
+        char field[80];
+        snprintf(field, sizeof field, "%s.%s", k->section, k->name);
+        int reading = strcmp(k->section, "read") == 0;
+        size_t kind = (k->offset - (reading ? offsetof(cjx_hub_config, read)
+                                            : offsetof(cjx_hub_config, publish))) /
+                      CJX_CONF_STRMAX;
+        cjx_err rc = parse_list((const char *)&h->cfg + k->offset, field, reading,
+                                reading ? &h->may_read[kind] : &h->may_publish[kind], f);
+        if (rc)
+            return rc;
+    }
+    return CJX_OK;
+}
+
+cjx_err cjx_policy_may_publish(const cjx_hub *h, int inst_kind, const char *item_kind,
+                               const char *field, cjx_fault *f)
+{
+    int bit = kind_bit(item_kind);
+    if (inst_kind <= 0 || inst_kind >= CJX_POLICY_KINDS)
+        return cjx_fault_set(f, CJX_EFORBIDDEN, field,
+                             "the registry gives this institution no kind, so it may publish "
+                             "nothing (set kind in the agent's configuration, or ask the "
+                             "operator)");
+    if (bit < 0 || !(h->may_publish[inst_kind] & ((uint64_t)1 << bit)))
+        return cjx_fault_set(f, CJX_EFORBIDDEN, field,
+                             "an institution of kind %s may not publish %s (policy: [publish] %s)",
+                             kind_names[inst_kind], item_kind, kind_names[inst_kind]);
+    return CJX_OK;
+}
+
+int cjx_policy_may_read(const cjx_hub *h, int inst_kind, const char *item_kind)
+{
+    int bit = kind_bit(item_kind);
+    return inst_kind > 0 && inst_kind < CJX_POLICY_KINDS && bit >= 0 &&
+           (h->may_read[inst_kind] & ((uint64_t)1 << bit));
+}
+
+int cjx_policy_may_see(const cjx_hub *h, const cjx_session *s, const Cjx__Stored *st)
+{
+    return s->operator_ || cjx_state_class(st->kind) != CJX_CLASS_RECORD ||
+           strcmp(st->origin, s->code) == 0 || cjx_policy_may_read(h, s->kind, st->kind);
+}
+
+int cjx_policy_may_see_packed(const cjx_hub *h, const cjx_session *s, const void *data,
+                              size_t len)
+{
+    Cjx__Stored *st = cjx__stored__unpack(NULL, len, data);
+    int ok = st && cjx_policy_may_see(h, s, st);
+    if (st)
+        cjx__stored__free_unpacked(st, NULL);
+    return ok;
+}
