@@ -17,6 +17,8 @@ enum {
     LINK_RESYNC = -3,      /* a feed lost an event: a new session at once resends it */
 };
 
+#define AGENT_PERSONAL_KINDS 8
+
 typedef enum agent_state {
     AGENT_HELLO_SENT,      /* waiting for Welcome */
     AGENT_READY,           /* sending the outbox */
@@ -77,6 +79,8 @@ typedef struct agent {
     size_t nsubs;
     int64_t feeds_saved_ms;    /* when the feed states were last saved */
     agent_replica replica;
+    char personal_kinds[AGENT_PERSONAL_KINDS][32]; /* Welcome.personal_kinds */
+    size_t npersonal_kinds;
 } agent;
 
 /* agent_feed.c */

@@ -9,6 +9,7 @@
  * resend harmless, so nothing is ever acknowledged twice or lost.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +18,8 @@
 #include "agent.h"
 #include "codec.h"
 #include "keys.h"
+#include "personal.h"
+#include "validate.h"
 #include "log.h"
 
 /* How often an idle READY agent looks for new outbox items, in ms. */
@@ -183,6 +186,10 @@ static void on_welcome(agent *a, const Cjx__Welcome *w)
                     (unsigned long long)w->last_outbox_seq,
                     (unsigned long long)st.next_seq, moved);
     }
+    a->npersonal_kinds = 0;
+    for (size_t i = 0; i < w->n_personal_kinds && i < AGENT_PERSONAL_KINDS; i++)
+        snprintf(a->personal_kinds[a->npersonal_kinds++], sizeof a->personal_kinds[0], "%s",
+                 w->personal_kinds[i]);
     a->state = AGENT_READY;
     a->last_beat_ms = now_ms();
     agent_replica_start(a, w->store_id);
@@ -282,10 +289,44 @@ struct send_ctx {
     size_t sent;
 };
 
+static int personal_allowed(const agent *a, const char *kind)
+{
+    for (size_t i = 0; i < a->npersonal_kinds; i++)
+        if (strcmp(a->personal_kinds[i], kind) == 0)
+            return 1;
+    return 0;
+}
+
+/* A record keeps its pii_ fields on the way to the hub only when the hub's
+ * policy names a receiver for its kind (Welcome.personal_kinds); otherwise
+ * a copy without them is sent (*copy, which the caller frees) and they never
+ * leave the agent. */
+static const void *outgoing(const agent *a, const void *item, size_t *len, void **copy)
+{
+    *copy = NULL;
+    if (*len == 0 || ((const uint8_t *)item)[0] != 0x12) /* not Item.record */
+        return item;
+    Cjx__Item *it = cjx__item__unpack(NULL, *len, item);
+    if (it && it->body_case == CJX__ITEM__BODY_RECORD &&
+        !personal_allowed(a, cjx_item_kind(it)) && cjx_personal_strip(&it->base)) {
+        *len = cjx__item__get_packed_size(it);
+        *copy = malloc(*len ? *len : 1);
+        if (*copy)
+            cjx__item__pack(it, *copy);
+    }
+    if (it)
+        cjx__item__free_unpacked(it, NULL);
+    return *copy ? *copy : item;
+}
+
 static int send_one(void *ctx, uint64_t seq, const void *item, size_t len)
 {
     struct send_ctx *sc = ctx;
-    if (cjx_send_publish(sc->a->sock, seq, item, len, ZMQ_DONTWAIT) != CJX_OK)
+    void *copy;
+    const void *bytes = outgoing(sc->a, item, &len, &copy);
+    int rc = cjx_send_publish(sc->a->sock, seq, bytes, len, ZMQ_DONTWAIT);
+    free(copy);
+    if (rc != CJX_OK)
         return 1; /* queue full: try again after the next drain */
     sc->a->sent_upto = seq;
     sc->a->inflight++;

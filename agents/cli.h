@@ -68,5 +68,6 @@ int cli_withdraw(cli *c, int argc, char **argv);
 int cli_verify(cli *c, int argc, char **argv);
 int cli_keygen(cli *c, int argc, char **argv);
 int cli_institution(cli *c, int argc, char **argv);
+int cli_audit(cli *c, int argc, char **argv);
 
 #endif

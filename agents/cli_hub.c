@@ -108,6 +108,7 @@ static uint64_t request_id_of(const Cjx__Frame *fr)
     case CJX__FRAME__MSG_NACK: return fr->nack->request_id;
     case CJX__FRAME__MSG_DIGEST: return fr->digest->request_id;
     case CJX__FRAME__MSG_INSTITUTION_ADMIN_RESULT: return fr->institution_admin_result->request_id;
+    case CJX__FRAME__MSG_AUDIT_RESULT: return fr->audit_result->request_id;
     default: return 0;
     }
 }

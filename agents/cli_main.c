@@ -24,6 +24,7 @@ static const struct command {
     {"verify", cli_verify, "compare the agent's replica with the hub's view (digests)"},
     {"keygen", cli_keygen, "make a CURVE key pair (NAME.key, NAME.pub)"},
     {"institution", cli_institution, "operators: add, revoke, rotate and list institutions' keys"},
+    {"audit", cli_audit, "operators: the audit log of personal data deliveries; verify it"},
     {NULL, NULL, NULL},
 };
 

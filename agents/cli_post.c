@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "codec.h"
 #include "ids.h"
 #include "json.h"
+#include "personal.h"
 #include "outbox.h"
 #include "validate.h"
 
@@ -53,6 +55,7 @@ typedef struct batch {
     ProtobufCBinaryData *items;
     size_t n, cap;
     size_t bad;
+    const uint8_t *pseudonym_key;  /* personal.h */
 } batch;
 
 /* Names the institution as the item's origin, or refuses an item that
@@ -90,6 +93,8 @@ static void add_item(batch *b, const json_t *obj, const cjx_validator *v, const 
                            "{\"status_change\": {…}}");
     if (rc == CJX_OK)
         rc = set_origin(item, code, &fault);
+    if (rc == CJX_OK && cjx_personal_pseudonymize(&item->base, b->pseudonym_key) != 0)
+        rc = cjx_fault_set(&fault, CJX_ENOMEM, "", "out of memory");
     if (rc == CJX_OK)
         rc = cjx_validate_item(v, item, &fault);
     if (rc == CJX_OK && cjx__item__get_packed_size(item) > CJX_MAX_ITEM_BYTES)
@@ -176,6 +181,9 @@ static void usage(FILE *out)
             "ref updates it (see also cjx fill, cjx withdraw). All are validated;\n"
             "if any is invalid, none is stored. Otherwise all are stored in the outbox,\n"
             "synced to disk, and their ids printed one per line; cjx-agent sends them on.\n"
+            "Each person gets a pseudonym (a keyed hash of the ID number, the key kept in\n"
+            "the agent's store); pii_ fields leave the agent only for the record kinds the\n"
+            "hub's policy names a receiver for.\n"
             "\n"
             "  --dry-run   validate only, store nothing\n");
 }
@@ -244,8 +252,20 @@ int cli_post(cli *c, int argc, char **argv)
         free(buf);
         return 1;
     }
-    batch b = {0};
+    uint8_t key[CJX_PSEUDONYM_KEY_LEN];
+    cjx_outbox *ob = NULL;
+    if (cjx_outbox_open(c->cfg.data_dir, (size_t)c->cfg.map_size_mb, &ob, &fault) != CJX_OK ||
+        cjx_outbox_pseudonym_key(ob, key, &fault) != CJX_OK) {
+        cli_error("post", "%s", fault.text);
+        cjx_outbox_close(&ob);
+        cjx_validator_close(&v);
+        free(buf);
+        return 1;
+    }
+    cjx_outbox_close(&ob);
+    batch b = {.pseudonym_key = key};
     int rc = parse_input(&b, buf, len, &v, c->cfg.credit_code) ? 1 : 0;
+    sodium_memzero(key, sizeof key);
     free(buf);
     cjx_validator_close(&v);
     if (rc == 0 && b.bad) {

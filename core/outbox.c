@@ -2,6 +2,7 @@
 #include "outbox.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,4 +222,30 @@ cjx_err cjx_outbox_skip_past(cjx_outbox *ob, uint64_t hub_last, size_t *moved,
         return cjx_store_fault(f, rc, "outbox renumber commit");
     *moved = n;
     return CJX_OK;
+}
+
+cjx_err cjx_outbox_pseudonym_key(cjx_outbox *ob, uint8_t key[32], cjx_fault *f)
+{
+    static const char name[] = "pseudonym_key";
+    cjx_store *s = ob->store;
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc)
+        return cjx_store_fault(f, rc, "reading the pseudonym key");
+    MDB_val k = {sizeof name - 1, (void *)name}, v;
+    rc = mdb_get(txn, s->meta, &k, &v);
+    if (rc == 0 && v.mv_size == 32) {
+        memcpy(key, v.mv_data, 32);
+        mdb_txn_abort(txn);
+        return CJX_OK;
+    }
+    randombytes_buf(key, 32);
+    v = (MDB_val){32, key};
+    rc = mdb_put(txn, s->meta, &k, &v, 0);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return cjx_store_fault(f, rc, "making the pseudonym key");
+    }
+    rc = mdb_txn_commit(txn);
+    return rc ? cjx_store_fault(f, rc, "making the pseudonym key") : CJX_OK;
 }

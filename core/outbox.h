@@ -72,4 +72,9 @@ cjx_err cjx_outbox_stat(cjx_outbox *ob, cjx_outbox_stats *st, cjx_fault *f);
 cjx_err cjx_outbox_skip_past(cjx_outbox *ob, uint64_t hub_last, size_t *moved,
                              cjx_fault *f);
 
+/* The institution's key for pseudonyms (personal.h): 32 random bytes made
+ * on first use and kept in the store's meta ("pseudonym_key"), so a person
+ * keeps one pseudonym. Returns CJX_OK or CJX_ESTORE. */
+cjx_err cjx_outbox_pseudonym_key(cjx_outbox *ob, uint8_t key[32], cjx_fault *f);
+
 #endif

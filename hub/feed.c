@@ -214,20 +214,35 @@ static int pump_feed(cjx_hub *h, MDB_txn *txn, cjx_session *s, cjx_feed *fd)
                                                   cjx_policy_may_see(h, s, st));
         if (st)
             cjx__stored__free_unpacked(st, NULL);
+        ProtobufCBinaryData shown = {v.mv_size, v.mv_data};
+        int audited = 0;
+        if (match && !fd->sub->replica && cjx_audit_disclose(h, NULL, s, &v, &shown, &audited)) {
+            blocked = 1; /* the audit could not be written: nothing is sent */
+            break;
+        }
         if (match) {
             Cjx__Event ev = CJX__EVENT__INIT;
             ev.subscription = fd->sub->name;
             ev.seq = seq;
             ev.prev_seq = fd->last_sent;
-            ev.stored.data = v.mv_data;
-            ev.stored.len = v.mv_size;
+            ev.stored = shown;
             Cjx__Frame fr = CJX__FRAME__INIT;
             fr.msg_case = CJX__FRAME__MSG_EVENT;
             fr.event = &ev;
-            if (lose_on_purpose(h)) {
+            int lost = lose_on_purpose(h);
+            if (lost) {
                 CJX_LOG(CJX_LOG_WARNING, "feed.lose", s->code, "%s: event %llu not sent "
                         "(debug_lose_events)", fd->sub->name, (unsigned long long)seq);
-            } else if (cjx_frame_send(h->router, s->rid, s->rid_len, &fr, ZMQ_DONTWAIT) != CJX_OK) {
+            }
+            int sent = lost || cjx_frame_send(h->router, s->rid, s->rid_len, &fr,
+                                              ZMQ_DONTWAIT) == CJX_OK;
+            if (shown.data != v.mv_data)
+                free(shown.data);
+            if (!sent) {
+                if (audited) /* cannot happen below the send high-water mark */
+                    CJX_LOG(CJX_LOG_WARNING, "audit.unsent", s->code,
+                            "event %llu audited but not sent: it will be again",
+                            (unsigned long long)seq);
                 blocked = 1; /* the peer's queue is full: try again later */
                 break;
             }

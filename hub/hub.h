@@ -22,6 +22,7 @@
 #define CJX_RID_MAX 256
 #define CJX_HUB_MAX_SUBSCRIPTIONS 32    /* per session */
 #define CJX_POLICY_KINDS 6              /* InstitutionKind values */
+#define CJX_RECORD_KINDS 6              /* details of Record */
 
 typedef struct cjx_hub_config {
     char listen[CJX_CONF_STRMAX];
@@ -37,6 +38,7 @@ typedef struct cjx_hub_config {
     char operators[CJX_CONF_STRMAX];
     char publish[CJX_POLICY_KINDS][CJX_CONF_STRMAX]; /* [publish], by InstitutionKind */
     char read[CJX_POLICY_KINDS][CJX_CONF_STRMAX];    /* [read] */
+    char personal[CJX_RECORD_KINDS][CJX_CONF_STRMAX]; /* [personal]: receivers by record kind */
 } cjx_hub_config;
 
 #define CJX_HUB_MAX_OPERATORS 16
@@ -46,7 +48,7 @@ extern const cjx_conf_key cjx_hub_policy_keys[];  /* [publish] and [read], polic
 
 /* Sub-databases of the hub's store (docs/protocol.md, "The store"). */
 enum { HUB_DB_LOG, HUB_DB_IDS, HUB_DB_KINDS, HUB_DB_CURSORS, HUB_DB_STATE, HUB_DB_EXPIRY,
-       HUB_DB_KEYS };
+       HUB_DB_KEYS, HUB_DB_AUDIT };
 
 /* One subscription of a session: where its durable cursor is, how far the
  * log was scanned for it, and the events sent and not yet acknowledged (at
@@ -111,6 +113,8 @@ typedef struct cjx_hub {
     size_t noperators;
     uint64_t may_publish[CJX_POLICY_KINDS];  /* item kinds by bit (policy.c) */
     uint64_t may_read[CJX_POLICY_KINDS];
+    uint64_t audit_seq;                /* the audit log's last entry and its hash */
+    uint8_t audit_hash[CJX_DIGEST_LEN];
     cjx_sessions *sessions;
     uint64_t last_seq;                 /* newest committed-or-pending sequence */
     uint64_t store_id;                 /* random, made with the store (Welcome.store_id) */
@@ -217,6 +221,26 @@ int cjx_policy_may_read(const cjx_hub *h, int inst_kind, const char *item_kind);
 int cjx_policy_may_see(const cjx_hub *h, const cjx_session *s, const Cjx__Stored *st);
 int cjx_policy_may_see_packed(const cjx_hub *h, const cjx_session *s, const void *data,
                               size_t len);
+
+/* True when the policy names institution code a receiver of the personal
+ * fields of records of item_kind. */
+int cjx_policy_personal_receiver(const cjx_hub *h, const char *item_kind, const char *code);
+/* The record kinds some receiver is named for (Welcome.personal_kinds):
+ * writes up to max names into kinds, returns how many. */
+size_t cjx_policy_personal_kinds(const cjx_hub *h, char **kinds, size_t max);
+
+/* audit.c */
+cjx_err cjx_audit_open(cjx_hub *h, cjx_fault *f);
+/* Re-reads the chain's head after a write transaction with audit entries failed. */
+void cjx_audit_reload(cjx_hub *h);
+/* What session s is to get of a log entry: *out is the entry, or a copy
+ * without personal fields (then out->data != entry->mv_data; the caller
+ * frees it); a delivery of personal fields to a named receiver is audited
+ * first, in txn (or in a transaction of its own, committed, when txn is
+ * NULL), and *audited set. Returns an LMDB code: then nothing is sent. */
+int cjx_audit_disclose(cjx_hub *h, MDB_txn *txn, const cjx_session *s, const MDB_val *entry,
+                       ProtobufCBinaryData *out, int *audited);
+void cjx_hub_audit_query(cjx_hub *h, cjx_session *s, const Cjx__AuditQuery *m);
 
 /* replica.c */
 void cjx_hub_snapshot(cjx_hub *h, cjx_session *s, const Cjx__SnapshotRequest *m);

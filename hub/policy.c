@@ -6,11 +6,14 @@
  * teacher-practice posts, R&D calls and technical services and report their
  * census; colleges and schools offer courses and teaching resources and
  * report programmes, placements and graduate outcomes; bureaus post notices
- * and read the records their remit covers.
+ * and read the records their remit covers. [personal] names, by record
+ * kind, the institutions that may receive the records' personal fields
+ * (audit.c); by default none does.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "codes.h"
 #include "filter.h"
 #include "hub.h"
 
@@ -27,6 +30,12 @@
 
 #define KEY(section, name, field, def, help) \
     {section, name, CJX_CONF_STR, 0, 0, def, offsetof(cjx_hub_config, field), help}
+
+/* [personal]: by record kind, the credit codes that may receive the
+ * records' personal fields (none by default: pseudonyms only). */
+#define PERSONAL_KEY(detail, name)                                                      \
+    KEY("personal", name, personal[(detail) - CJX__RECORD__DETAIL_INTERNSHIP_PLACEMENT], "", \
+        "credit codes that receive the personal fields of " name " records")
 
 const cjx_conf_key cjx_hub_policy_keys[] = {
     KEY("publish", "college", publish[CJX__INSTITUTION_KIND__INSTITUTION_COLLEGE], SCHOOL_POSTS,
@@ -50,6 +59,12 @@ const cjx_conf_key cjx_hub_policy_keys[] = {
         "kinds of record bureaus may read from other institutions"),
     KEY("read", "vocational_group", read[CJX__INSTITUTION_KIND__INSTITUTION_VOCATIONAL_GROUP], "",
         "kinds of record vocational education groups may read from other institutions"),
+    PERSONAL_KEY(CJX__RECORD__DETAIL_INTERNSHIP_PLACEMENT, "internship_placement"),
+    PERSONAL_KEY(CJX__RECORD__DETAIL_TEACHER_PLACEMENT, "teacher_placement"),
+    PERSONAL_KEY(CJX__RECORD__DETAIL_TRAINING_COMPLETION, "training_completion"),
+    PERSONAL_KEY(CJX__RECORD__DETAIL_GRADUATE_OUTCOME, "graduate_outcome"),
+    PERSONAL_KEY(CJX__RECORD__DETAIL_ENTERPRISE_CENSUS, "enterprise_census"),
+    PERSONAL_KEY(CJX__RECORD__DETAIL_PROGRAMME_RECORD, "programme_record"),
     {NULL, NULL, 0, 0, 0, NULL, 0, NULL},
 };
 
@@ -92,11 +107,29 @@ static cjx_err parse_list(const char *list, const char *field, int records_only,
     return CJX_OK;
 }
 
+/* Checks that a [personal] list holds credit codes. */
+static cjx_err check_receivers(const char *list, const char *field, cjx_fault *f)
+{
+    char copy[CJX_CONF_STRMAX], *save = NULL;
+    snprintf(copy, sizeof copy, "%s", list);
+    for (char *c = strtok_r(copy, ", ", &save); c; c = strtok_r(NULL, ", ", &save))
+        if (cjx_code_uscc(c) != CJX_OK)
+            return cjx_fault_set(f, CJX_ECONFIG, field,
+                                 "\"%s\" is not a valid unified social credit code", c);
+    return CJX_OK;
+}
+
 cjx_err cjx_policy_open(cjx_hub *h, cjx_fault *f)
 {
     for (const cjx_conf_key *k = cjx_hub_policy_keys; k->name; k++) {
         char field[80];
         snprintf(field, sizeof field, "%s.%s", k->section, k->name);
+        if (strcmp(k->section, "personal") == 0) {
+            cjx_err rc = check_receivers((const char *)&h->cfg + k->offset, field, f);
+            if (rc)
+                return rc;
+            continue;
+        }
         int reading = strcmp(k->section, "read") == 0;
         size_t kind = (k->offset - (reading ? offsetof(cjx_hub_config, read)
                                             : offsetof(cjx_hub_config, publish))) /
@@ -146,4 +179,33 @@ int cjx_policy_may_see_packed(const cjx_hub *h, const cjx_session *s, const void
     if (st)
         cjx__stored__free_unpacked(st, NULL);
     return ok;
+}
+
+/* The [personal] list for a record kind, or NULL. */
+static const char *personal_list(const cjx_hub *h, const char *item_kind)
+{
+    for (const cjx_conf_key *k = cjx_hub_policy_keys; k->name; k++)
+        if (strcmp(k->section, "personal") == 0 && strcmp(k->name, item_kind) == 0)
+            return (const char *)&h->cfg + k->offset;
+    return NULL;
+}
+
+int cjx_policy_personal_receiver(const cjx_hub *h, const char *item_kind, const char *code)
+{
+    const char *list = personal_list(h, item_kind);
+    size_t n = strlen(code);
+    for (const char *p = list ? strstr(list, code) : NULL; n && p; p = strstr(p + 1, code))
+        if ((p == list || strchr(", ", p[-1])) && strchr(", ", p[n])) /* a whole entry */
+            return 1;
+    return 0;
+}
+
+size_t cjx_policy_personal_kinds(const cjx_hub *h, char **kinds, size_t max)
+{
+    size_t n = 0;
+    for (const cjx_conf_key *k = cjx_hub_policy_keys; k->name && n < max; k++)
+        if (strcmp(k->section, "personal") == 0 && strspn((const char *)&h->cfg + k->offset, ", ") !=
+                                                        strlen((const char *)&h->cfg + k->offset))
+            kinds[n++] = (char *)k->name;
+    return n;
 }

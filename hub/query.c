@@ -22,9 +22,9 @@ typedef struct result_builder {
 
 /* Copies one packed Stored value into the result. Returns 0, or -1 when the
  * result is full or memory ran out. */
-static int add_item(result_builder *b, const MDB_val *v)
+static int add_item(result_builder *b, const ProtobufCBinaryData *v)
 {
-    if (b->bytes + v->mv_size > RESULT_BYTES_MAX)
+    if (b->bytes + v->len > RESULT_BYTES_MAX)
         return -1;
     if (b->n == b->cap) {
         size_t cap = b->cap ? 2 * b->cap : 16;
@@ -34,13 +34,34 @@ static int add_item(result_builder *b, const MDB_val *v)
         b->items = items;
         b->cap = cap;
     }
-    void *copy = malloc(v->mv_size ? v->mv_size : 1);
+    void *copy = malloc(v->len ? v->len : 1);
     if (!copy)
         return -1;
-    memcpy(copy, v->mv_data, v->mv_size);
-    b->items[b->n++] = (ProtobufCBinaryData){v->mv_size, copy};
-    b->bytes += v->mv_size;
+    memcpy(copy, v->data, v->len);
+    b->items[b->n++] = (ProtobufCBinaryData){v->len, copy};
+    b->bytes += v->len;
     return 0;
+}
+
+/* Adds what session s may be shown of a log entry (audit.c), writing any
+ * audit entry into the batch's transaction, committed before the reply
+ * goes. Returns 0, 1 when the result is full, or an LMDB code. */
+static int add_shown(cjx_hub *h, const cjx_session *s, const MDB_val *v, result_builder *b)
+{
+    cjx_fault fault;
+    MDB_txn *wtxn = cjx_hub_batch_txn(h, &fault);
+    if (!wtxn)
+        return MDB_PANIC;
+    ProtobufCBinaryData shown;
+    int audited, rc = cjx_audit_disclose(h, wtxn, s, v, &shown, &audited);
+    if (rc) {
+        h->batch_failed = rc;
+        return rc;
+    }
+    int full = add_item(b, &shown);
+    if (shown.data != v->mv_data)
+        free(shown.data);
+    return full ? 1 : 0;
 }
 
 static void send_result(cjx_hub *h, const uint8_t *rid, size_t rid_len, uint64_t request_id,
@@ -84,7 +105,7 @@ static int get_by_id(cjx_hub *h, const cjx_session *s, MDB_txn *txn, const char 
                       "show your institution", id);
         return -1;
     }
-    if (rc == 0 && add_item(b, &v))
+    if (rc == 0 && add_shown(h, s, &v, b))
         rc = ENOMEM;
     if (rc == MDB_NOTFOUND)
         cjx_fault_set(f, CJX_ENOTFOUND, "id", "no item %s at the hub", id);
@@ -127,9 +148,16 @@ static int list(cjx_hub *h, const cjx_session *s, MDB_txn *txn, const char *kind
             if (rc)
                 break;
         }
-        if (cjx_policy_may_see_packed(h, s, v.mv_data, v.mv_size) && add_item(b, &v)) {
-            *more = 1;
-            break;
+        if (cjx_policy_may_see_packed(h, s, v.mv_data, v.mv_size)) {
+            int added = add_shown(h, s, &v, b);
+            if (added != 0 && added != 1) {
+                rc = added;
+                break;
+            }
+            if (added == 1) {
+                *more = 1;
+                break;
+            }
         }
         *next = cjx_be64_get(seqbytes);
     }

@@ -18,7 +18,7 @@
 #include "log.h"
 
 static const char *const hub_dbs[] = {"log",   "ids",    "kinds", "cursors",
-                                      "state", "expiry", "keys",  NULL};
+                                      "state", "expiry", "keys",  "audit", NULL};
 
 int64_t cjx_now_ms(void)
 {
@@ -101,6 +101,8 @@ cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
         rc = read_store_id(h, f);
     if (rc == CJX_OK)
         rc = cjx_policy_open(h, f);
+    if (rc == CJX_OK)
+        rc = cjx_audit_open(h, f);
     if (rc)
         return rc;
     h->sessions = cjx_sessions_new();
@@ -252,6 +254,7 @@ static void commit_batch(cjx_hub *h, uint64_t committed_seq)
         return;
     CJX_LOG(CJX_LOG_ERR, "publish.commit", NULL, "batch commit failed: %s", mdb_strerror(rc));
     h->last_seq = committed_seq;
+    cjx_audit_reload(h);
     for (size_t i = 0; i < h->nreplies; i++) {
         cjx_reply *r = &h->replies[i];
         if (r->type != CJX__FRAME__MSG_ACK)
@@ -295,6 +298,9 @@ static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
     w.heartbeat_ms = (uint32_t)h->cfg.heartbeat_ms;
     w.max_frame_bytes = (uint32_t)h->cfg.max_frame_bytes;
     w.store_id = h->store_id;
+    char *personal[CJX_RECORD_KINDS];
+    w.personal_kinds = personal;
+    w.n_personal_kinds = cjx_policy_personal_kinds(h, personal, CJX_RECORD_KINDS);
     MDB_txn *txn;
     if (mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &txn) == 0) {
         w.last_outbox_seq = cjx_hub_last_outbox_seq(txn, h, s->code);
@@ -364,6 +370,7 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
     case CJX__FRAME__MSG_SNAPSHOT_REQUEST:
     case CJX__FRAME__MSG_DIGEST_REQUEST:
     case CJX__FRAME__MSG_INSTITUTION_ADMIN:
+    case CJX__FRAME__MSG_AUDIT_QUERY:
         if (s && s->operator_ && for_institutions_only(fr->msg_case)) {
             cjx_fault_set(&fault, CJX_EFORBIDDEN, "", "an operator's session administers; "
                           "institutions publish and subscribe through their own agents");
@@ -390,6 +397,8 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
             cjx_hub_digest(h, s, fr->digest_request);
         } else if (fr->msg_case == CJX__FRAME__MSG_INSTITUTION_ADMIN) {
             cjx_hub_institution_admin(h, s, fr->institution_admin);
+        } else if (fr->msg_case == CJX__FRAME__MSG_AUDIT_QUERY) {
+            cjx_hub_audit_query(h, s, fr->audit_query);
         } else {
             cjx_hub_query(h, s, fr->query);
         }
