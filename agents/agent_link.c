@@ -216,8 +216,9 @@ static int on_frame(agent *a, Cjx__Frame *fr)
         Cjx__Nack *n = fr->nack;
         if (n->reason == CJX_ENOSESSION)
             return a->state == AGENT_READY ? LINK_RESTART : 0;
-        if (n->outbox_seq == 0 || n->reason == CJX_ESTORE || n->reason == CJX_ENOMEM) {
-            /* not about one item, or a hub-side failure: retry the item */
+        if (n->outbox_seq == 0 || n->reason == CJX_ESTORE || n->reason == CJX_ENOMEM ||
+            n->reason == CJX_ELIMIT) {
+            /* not about one item, or a hub-side failure or limit: retry the item */
             CJX_LOG(CJX_LOG_WARNING, "link.nack", a->cfg.credit_code, "hub: %s: %s",
                     cjx_err_name((int)n->reason), n->text);
             if (a->state == AGENT_HELLO_SENT && n->outbox_seq == 0 &&

@@ -20,8 +20,17 @@ void cli_link_close(cli_link **self_p)
     if (!self_p || !*self_p)
         return;
     cli_link *l = *self_p;
-    if (l->sock)
+    if (l->sock) {
+        /* say Bye, so the hub does not count this session until it times out */
+        Cjx__Bye bye = CJX__BYE__INIT;
+        Cjx__Frame fr = CJX__FRAME__INIT;
+        fr.msg_case = CJX__FRAME__MSG_BYE;
+        fr.bye = &bye;
+        int linger = 100;
+        zmq_setsockopt(l->sock, ZMQ_LINGER, &linger, sizeof linger);
+        cjx_frame_send(l->sock, NULL, 0, &fr, ZMQ_DONTWAIT);
         zmq_close(l->sock);
+    }
     if (l->zctx)
         zmq_ctx_term(l->zctx);
     free(l);

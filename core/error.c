@@ -34,6 +34,7 @@ static const struct {
     [CJX_ETIMEOUT] = {"timeout", "timed out"},
     [CJX_EFIELD] = {"field", "unknown field"},
     [CJX_EFORBIDDEN] = {"forbidden", "not allowed for this institution"},
+    [CJX_ELIMIT] = {"limit", "a limit of the hub was reached; retry later"},
 };
 
 const char *cjx_err_name(int err)

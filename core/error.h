@@ -33,6 +33,7 @@ typedef enum cjx_err {
     CJX_ETIMEOUT = 22,
     CJX_EFIELD = 23,       /* unknown field name in the input */
     CJX_EFORBIDDEN = 24,   /* not allowed for this institution */
+    CJX_ELIMIT = 25,       /* a limit of the hub was reached (publish rate, sessions): retry later */
     CJX_ERR_COUNT
 } cjx_err;
 

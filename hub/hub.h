@@ -36,6 +36,10 @@ typedef struct cjx_hub_config {
     long long debug_lose_events;
     char secret_key_file[CJX_CONF_STRMAX];
     char operators[CJX_CONF_STRMAX];
+    long long publish_rate;            /* per institution and second; 0: no limit */
+    long long publish_burst;
+    long long max_sessions;
+    long long max_sessions_per_institution;
     char publish[CJX_POLICY_KINDS][CJX_CONF_STRMAX]; /* [publish], by InstitutionKind */
     char read[CJX_POLICY_KINDS][CJX_CONF_STRMAX];    /* [read] */
     char personal[CJX_RECORD_KINDS][CJX_CONF_STRMAX]; /* [personal]: receivers by record kind */
@@ -79,6 +83,7 @@ typedef struct cjx_session {
 } cjx_session;
 
 typedef struct cjx_sessions cjx_sessions;
+typedef struct cjx_limits cjx_limits;
 
 /* A reply waiting for the batch's commit. */
 typedef struct cjx_reply {
@@ -109,6 +114,7 @@ typedef struct cjx_hub {
     cjx_validator validator;
     void *zctx, *router;
     void *zap;                         /* the ZAP handler's socket; NULL without CURVE */
+    cjx_limits *limits;                /* limits.c */
     char operators[CJX_HUB_MAX_OPERATORS][CJX_KEY_TEXT];
     size_t noperators;
     uint64_t may_publish[CJX_POLICY_KINDS];  /* item kinds by bit (policy.c) */
@@ -228,6 +234,15 @@ int cjx_policy_personal_receiver(const cjx_hub *h, const char *item_kind, const 
 /* The record kinds some receiver is named for (Welcome.personal_kinds):
  * writes up to max names into kinds, returns how many. */
 size_t cjx_policy_personal_kinds(const cjx_hub *h, char **kinds, size_t max);
+
+/* limits.c */
+cjx_limits *cjx_limits_new(void);
+void cjx_limits_free(cjx_limits *l);
+/* CJX_OK, or CJX_ELIMIT when s's institution is over its publish rate. */
+cjx_err cjx_limits_publish(cjx_hub *h, const cjx_session *s, cjx_fault *f);
+/* CJX_OK, or CJX_ELIMIT when a new session for code would be one too many
+ * (the one a repeated Hello replaces counts: callers check new sessions). */
+cjx_err cjx_limits_session(cjx_hub *h, const char *code, int operator_, cjx_fault *f);
 
 /* audit.c */
 cjx_err cjx_audit_open(cjx_hub *h, cjx_fault *f);

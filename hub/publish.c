@@ -119,6 +119,8 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
         cjx_fault_set(&fault, CJX_EPROTOCOL, "outbox_seq", "outbox sequences start at 1");
         goto refuse;
     }
+    if (cjx_limits_publish(h, s, &fault) != CJX_OK)
+        goto refuse;
     item = cjx__item__unpack(NULL, p->item.len, p->item.data);
     if (!item) {
         cjx_fault_set(&fault, CJX_EMALFORMED, "item", "the item is not a packed cjx.Item");

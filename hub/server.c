@@ -106,9 +106,10 @@ cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
     if (rc)
         return rc;
     h->sessions = cjx_sessions_new();
+    h->limits = cjx_limits_new();
     h->zctx = zmq_ctx_new();
     h->router = h->zctx ? zmq_socket(h->zctx, ZMQ_ROUTER) : NULL;
-    if (!h->sessions || !h->router)
+    if (!h->sessions || !h->limits || !h->router)
         return cjx_fault_set(f, CJX_ENOMEM, "", "cannot set up the hub: %s",
                              zmq_strerror(errno));
     /* ZeroMQ drops a connection that sends more than this; frames between
@@ -141,6 +142,7 @@ void cjx_hub_close(cjx_hub *h)
     if (h->zctx)
         zmq_ctx_term(h->zctx);
     cjx_sessions_destroy(&h->sessions);
+    cjx_limits_free(h->limits);
     cjx_store_close(&h->store);
     cjx_validator_close(&h->validator);
 }
@@ -278,14 +280,15 @@ static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
         cjx_fault_set(&fault, CJX_EVERSION, "protocol_version",
                       "this hub speaks protocol %d, not %u", CJX_PROTOCOL_VERSION,
                       m->protocol_version);
-    else
-        cjx_hub_authenticate(h, user_id, m, code, &operator_, &fault);
+    else if (cjx_hub_authenticate(h, user_id, m, code, &operator_, &fault) == CJX_OK &&
+             !cjx_sessions_find(h->sessions, rid, rid_len))
+        cjx_limits_session(h, code, operator_, &fault);
     cjx_session *s = fault.code ? NULL : cjx_sessions_open(h->sessions, rid, rid_len, code,
                                                              h->zap ? user_id : "", operator_);
     if (!s) {
         if (!fault.code)
             cjx_fault_set(&fault, CJX_ENOMEM, "", "out of memory");
-        cjx_hub_refuse(h, rid, rid_len, 0, 0, &fault, NULL);
+        cjx_hub_refuse(h, rid, rid_len, 0, 0, &fault, code[0] ? code : NULL);
         return;
     }
     if (m->institution && !h->zap) /* under CURVE, operators keep the registry */
@@ -333,6 +336,11 @@ static void on_heartbeat(cjx_hub *h, cjx_session *s, const Cjx__Heartbeat *m)
     cjx_hub_reply_frame(h, s->rid, s->rid_len, &fr);
 }
 
+static int is_session(const cjx_session *s, void *which)
+{
+    return s == which;
+}
+
 /* Frames an operator's session may not send: operators administer, the
  * institutions' agents publish and subscribe. */
 static int for_institutions_only(Cjx__Frame__MsgCase c)
@@ -361,6 +369,10 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
         break;
     case CJX__FRAME__MSG_STATS_REQUEST:
         cjx_hub_stats(h, rid, rid_len, fr->stats_request);
+        break;
+    case CJX__FRAME__MSG_BYE:
+        if (s)
+            cjx_sessions_drop_if(h->sessions, is_session, s);
         break;
     case CJX__FRAME__MSG_PUBLISH:
     case CJX__FRAME__MSG_HEARTBEAT:

@@ -36,6 +36,7 @@ static const struct {
     {CJX_ECONFIG, 20, "config"},       {CJX_EINVAL, 21, "invalid"},
     {CJX_ETIMEOUT, 22, "timeout"},     {CJX_EFIELD, 23, "field"},
     {CJX_EFORBIDDEN, 24, "forbidden"},
+    {CJX_ELIMIT, 25, "limit"},
 };
 
 static void test_wire_numbers_and_names(void **state)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# e2e_limits — hardening: an institution publishing faster than the hub's
+# publish_rate is refused with `limit`, counted and logged with it, and its
+# agent sends again until everything is stored; an institution cannot open
+# more sessions than max_sessions_per_institution.
+. "$(dirname "$0")/lib.sh"
+
+ENT=91140400MA0K7C2D3J
+HRB=11140400012345686X
+N=150
+HUB_INI_EXTRA="publish_rate = 100
+publish_burst = 20
+max_sessions_per_institution = 1"
+start_hub
+make_agent ent $ENT
+make_agent hrb $HRB
+start_agent ent
+
+note "$N postings at once against a rate of 100 a second: refused in part, all stored in the end"
+for n in $(seq 1 $N); do job_json "$n"; done | cjx ent post >/dev/null
+wait_until 60 outbox_empty ent || fail "the outbox did not drain under the rate limit: $(pending ent) left"
+status=$(cjx hrb status)
+echo "$status" | grep -A1 '"name": "limit"' | grep -q '"count": [1-9]' || fail "no limit refusal counted: $status"
+grep -q "inst=$ENT.*reason=limit" "$T/hub.log" || fail "limit refusals are not logged with the institution"
+[ "$(cjx hrb list --kind job | wc -l)" = $N ] || fail "not all $N postings were stored once"
+
+note "a second session of the same institution is refused while the agent holds one"
+if cjx ent --timeout 2 status >/dev/null 2>"$T/err"; then fail "a second session was allowed"; fi
+grep -q 'sessions open' "$T/err" || fail "the refusal does not say why: $(cat "$T/err")"
+echo ok
