@@ -126,7 +126,8 @@ int cjx_audit_disclose(cjx_hub *h, MDB_txn *txn, const cjx_session *s, const MDB
     Cjx__Item *item = st ? cjx__item__unpack(NULL, st->item.len, st->item.data) : NULL;
     int rc = 0;
     if (item && strcmp(st->origin, s->code) != 0 && cjx_personal_fields(&item->base, NULL, NULL)) {
-        if (cjx_policy_personal_receiver(h, st->kind, s->code)) {
+        /* an operator's session names any code in its Hello: it never gets them */
+        if (!s->operator_ && cjx_policy_personal_receiver(h, st->kind, s->code)) {
             MDB_txn *own = NULL;
             rc = txn ? 0 : mdb_txn_begin(h->store->env, NULL, 0, &own);
             if (rc == 0)
