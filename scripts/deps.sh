@@ -12,6 +12,7 @@ PACKAGES=(
     libinih-dev             # INI configuration files
     libsodium-dev           # BLAKE2b digests of replicas (and CURVE keys)
     libcmocka-dev           # unit tests
+    clang libclang-rt-14-dev    # libFuzzer, for the fuzz stage of scripts/test.sh
 )
 
 missing=()
