@@ -122,7 +122,7 @@ static void load_state(agent *a, agent_sub *sub)
 static void save_states(agent *a)
 {
     cjx_store *st = cjx_outbox_store(a->outbox);
-    MDB_txn *txn;
+    MDB_txn *txn = NULL;
     int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
     for (size_t i = 0; rc == 0 && i < a->nsubs; i++) {
         agent_sub *sub = &a->subs[i];
@@ -137,7 +137,7 @@ static void save_states(agent *a)
     }
     if (rc == 0)
         rc = mdb_txn_commit(txn);
-    else
+    else if (txn)
         mdb_txn_abort(txn);
     if (rc) {
         CJX_LOG(CJX_LOG_ERR, "feed.state", a->cfg.credit_code, "cannot save feed state: %s",

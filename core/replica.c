@@ -37,8 +37,10 @@ cjx_err cjx_replica_position(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx
 cjx_err cjx_replica_reset(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx_fault *f)
 {
     static const char *const keys[] = {META_SEQ, META_AS_OF, META_AFTER, META_LOADED, META_HUB};
-    MDB_txn *txn;
+    MDB_txn *txn = NULL;
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc)
+        txn = NULL; /* LMDB leaves it unset */
     if (rc == 0)
         rc = mdb_drop(txn, db, 0);
     for (size_t i = 0; rc == 0 && i < sizeof keys / sizeof keys[0]; i++) {
@@ -100,8 +102,10 @@ static int meta_put(MDB_txn *txn, const cjx_store *s, const char *key, const voi
 cjx_err cjx_replica_load_page(cjx_store *s, MDB_dbi db, const Cjx__Snapshot *page,
                               cjx_replica_pos *pos, cjx_fault *f)
 {
-    MDB_txn *txn;
+    MDB_txn *txn = NULL;
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc)
+        txn = NULL; /* LMDB leaves it unset */
     for (size_t i = 0; rc == 0 && i < page->n_entries; i++)
         rc = apply_one(txn, db, page->entries[i].data, page->entries[i].len);
     uint64_t as_of = pos->snapshot_as_of ? pos->snapshot_as_of : page->as_of_seq;
@@ -137,8 +141,10 @@ cjx_err cjx_replica_load_page(cjx_store *s, MDB_dbi db, const Cjx__Snapshot *pag
 cjx_err cjx_replica_apply(cjx_store *s, MDB_dbi db, const ProtobufCBinaryData *entries,
                           size_t n, uint64_t upto, cjx_fault *f)
 {
-    MDB_txn *txn;
+    MDB_txn *txn = NULL;
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc)
+        txn = NULL; /* LMDB leaves it unset */
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = apply_one(txn, db, entries[i].data, entries[i].len);
     if (rc == 0)

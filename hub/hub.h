@@ -74,6 +74,10 @@ typedef struct cjx_session {
     char key[CJX_KEY_TEXT];            /* its CURVE public key; "" without CURVE */
     int operator_;                     /* an operator's session: administers, never publishes */
     int kind;                          /* its InstitutionKind, from the registry */
+    uint64_t resend_from;              /* an item refused for now (limit, store): later ones
+                                        * are refused too until it comes again, so that an
+                                        * institution's items are stored in outbox order */
+    int resend_reason;
     int64_t last_seen_ms;
     uint64_t backlog;                  /* outbox backlog its agent reported */
     cjx_feed *feeds;                   /* its subscriptions, owned */
@@ -152,6 +156,10 @@ void cjx_hub_refuse(cjx_hub *h, const uint8_t *rid, size_t rid_len,
 /* publish.c */
 void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p);
 uint64_t cjx_hub_last_outbox_seq(MDB_txn *txn, const cjx_hub *h, const char *code);
+
+/* Marks outbox_seq as refused for now (reason limit or store): s's later
+ * items are refused until it is sent again. */
+void cjx_hub_resend_from(cjx_session *s, uint64_t outbox_seq, cjx_err reason);
 
 /* Returns the batch's write transaction, beginning it if needed; NULL (with
  * f set) when LMDB fails. */

@@ -15,6 +15,14 @@
 #include "hub.h"
 #include "log.h"
 
+void cjx_hub_resend_from(cjx_session *s, uint64_t outbox_seq, cjx_err reason)
+{
+    if (!s->resend_from || outbox_seq < s->resend_from) {
+        s->resend_from = outbox_seq;
+        s->resend_reason = reason;
+    }
+}
+
 MDB_txn *cjx_hub_batch_txn(cjx_hub *h, cjx_fault *f)
 {
     if (h->batch_failed) {
@@ -119,8 +127,17 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
         cjx_fault_set(&fault, CJX_EPROTOCOL, "outbox_seq", "outbox sequences start at 1");
         goto refuse;
     }
-    if (cjx_limits_publish(h, s, &fault) != CJX_OK)
+    if (s->resend_from && p->outbox_seq > s->resend_from) {
+        cjx_fault_set(&fault, (cjx_err)s->resend_reason, "", "item %llu must be stored first: "
+                      "resend from it", (unsigned long long)s->resend_from);
         goto refuse;
+    }
+    if (s->resend_from == p->outbox_seq)
+        s->resend_from = 0; /* here it is again */
+    if (cjx_limits_publish(h, s, &fault) != CJX_OK) {
+        cjx_hub_resend_from(s, p->outbox_seq, CJX_ELIMIT);
+        goto refuse;
+    }
     item = cjx__item__unpack(NULL, p->item.len, p->item.data);
     if (!item) {
         cjx_fault_set(&fault, CJX_EMALFORMED, "item", "the item is not a packed cjx.Item");
@@ -140,8 +157,10 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
     }
 
     MDB_txn *txn = cjx_hub_batch_txn(h, &fault);
-    if (!txn)
+    if (!txn) {
+        cjx_hub_resend_from(s, p->outbox_seq, CJX_ESTORE);
         goto refuse;
+    }
     uint8_t idkey[CJX_ID_KEY_LEN], seqkey[8];
     cjx_id_key(idkey, s->code, p->outbox_seq);
     MDB_val ik = {sizeof idkey, idkey}, iv;
@@ -175,6 +194,7 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
          * commit time and every ack queued so far turns into a refusal. */
         h->batch_failed = rc;
         cjx_store_fault(&fault, rc, "storing the item");
+        cjx_hub_resend_from(s, p->outbox_seq, CJX_ESTORE);
         goto refuse;
     }
     cjx_reply *r = cjx_hub_reply(h, s->rid, s->rid_len, CJX__FRAME__MSG_ACK);

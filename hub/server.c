@@ -263,6 +263,9 @@ static void commit_batch(cjx_hub *h, uint64_t committed_seq)
             continue;
         if (!r->duplicate)
             h->counters.published--;
+        cjx_session *s = cjx_sessions_find(h->sessions, r->rid, r->rid_len);
+        if (s)
+            cjx_hub_resend_from(s, r->outbox_seq, CJX_ESTORE);
         r->type = CJX__FRAME__MSG_NACK;
         cjx_fault_set(&r->fault, CJX_ESTORE, "", "the hub could not store the batch: %s",
                       mdb_strerror(rc));

@@ -76,6 +76,7 @@ cjx_session *cjx_sessions_open(cjx_sessions *t, const uint8_t *rid, size_t rid_l
     snprintf(s->code, sizeof s->code, "%s", code);
     snprintf(s->key, sizeof s->key, "%s", key);
     s->operator_ = operator_;
+    s->resend_from = 0;
     s->last_seen_ms = cjx_now_ms();
     return s;
 }

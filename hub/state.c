@@ -247,6 +247,11 @@ void cjx_hub_expire(cjx_hub *h, const char *today)
         memcpy(origin, keys[i], CJX_CODE_LEN);
         cjx_state_key_text(name, sizeof name, keys[i], lens[i]);
         int rc = cjx_hub_state_get(txn, h, keys[i], lens[i], &se);
+        /* this batch may have closed or extended it since the index was read */
+        if (rc == 0 && (se.status != CJX__POSTING_STATUS__STATUS_OPEN ||
+                        strlen(se.valid_until) != DATE_LEN ||
+                        memcmp(se.valid_until, today, DATE_LEN) >= 0))
+            continue;
         if (rc == 0)
             rc = cjx_hub_close_posting(h, txn, origin, 0, &se,
                                        CJX__POSTING_STATUS__STATUS_EXPIRED, NULL);
