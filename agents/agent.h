@@ -18,6 +18,8 @@ enum {
 };
 
 #define AGENT_PERSONAL_KINDS 8
+/* The request id of snapshot pages: a Nack with it means the load failed. */
+#define AGENT_SNAPSHOT_REQUEST 0x736e6170u
 
 typedef enum agent_state {
     AGENT_HELLO_SENT,      /* waiting for Welcome */

@@ -169,7 +169,7 @@ static int settle(agent *a)
     return 0;
 }
 
-static void on_welcome(agent *a, const Cjx__Welcome *w)
+static int on_welcome(agent *a, const Cjx__Welcome *w)
 {
     if (w->heartbeat_ms)
         a->heartbeat_ms = w->heartbeat_ms;
@@ -192,9 +192,9 @@ static void on_welcome(agent *a, const Cjx__Welcome *w)
                  w->personal_kinds[i]);
     a->state = AGENT_READY;
     a->last_beat_ms = now_ms();
-    agent_replica_start(a, w->store_id);
     CJX_LOG(CJX_LOG_INFO, "link.welcome", a->cfg.credit_code, "hub at seq %llu",
             (unsigned long long)w->last_seq);
+    return agent_replica_start(a, w->store_id) == 0 ? 0 : LINK_RESTART;
 }
 
 /* Handles one frame from the hub. Returns -1 when the session must restart. */
@@ -202,8 +202,7 @@ static int on_frame(agent *a, Cjx__Frame *fr)
 {
     switch (fr->msg_case) {
     case CJX__FRAME__MSG_WELCOME:
-        on_welcome(a, fr->welcome);
-        return 0;
+        return on_welcome(a, fr->welcome);
     case CJX__FRAME__MSG_ACK:
         if (grow((void **)&a->acked, &a->acked_cap, a->nacked, sizeof *a->acked))
             return 0; /* unsettled, so resent later */
@@ -216,6 +215,13 @@ static int on_frame(agent *a, Cjx__Frame *fr)
         Cjx__Nack *n = fr->nack;
         if (n->reason == CJX_ENOSESSION)
             return a->state == AGENT_READY ? LINK_RESTART : 0;
+        if (n->request_id == AGENT_SNAPSHOT_REQUEST) {
+            /* without the snapshot, neither the replica nor the feeds start */
+            CJX_LOG(CJX_LOG_ERR, "replica.snapshot", a->cfg.credit_code,
+                    "the hub refused a snapshot page: %s: %s; trying again",
+                    cjx_err_name((int)n->reason), n->text);
+            return LINK_RESTART;
+        }
         if (n->outbox_seq == 0 || n->reason == CJX_ESTORE || n->reason == CJX_ENOMEM ||
             n->reason == CJX_ELIMIT) {
             /* not about one item, or a hub-side failure or limit: retry the item */

@@ -33,6 +33,7 @@ static MDB_dbi replica_db(agent *a)
 static void request_page(agent *a)
 {
     Cjx__SnapshotRequest m = CJX__SNAPSHOT_REQUEST__INIT;
+    m.request_id = AGENT_SNAPSHOT_REQUEST;
     m.after_key = (ProtobufCBinaryData){a->replica.pos.after_len, a->replica.pos.after};
     Cjx__Frame fr = CJX__FRAME__INIT;
     fr.msg_case = CJX__FRAME__MSG_SNAPSHOT_REQUEST;

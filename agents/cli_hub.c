@@ -13,6 +13,7 @@ struct cli_link {
     void *zctx, *sock;
     int timeout_ms;
     uint64_t hub_seq;          /* Welcome.last_seq */
+    const cjx_agent_config *cfg;
 };
 
 void cli_link_close(cli_link **self_p)
@@ -65,6 +66,16 @@ static int next_frame(cli_link *l, Cjx__Frame **out)
     return cli_link_recv(l, l->timeout_ms, out) == 0 ? 0 : -1;
 }
 
+/* Says Hello as the configured institution and waits for the answer. */
+static int hello(cli_link *l, Cjx__Frame **reply)
+{
+    Cjx__Institution self;
+    cjx_agent_config_institution(l->cfg, &self);
+    if (cjx_send_hello(l->sock, l->cfg->credit_code, "cjx " CJX_VERSION, &self, 0) != CJX_OK)
+        return -1;
+    return next_frame(l, reply);
+}
+
 cli_link *cli_link_open(cli *c, const char *cmd)
 {
     cli_link *l = calloc(1, sizeof *l);
@@ -88,10 +99,8 @@ cli_link *cli_link_open(cli *c, const char *cmd)
         return NULL;
     }
     Cjx__Frame *reply = NULL;
-    Cjx__Institution self;
-    cjx_agent_config_institution(&c->cfg, &self);
-    if (cjx_send_hello(l->sock, c->cfg.credit_code, "cjx " CJX_VERSION, &self, 0) != CJX_OK ||
-        next_frame(l, &reply) != 0) {
+    l->cfg = &c->cfg;
+    if (hello(l, &reply) != 0) {
         cli_error(cmd, "the hub at %s did not answer within %d ms%s", c->hub, c->timeout_ms,
                   c->cfg.secret_key_file[0] ? " (or refused this key)" : "");
         cli_link_close(&l);
@@ -126,10 +135,28 @@ int cli_link_call(cli_link *l, Cjx__Frame *frame, uint64_t request_id, Cjx__Fram
 {
     if (cli_link_send(l, frame) != 0)
         return -1;
+    int rehello = 1;
     for (;;) {
         Cjx__Frame *fr = NULL;
         if (next_frame(l, &fr) != 0)
             return -1;
+        if (rehello && fr->msg_case == CJX__FRAME__MSG_NACK &&
+            fr->nack->reason == CJX_ENOSESSION) {
+            /* the hub dropped the session (it restarted, or a long listing
+             * outlasted three heartbeats): say Hello once more and ask again */
+            cjx__frame__free_unpacked(fr, NULL);
+            fr = NULL;
+            rehello = 0;
+            if (hello(l, &fr) != 0 || fr->msg_case != CJX__FRAME__MSG_WELCOME) {
+                if (fr)
+                    cjx__frame__free_unpacked(fr, NULL);
+                return -1;
+            }
+            cjx__frame__free_unpacked(fr, NULL);
+            if (cli_link_send(l, frame) != 0)
+                return -1;
+            continue;
+        }
         if (request_id_of(fr) == request_id) {
             *reply = fr;
             return 0;

@@ -49,6 +49,8 @@ static json_t *add_stored(json_t *j, const void *packed, size_t len)
     json_object_set_new(j, "id", json_string(st->id));
     json_object_set_new(j, "kind", json_string(st->kind));
     json_object_set_new(j, "change", change_name(st->change));
+    if (st->note[0])
+        json_object_set_new(j, "note", json_string(st->note));
     json_object_set_new(j, "origin", json_string(st->origin));
     json_object_set_new(j, "received", iso_time(st->received_ms));
     json_object_set_new(j, "item", item ? cjx_json_from_message(&item->base) : json_null());

@@ -182,12 +182,13 @@ void cjx_hub_event_ack(cjx_hub *h, cjx_session *s, const Cjx__EventAck *m)
 
 /* True for the events debug_lose_events says to lose, so that tests can
  * show a gap is noticed and repaired. */
-static int lose_on_purpose(cjx_hub *h)
+static int lose_on_purpose(cjx_hub *h, uint64_t seq)
 {
-    if (!h->cfg.debug_lose_events ||
+    if (!h->cfg.debug_lose_events || seq <= h->last_lost_seq || /* each at most once */
         (h->counters.delivered + 1) % (uint64_t)h->cfg.debug_lose_events != 0)
         return 0;
     h->counters.lost++;
+    h->last_lost_seq = seq;
     return 1;
 }
 
@@ -229,7 +230,7 @@ static int pump_feed(cjx_hub *h, MDB_txn *txn, cjx_session *s, cjx_feed *fd)
             Cjx__Frame fr = CJX__FRAME__INIT;
             fr.msg_case = CJX__FRAME__MSG_EVENT;
             fr.event = &ev;
-            int lost = lose_on_purpose(h);
+            int lost = lose_on_purpose(h, seq);
             if (lost) {
                 CJX_LOG(CJX_LOG_WARNING, "feed.lose", s->code, "%s: event %llu not sent "
                         "(debug_lose_events)", fd->sub->name, (unsigned long long)seq);

@@ -123,6 +123,7 @@ typedef struct cjx_hub {
     size_t noperators;
     uint64_t may_publish[CJX_POLICY_KINDS];  /* item kinds by bit (policy.c) */
     uint64_t may_read[CJX_POLICY_KINDS];
+    uint64_t last_lost_seq;            /* debug_lose_events: the newest event lost */
     uint64_t audit_seq;                /* the audit log's last entry and its hash */
     uint8_t audit_hash[CJX_DIGEST_LEN];
     cjx_sessions *sessions;
@@ -181,6 +182,7 @@ typedef struct cjx_entry {
     uint64_t outbox_seq;
     const Cjx__Item *item;             /* a posting, a record or an institution */
     const ProtobufCBinaryData *bytes;
+    const char *note;                  /* Stored.note, or NULL */
 } cjx_entry;
 
 /* Appends e under the next sequence (*seq_out) and applies it to the state
@@ -198,7 +200,8 @@ int cjx_hub_current_item(MDB_txn *txn, const cjx_hub *h, const cjx_state_entry *
 /* Appends the posting of se again with a closing status (filled, withdrawn,
  * expired). */
 int cjx_hub_close_posting(cjx_hub *h, MDB_txn *txn, const char *origin, uint64_t outbox_seq,
-                          const cjx_state_entry *se, int status, uint64_t *seq_out);
+                          const cjx_state_entry *se, int status, const char *note,
+                          uint64_t *seq_out);
 /* Closes open postings whose valid_until is before today ("YYYY-MM-DD"),
  * a bounded number per call, in the batch's transaction. */
 void cjx_hub_expire(cjx_hub *h, const char *today);

@@ -114,7 +114,7 @@ static int apply_status_change(cjx_hub *h, MDB_txn *txn, const cjx_session *s,
                       c->ref, closed[se.status & 3]);
         return -1;
     }
-    return cjx_hub_close_posting(h, txn, s->code, outbox_seq, &se, c->status, seq);
+    return cjx_hub_close_posting(h, txn, s->code, outbox_seq, &se, c->status, c->note, seq);
 }
 
 void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
@@ -181,7 +181,7 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
         if (rc < 0)
             goto refuse;
     } else {
-        cjx_entry e = {s->code, p->outbox_seq, item, repacked.data ? &repacked : &p->item};
+        cjx_entry e = {s->code, p->outbox_seq, item, repacked.data ? &repacked : &p->item, NULL};
         rc = cjx_hub_append(h, txn, &e, &seq);
     }
     if (rc == 0) {

@@ -273,6 +273,26 @@ static void commit_batch(cjx_hub *h, uint64_t committed_seq)
     }
 }
 
+/* What a Hello says of its institution goes into the registry (without
+ * CURVE) and decides its policy kind: checked like an item's fields. */
+static cjx_err check_self(const Cjx__Hello *m, cjx_fault *f)
+{
+    const Cjx__Institution *in = m->institution;
+    if (!in)
+        return CJX_OK;
+    if (in->credit_code[0] && strcmp(in->credit_code, m->credit_code) != 0)
+        return cjx_fault_set(f, CJX_EFORBIDDEN, "institution.credit_code",
+                             "the Hello is for %s, not %s", m->credit_code, in->credit_code);
+    if (!protobuf_c_enum_descriptor_get_value(&cjx__institution_kind__descriptor, (int)in->kind))
+        return cjx_fault_set(f, CJX_ERANGE, "institution.kind", "%d is not an institution kind",
+                             (int)in->kind);
+    if (strlen(in->name) > 600 || strlen(in->division_code) > 12 || strlen(in->zone) > 600 ||
+        strlen(in->industry_code) > 12 || in->n_clusters > 8)
+        return cjx_fault_set(f, CJX_ELENGTH, "institution", "the institution's description is "
+                             "too long");
+    return CJX_OK;
+}
+
 static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char *user_id,
                      const Cjx__Hello *m)
 {
@@ -284,7 +304,7 @@ static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
                       "this hub speaks protocol %d, not %u", CJX_PROTOCOL_VERSION,
                       m->protocol_version);
     else if (cjx_hub_authenticate(h, user_id, m, code, &operator_, &fault) == CJX_OK &&
-             !cjx_sessions_find(h->sessions, rid, rid_len))
+             check_self(m, &fault) == CJX_OK && !cjx_sessions_find(h->sessions, rid, rid_len))
         cjx_limits_session(h, code, operator_, &fault);
     cjx_session *s = fault.code ? NULL : cjx_sessions_open(h->sessions, rid, rid_len, code,
                                                              h->zap ? user_id : "", operator_);

@@ -97,6 +97,7 @@ static int put_log(cjx_hub *h, MDB_txn *txn, const cjx_entry *e, uint64_t seq, c
     st.item = *e->bytes;
     st.kind = (char *)kind;
     st.change = change;
+    st.note = (char *)(e->note ? e->note : "");
 
     uint8_t seqkey[8];
     cjx_be64_put(seqkey, seq);
@@ -185,7 +186,8 @@ int cjx_hub_current_item(MDB_txn *txn, const cjx_hub *h, const cjx_state_entry *
 }
 
 int cjx_hub_close_posting(cjx_hub *h, MDB_txn *txn, const char *origin, uint64_t outbox_seq,
-                          const cjx_state_entry *se, int status, uint64_t *seq_out)
+                          const cjx_state_entry *se, int status, const char *note,
+                          uint64_t *seq_out)
 {
     Cjx__Stored *st;
     Cjx__Item *item;
@@ -202,7 +204,7 @@ int cjx_hub_close_posting(cjx_hub *h, MDB_txn *txn, const char *origin, uint64_t
             rc = ENOMEM;
         } else {
             cjx__item__pack(item, bytes.data);
-            cjx_entry e = {origin, outbox_seq, item, &bytes};
+            cjx_entry e = {origin, outbox_seq, item, &bytes, note};
             rc = cjx_hub_append(h, txn, &e, seq_out);
             free(bytes.data);
         }
@@ -254,7 +256,7 @@ void cjx_hub_expire(cjx_hub *h, const char *today)
             continue;
         if (rc == 0)
             rc = cjx_hub_close_posting(h, txn, origin, 0, &se,
-                                       CJX__POSTING_STATUS__STATUS_EXPIRED, NULL);
+                                       CJX__POSTING_STATUS__STATUS_EXPIRED, NULL, NULL);
         if (rc) {
             CJX_LOG(CJX_LOG_ERR, "state.expire", origin, "cannot expire %s: %s", name,
                     mdb_strerror(rc));
@@ -296,7 +298,7 @@ void cjx_hub_register(cjx_hub *h, const char *code, const Cjx__Institution *in)
             cjx__stored__free_unpacked(st, NULL);
     }
     if (!same) {
-        cjx_entry e = {code, 0, &item, &bytes};
+        cjx_entry e = {code, 0, &item, &bytes, NULL};
         int rc = cjx_hub_append(h, txn, &e, NULL);
         if (rc)
             h->batch_failed = rc;

@@ -88,6 +88,7 @@ note "the feed saw each change as an event"
 for change in update fill withdraw expire; do
     grep -q "\"change\":\"$change\"" "$T/hrb-jobs.jsonl" || fail "no $change event in hrb's feed"
 done
+grep -q '"change":"withdraw","note":"岗位取消"' "$T/hrb-jobs.jsonl" || fail "the withdrawal's note did not reach the feed"
 
 note "the replicas answer while the hub is down"
 kill_hub KILL
