@@ -73,7 +73,7 @@ job_json 7 | sed 's/"employer_name"/"employer_credit_code":"91140400MA0K7C2D3A",
     | expect_refused "field not in the schema" 'posting.job.employer_credit_code'
 job_json 8 | sed 's/"headcount":3,//' | expect_refused "missing headcount" 'posting.job.headcount'
 sed "s/$ENT/91140400MA0K7C2D3K/" "$T/outcome.json" | expect_refused "wrong check character" 'check'
-job_json 9 | sed 's/"valid_until":"2027-01-31"/"valid_until":"2026-10-01"/' \
+job_json 9 | sed "s/\"valid_until\":\"$VALID_UNTIL\"/\"valid_until\":\"2026-10-01\"/" \
     | expect_refused "valid_until before valid_from" 'posting.valid_until'
 job_json 10 | sed 's/"division_code":"140400"/"division_code":"149999"/' \
     | expect_refused "unknown division" 'posting.division_code'

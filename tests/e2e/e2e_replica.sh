@@ -43,7 +43,7 @@ start_agent col
 start_agent hrb
 hrb_pid=$AGENT_PID
 cat <<JSON | cjx col post >/dev/null
-{"posting":{"ref":"TC-2026-01","title":"电工技能提升培训","division_code":"140400","valid_from":"2026-11-01","valid_until":"2027-06-30","training_course":{"hours":80}}}
+{"posting":{"ref":"TC-2026-01","title":"电工技能提升培训","division_code":"140400","valid_from":"$VALID_FROM","valid_until":"$VALID_UNTIL","training_course":{"hours":80}}}
 $(outcome_json 1)
 JSON
 wait_until 30 outbox_empty col || fail "col's outbox never emptied"

@@ -25,7 +25,7 @@ expect "bad credit code in Hello" "nack check_char" \
 
 note "the hub validates again: items the CLI would refuse"
 job_json 2 | sed 's/"headcount":3,//' >"$T/bad.json"
-job_json 3 | sed 's/"valid_until":"2027-01-31"/"valid_until":"2026-01-31"/' >>"$T/bad.json"
+job_json 3 | sed "s/\"valid_until\":\"$VALID_UNTIL\"/\"valid_until\":\"2026-01-31\"/" >>"$T/bad.json"
 job_json 4 | sed "s/\"job\":{/\"publisher_credit_code\":\"$OTHER\",\"job\":{/" >>"$T/bad.json"
 out=$(probe publish "$T/bad.json")
 expect "missing headcount" "nack required posting.job.headcount" "$out"

@@ -99,7 +99,12 @@ seq_of() {
 
 outbox_empty() { [ "$(pending "$1")" = "0" ]; }
 
+# Posting dates around today, so that test postings stay open whenever the
+# tests run (the hub expires postings after valid_until).
+VALID_FROM=$(date -d '30 days ago' +%F)
+VALID_UNTIL=$(date -d '1 year' +%F)
+
 # A job posting of 长治高新区 as JSON; $1 makes the reference unique.
 job_json() {
-    printf '{"posting":{"ref":"JOB-%s","title":"半导体封装工艺工程师 %s","description":"负责封装产线工艺","requirements":"大专及以上，电子类专业","division_code":"140400","cluster":"SEMICONDUCTOR_OPTO","industry_code":"3973","major_codes":["510101"],"valid_from":"2026-11-01","valid_until":"2027-01-31","job":{"headcount":3,"employer_name":"长治高新区光电科技有限公司","content":"封装工艺优化与良率提升","pay_min_yuan":5000,"pay_max_yuan":8000}}}\n' "$1" "$1"
+    printf '{"posting":{"ref":"JOB-%s","title":"半导体封装工艺工程师 %s","description":"负责封装产线工艺","requirements":"大专及以上，电子类专业","division_code":"140400","cluster":"SEMICONDUCTOR_OPTO","industry_code":"3973","major_codes":["510101"],"valid_from":"%s","valid_until":"%s","job":{"headcount":3,"employer_name":"长治高新区光电科技有限公司","content":"封装工艺优化与良率提升","pay_min_yuan":5000,"pay_max_yuan":8000}}}\n' "$1" "$1" "$VALID_FROM" "$VALID_UNTIL"
 }
