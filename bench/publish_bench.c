@@ -13,10 +13,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench_util.h"
 #include "domain.pb-c.h"
 #include "outbox.h"
+
+/* Dates around today, so the hub never expires the postings mid-run. */
+static char valid_from[11], valid_until[11];
+
+static void set_dates(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(valid_from, sizeof valid_from, "%Y-%m-%d", &tm);
+    tm.tm_year += 1;
+    mktime(&tm);
+    strftime(valid_until, sizeof valid_until, "%Y-%m-%d", &tm);
+}
 
 /* Packs job posting number i (ref "JOB-" and ten digits, so every record
  * has the same size) with pad_len bytes of padding in its description. */
@@ -45,8 +60,8 @@ static uint8_t *make_record(const char *code, long i, size_t pad_len, size_t *le
     p.industry_code = "3973";
     p.n_major_codes = 1;
     p.major_codes = majors;
-    p.valid_from = "2026-11-01";
-    p.valid_until = "2027-01-31";
+    p.valid_from = valid_from;
+    p.valid_until = valid_until;
     p.detail_case = CJX__POSTING__DETAIL_JOB;
     p.job = &job;
     Cjx__Item item = CJX__ITEM__INIT;
@@ -113,6 +128,7 @@ int main(int argc, char **argv)
         bench_stop(hub);
         return 1;
     }
+    set_dates();
     posting_args args = {code, pad_for(code, size)};
     size_t len = 0;
     free(make_record(code, 1, args.pad, &len)); /* every record has this size */
