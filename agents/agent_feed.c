@@ -311,17 +311,8 @@ int agent_feeds_on_event(agent *a, const Cjx__Event *ev)
 }
 
 /* The JSON line a sink gets for one event. Caller frees. */
-/* The JSON line a sink gets for one event, without the newline. Caller
- * frees. */
-static char *event_line(const agent_sub *sub, const pending *p)
-{
-    json_t *j = cjx_event_json(sub->cfg->name, p->data, p->len);
-    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(j);
-    return text;
-}
-
-/* Appends the event's line and a newline to buf (grown as needed). Returns
+/* Appends the event's JSON line and a newline to buf (grown as needed; NULL
+ * with cap 0 to start), as the file and command sinks get it. Returns
  * 0, or -1 when the event has no JSON form or memory ran out. */
 static int append_line(char **buf, size_t *len, size_t *cap, const agent_sub *sub,
                        const pending *p)
@@ -331,7 +322,8 @@ static int append_line(char **buf, size_t *len, size_t *cap, const agent_sub *su
         return -1;
     for (;;) {
         size_t room = *cap - *len;
-        size_t n = json_dumpb(j, *buf + *len, room, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        size_t n = json_dumpb(j, *buf ? *buf + *len : NULL, room,
+                              JSON_COMPACT | JSON_PRESERVE_ORDER);
         if (n == 0) {
             json_decref(j);
             return -1;
@@ -417,11 +409,11 @@ static void deliver_file(agent *a, agent_sub *sub)
 /* Starts the command for the first event it has not accepted yet. */
 static void start_command(agent *a, agent_sub *sub, const pending *p)
 {
-    char *line = event_line(sub, p);
-    char path[CJX_CONF_STRMAX + 64];
+    char *line = NULL, path[CJX_CONF_STRMAX + 64];
+    size_t len = 0, cap = 0;
     snprintf(path, sizeof path, "%.200s/feed-%.64s.event", a->cfg.data_dir, sub->cfg->name);
-    FILE *f = line ? fopen(path, "w") : NULL;
-    int ok = f && fputs(line, f) >= 0 && fputc('\n', f) != EOF;
+    FILE *f = append_line(&line, &len, &cap, sub, p) == 0 ? fopen(path, "w") : NULL;
+    int ok = f && fwrite(line, 1, len, f) == len;
     if (f)
         ok &= fclose(f) == 0;
     free(line);

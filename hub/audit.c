@@ -123,17 +123,24 @@ int cjx_audit_disclose(cjx_hub *h, MDB_txn *txn, const cjx_session *s, const MDB
     *out = (ProtobufCBinaryData){entry->mv_size, entry->mv_data};
     *audited = 0;
     Cjx__Stored *st = cjx__stored__unpack(NULL, entry->mv_size, entry->mv_data);
-    Cjx__Item *item = st ? cjx__item__unpack(NULL, st->item.len, st->item.data) : NULL;
+    /* only another institution's records carry personal fields to hold back;
+     * postings and the registry (most events) are not unpacked further */
+    Cjx__Item *item = st && cjx_state_class(st->kind) == CJX_CLASS_RECORD &&
+                              strcmp(st->origin, s->code) != 0
+                          ? cjx__item__unpack(NULL, st->item.len, st->item.data)
+                          : NULL;
     int rc = 0;
-    if (item && strcmp(st->origin, s->code) != 0 && cjx_personal_fields(&item->base, NULL, NULL)) {
+    if (item && cjx_personal_fields(&item->base, NULL, NULL)) {
         /* an operator's session names any code in its Hello: it never gets them */
         if (!s->operator_ && cjx_policy_personal_receiver(h, st->kind, s->code)) {
             MDB_txn *own = NULL;
             rc = txn ? 0 : mdb_txn_begin(h->store->env, NULL, 0, &own);
             if (rc == 0)
                 rc = append(h, txn ? txn : own, s->code, st, item);
-            if (own)
-                rc = rc ? (mdb_txn_abort(own), rc) : mdb_txn_commit(own);
+            if (own && rc)
+                mdb_txn_abort(own);
+            else if (own)
+                rc = mdb_txn_commit(own);
             if (rc)
                 cjx_audit_reload(h);
             *audited = rc == 0;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # e2e_limits — hardening: an institution publishing faster than the hub's
 # publish_rate is refused with `limit`, counted and logged with it, and its
-# agent sends again until everything is stored; an institution cannot open
-# more sessions than max_sessions_per_institution.
+# agent sends again until everything is stored, in outbox order; an
+# institution cannot open more sessions than max_sessions_per_institution.
 . "$(dirname "$0")/lib.sh"
 
 ENT=91140400MA0K7C2D3J
@@ -23,6 +23,9 @@ status=$(cjx hrb status)
 echo "$status" | grep -A1 '"name": "limit"' | grep -q '"count": [1-9]' || fail "no limit refusal counted: $status"
 grep -q "inst=$ENT.*reason=limit" "$T/hub.log" || fail "limit refusals are not logged with the institution"
 [ "$(cjx hrb list --kind job | wc -l)" = $N ] || fail "not all $N postings were stored once"
+# an item refused for now holds back the later ones: stored in outbox order
+cjx hrb list --kind job | grep -o "\"id\":\"$ENT-[0-9]*\"" | grep -o '[0-9]*"$' | tr -d '"' >"$T/order"
+seq 1 $N | cmp -s - "$T/order" || fail "postings were stored out of outbox order: $(tr '\n' ' ' <"$T/order" | head -c 200)"
 
 note "a second session of the same institution is refused while the agent holds one"
 if cjx ent --timeout 2 status >/dev/null 2>"$T/err"; then fail "a second session was allowed"; fi
