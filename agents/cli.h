@@ -32,7 +32,7 @@ typedef struct cli_link cli_link;
  * (already reported). */
 cli_link *cli_link_open(cli *c, const char *cmd);
 void cli_link_close(cli_link **self_p);
-/* Sends frame and waits for the answer to it: a Result, Stats, Digest or Nack whose
+/* Sends frame and waits for the answer to it: a Result, HubStatus, Digest or Nack whose
  * request_id matches. Caller frees *reply. Returns 0, or -1 on timeout. */
 int cli_link_call(cli_link *l, Cjx__Frame *frame, uint64_t request_id, Cjx__Frame **reply);
 
@@ -57,6 +57,10 @@ int cli_list_local(cli *c, const char *kind, uint64_t since, uint64_t limit, int
 /* Where the replica stands, for `cjx status`: loaded, seq, entries. */
 json_t *cli_replica_status(cjx_outbox *ob);
 
+/* cli_import.c: the last import and the totals, for `cjx status --local`
+ * (core/import.h, cjx_import_status). Caller owns the result. */
+json_t *cli_import_status(cjx_outbox *ob);
+
 /* Commands. Each returns the process exit status. */
 int cli_post(cli *c, int argc, char **argv);
 int cli_get(cli *c, int argc, char **argv);
@@ -69,5 +73,7 @@ int cli_verify(cli *c, int argc, char **argv);
 int cli_keygen(cli *c, int argc, char **argv);
 int cli_institution(cli *c, int argc, char **argv);
 int cli_audit(cli *c, int argc, char **argv);
+int cli_import(cli *c, int argc, char **argv);
+int cli_template(cli *c, int argc, char **argv);
 
 #endif

@@ -1,5 +1,5 @@
-/* cli_query.c — `cjx get`, `cjx list` and `cjx status`: reading back what the
- * hub stored, and what is still waiting in the local outbox.
+/* cli_query.c — `cjx get` and `cjx list`: reading back what the hub stored,
+ * and what is still waiting in the local outbox.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -231,93 +231,5 @@ int cli_list(cli *c, int argc, char **argv)
             break;
     }
     cli_link_close(&l);
-    return rc;
-}
-
-/* The agent's subscriptions as its feed state records them. */
-static json_t *feeds_json(cjx_outbox *ob)
-{
-    json_t *feeds = json_object();
-    cjx_store *st = cjx_outbox_store(ob);
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn))
-        return feeds;
-    if (mdb_cursor_open(txn, st->dbs[CJX_AGENT_DB_FEEDS], &cur) == 0) {
-        MDB_val k, v;
-        for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-            Cjx__FeedState *fs = cjx__feed_state__unpack(NULL, v.mv_size, v.mv_data);
-            if (!fs)
-                continue;
-            char name[128];
-            snprintf(name, sizeof name, "%.*s", (int)k.mv_size, (const char *)k.mv_data);
-            json_object_set_new(feeds, name, cjx_json_from_message(&fs->base));
-            cjx__feed_state__free_unpacked(fs, NULL);
-        }
-        mdb_cursor_close(cur);
-    }
-    mdb_txn_abort(txn);
-    return feeds;
-}
-
-int cli_status(cli *c, int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"local", no_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int local = 0, opt;
-    while ((opt = getopt_long(argc, argv, "lh", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'l': local = 1; break;
-        case 'h':
-            printf("usage: cjx status [--local]\n\nPrints, as JSON, this agent's outbox "
-                   "(pending and refused items)\nand the hub's counters (published, "
-                   "duplicates, refusals by reason).\n\n"
-                   "  --local   the outbox only; do not ask the hub\n");
-            return 0;
-        default: return 2;
-        }
-    }
-    if (cli_need_config(c, "status"))
-        return 2;
-    json_t *out = json_object();
-    cjx_outbox *ob = NULL;
-    cjx_outbox_stats st;
-    cjx_fault fault;
-    if (cjx_outbox_open(c->cfg.data_dir, (size_t)c->cfg.map_size_mb, &ob, &fault) == CJX_OK &&
-        cjx_outbox_stat(ob, &st, &fault) == CJX_OK) {
-        json_object_set_new(out, "outbox",
-                            json_pack("{s:I,s:I,s:I}", "pending", (json_int_t)st.pending,
-                                      "refused", (json_int_t)st.refused, "next_seq",
-                                      (json_int_t)st.next_seq));
-        json_object_set_new(out, "feeds", feeds_json(ob));
-        json_object_set_new(out, "replica", cli_replica_status(ob));
-    }
-    cjx_outbox_close(&ob);
-
-    int rc = local ? 0 : 1;
-    cli_link *l = local ? NULL : cli_link_open(c, "status");
-    Cjx__Frame *reply = NULL;
-    if (l) {
-        Cjx__StatsRequest q = CJX__STATS_REQUEST__INIT;
-        q.request_id = next_request_id++;
-        Cjx__Frame fr = CJX__FRAME__INIT;
-        fr.msg_case = CJX__FRAME__MSG_STATS_REQUEST;
-        fr.stats_request = &q;
-        if (cli_link_call(l, &fr, q.request_id, &reply) == 0 &&
-            reply->msg_case == CJX__FRAME__MSG_STATS) {
-            json_t *hub = cjx_json_from_message(&reply->stats->base);
-            json_object_del(hub, "request_id");
-            json_object_set_new(out, "hub", hub);
-            rc = 0;
-        }
-    }
-    if (reply)
-        cjx__frame__free_unpacked(reply, NULL);
-    cli_link_close(&l);
-    cli_print_json(out, 1);
     return rc;
 }

@@ -169,7 +169,7 @@ void cjx_hub_zap(cjx_hub *h)
     else if (!is_operator(h, z85))
         check_key(h, z85, code, &fault);
     if (fault.code) {
-        h->counters.refused[fault.code]++;
+        cjx_hub_count_refusal(h, NULL, &fault);
         CJX_LOG(CJX_LOG_NOTICE, "auth.refused", NULL, "connection from %s: %s", parts[3],
                 fault.text);
     }

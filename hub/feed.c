@@ -164,9 +164,13 @@ void cjx_hub_event_ack(cjx_hub *h, cjx_session *s, const Cjx__EventAck *m)
         fd->head = (fd->head + 1) % s->window;
         fd->count--;
     }
-    if (m->seq <= fd->cursor)
+    /* With nothing in flight, every entry scanned was either acknowledged or
+     * not for this subscription: the cursor moves past them all, so that a
+     * filtered subscription's lag and its restart point stay near the head. */
+    uint64_t upto = fd->count ? m->seq : fd->scanned;
+    if (upto <= fd->cursor)
         return;
-    fd->cursor = m->seq;
+    fd->cursor = upto;
     if (fd->sub->ephemeral)
         return;
     MDB_txn *txn = cjx_hub_batch_txn(h, &fault);
@@ -174,7 +178,7 @@ void cjx_hub_event_ack(cjx_hub *h, cjx_session *s, const Cjx__EventAck *m)
         return; /* the agent acknowledges again with its next events */
     uint8_t kb[CJX_CODE_LEN + NAME_MAX_BYTES], vb[8];
     MDB_val k = cursor_key(kb, s->code, fd->sub->name), v = {8, vb};
-    cjx_be64_put(vb, m->seq);
+    cjx_be64_put(vb, upto);
     int rc = mdb_put(txn, h->store->dbs[HUB_DB_CURSORS], &k, &v, 0);
     if (rc)
         h->batch_failed = rc;

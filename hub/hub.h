@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "activity.h"
 #include "config.h"
 #include "error.h"
 #include "ids.h"
@@ -40,6 +41,10 @@ typedef struct cjx_hub_config {
     long long publish_burst;
     long long max_sessions;
     long long max_sessions_per_institution;
+    char http_listen[CJX_CONF_STRMAX];  /* "host:port" of /metrics, /status, /; "" none */
+    long long alert_silent_s;          /* an agent silent this long is an alert */
+    long long alert_lag;               /* a subscription this many entries behind is one */
+    long long alert_map_percent;       /* the store's map this full is one */
     char publish[CJX_POLICY_KINDS][CJX_CONF_STRMAX]; /* [publish], by InstitutionKind */
     char read[CJX_POLICY_KINDS][CJX_CONF_STRMAX];    /* [read] */
     char personal[CJX_RECORD_KINDS][CJX_CONF_STRMAX]; /* [personal]: receivers by record kind */
@@ -79,7 +84,7 @@ typedef struct cjx_session {
                                         * institution's items are stored in outbox order */
     int resend_reason;
     int64_t last_seen_ms;
-    uint64_t backlog;                  /* outbox backlog its agent reported */
+    cjx_inst_activity *act;            /* the institution's activity (status, metrics) */
     cjx_feed *feeds;                   /* its subscriptions, owned */
     size_t nfeeds;
     uint32_t window;                   /* credit per subscription */
@@ -88,12 +93,13 @@ typedef struct cjx_session {
 
 typedef struct cjx_sessions cjx_sessions;
 typedef struct cjx_limits cjx_limits;
+typedef struct cjx_http cjx_http;
 
 /* A reply waiting for the batch's commit. */
 typedef struct cjx_reply {
     uint8_t rid[CJX_RID_MAX];
     size_t rid_len;
-    Cjx__Frame__MsgCase type;          /* ACK, NACK, WELCOME, HEARTBEAT, RESULT, STATS */
+    Cjx__Frame__MsgCase type;          /* ACK, NACK, WELCOME, HEARTBEAT, RESULT, HUB_STATUS… */
     uint64_t outbox_seq, seq, request_id;
     int duplicate;
     cjx_fault fault;                   /* NACK */
@@ -130,6 +136,9 @@ typedef struct cjx_hub {
     uint64_t last_seq;                 /* newest committed-or-pending sequence */
     uint64_t store_id;                 /* random, made with the store (Welcome.store_id) */
     cjx_hub_counters counters;
+    cjx_activity *activity;            /* rates and institutions, for status (activity.c) */
+    int64_t started_ms;
+    cjx_http *http;                    /* the HTTP listener; NULL without (http.c) */
     cjx_reply *replies;
     size_t nreplies, reply_cap;
     MDB_txn *batch_txn;                /* open while a batch has publishes */
@@ -149,10 +158,17 @@ cjx_reply *cjx_hub_reply(cjx_hub *h, const uint8_t *rid, size_t rid_len,
 /* Queues a whole frame, packed now. */
 void cjx_hub_reply_frame(cjx_hub *h, const uint8_t *rid, size_t rid_len,
                          const Cjx__Frame *frame);
-/* Queues a Nack for fault and counts the refusal under its reason. */
+/* Counts a refusal under its reason and for institution inst (NULL when
+ * not known). */
+void cjx_hub_count_refusal(cjx_hub *h, const char *inst, const cjx_fault *fault);
+/* Queues a Nack for fault and counts the refusal. */
 void cjx_hub_refuse(cjx_hub *h, const uint8_t *rid, size_t rid_len,
                     uint64_t outbox_seq, uint64_t request_id, const cjx_fault *fault,
                     const char *inst);
+
+/* Writes text and a newline to <data_dir>/name, atomically (by rename), for
+ * scripts and tests: the endpoints actually bound. */
+cjx_err cjx_hub_write_file(const cjx_hub *h, const char *name, const char *text, cjx_fault *f);
 
 /* publish.c */
 void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p);
@@ -226,6 +242,8 @@ void cjx_hub_institution_admin(cjx_hub *h, cjx_session *s, const Cjx__Institutio
 
 /* policy.c */
 cjx_err cjx_policy_open(cjx_hub *h, cjx_fault *f);
+/* An InstitutionKind as the policy sections name it: "college", "enterprise"… */
+const char *cjx_policy_kind_name(int inst_kind);
 /* CJX_OK, or CJX_EFORBIDDEN naming field when institutions of inst_kind may
  * not publish item_kind. */
 cjx_err cjx_policy_may_publish(const cjx_hub *h, int inst_kind, const char *item_kind,
@@ -283,8 +301,25 @@ void cjx_feeds_free(cjx_session *s);
 /* query.c */
 /* Answers with what s may see (policy.c). */
 void cjx_hub_query(cjx_hub *h, const cjx_session *s, const Cjx__Query *q);
-void cjx_hub_stats(cjx_hub *h, const uint8_t *rid, size_t rid_len,
-                   const Cjx__StatsRequest *q);
+
+/* status.c: what `cjx status`, /status and /metrics show. */
+/* Builds the hub's status; NULL when out of memory. Free with cjx_hub_status_free. */
+Cjx__HubStatus *cjx_hub_status(cjx_hub *h);
+void cjx_hub_status_free(Cjx__HubStatus *st);
+/* Answers a StatusRequest: operators only under CURVE. */
+void cjx_hub_status_request(cjx_hub *h, const cjx_session *s, const Cjx__StatusRequest *m);
+
+/* metrics.c: the status in the Prometheus text exposition format (version
+ * 0.0.4). Returns a malloc'd string, NULL when out of memory. */
+char *cjx_hub_metrics(cjx_hub *h, const Cjx__HubStatus *st);
+
+/* http.c: the HTTP listener (libmicrohttpd), run from the hub's loop. */
+cjx_err cjx_http_open(cjx_hub *h, cjx_fault *f);
+void cjx_http_close(cjx_hub *h);
+/* The descriptor to poll for readiness; -1 without a listener. */
+int cjx_http_fd(const cjx_hub *h);
+/* Serves what is ready. */
+void cjx_http_run(cjx_hub *h);
 
 /* session.c */
 cjx_sessions *cjx_sessions_new(void);

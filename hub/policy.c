@@ -72,6 +72,11 @@ const cjx_conf_key cjx_hub_policy_keys[] = {
 static const char *const kind_names[CJX_POLICY_KINDS] = {
     "unspecified", "college", "school", "enterprise", "bureau", "vocational_group"};
 
+const char *cjx_policy_kind_name(int inst_kind)
+{
+    return kind_names[inst_kind >= 0 && inst_kind < CJX_POLICY_KINDS ? inst_kind : 0];
+}
+
 /* The bit of an item kind in a policy mask: its place among the posting and
  * record details of the schema; -1 when unknown. */
 static int kind_bit(const char *kind)

@@ -203,6 +203,9 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
         r->seq = seq;
     }
     h->counters.published++;
+    const char *kind = item->body_case == CJX__ITEM__BODY_STATUS_CHANGE ? "status_change"
+                                                                       : cjx_item_kind(item);
+    cjx_activity_published(h->activity, kind ? kind : "other");
     goto done;
 
 refuse:

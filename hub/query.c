@@ -1,5 +1,5 @@
 /* query.c — reads at the hub: one item by id, listings by sequence (all
- * kinds, or one kind through the kind index), and the hub's counters.
+ * kinds, or one kind through the kind index).
  * Records the sharing policy does not show the asking institution are left
  * out of listings and refused by id.
  * Reads use their own read-only transaction, so they see committed state
@@ -193,35 +193,4 @@ void cjx_hub_query(cjx_hub *h, const cjx_session *s, const Cjx__Query *q)
         return;
     }
     send_result(h, s->rid, s->rid_len, q->request_id, &b, next, more);
-}
-
-void cjx_hub_stats(cjx_hub *h, const uint8_t *rid, size_t rid_len,
-                   const Cjx__StatsRequest *q)
-{
-    Cjx__ReasonCount counts[CJX_ERR_COUNT], *ptrs[CJX_ERR_COUNT];
-    size_t n = 0;
-    for (int r = 1; r < CJX_ERR_COUNT; r++) {
-        if (!h->counters.refused[r])
-            continue;
-        cjx__reason_count__init(&counts[n]);
-        counts[n].reason = (uint32_t)r;
-        counts[n].name = (char *)cjx_err_name(r);
-        counts[n].count = h->counters.refused[r];
-        ptrs[n] = &counts[n];
-        n++;
-    }
-    Cjx__Stats st = CJX__STATS__INIT;
-    st.request_id = q->request_id;
-    st.last_seq = h->last_seq;
-    st.published = h->counters.published;
-    st.duplicates = h->counters.duplicates;
-    st.batches = h->counters.batches;
-    st.delivered = h->counters.delivered;
-    st.sessions = (uint32_t)cjx_sessions_count(h->sessions);
-    st.n_refused = n;
-    st.refused = ptrs;
-    Cjx__Frame fr = CJX__FRAME__INIT;
-    fr.msg_case = CJX__FRAME__MSG_STATS;
-    fr.stats = &st;
-    cjx_hub_reply_frame(h, rid, rid_len, &fr);
 }

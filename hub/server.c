@@ -64,27 +64,33 @@ static cjx_err read_store_id(cjx_hub *h, cjx_fault *f)
     return rc ? cjx_store_fault(f, rc, "writing the store id") : CJX_OK;
 }
 
-/* Writes the endpoint actually bound (with the port chosen when listen ends
- * in ":*") to <data_dir>/endpoint, for scripts and tests. */
-static cjx_err write_endpoint(cjx_hub *h, cjx_fault *f)
+cjx_err cjx_hub_write_file(const cjx_hub *h, const char *name, const char *text, cjx_fault *f)
 {
-    char ep[256], path[CJX_CONF_STRMAX + 16], tmp[CJX_CONF_STRMAX + 32];
-    size_t len = sizeof ep;
-    if (zmq_getsockopt(h->router, ZMQ_LAST_ENDPOINT, ep, &len) != 0)
-        return cjx_fault_set(f, CJX_EIO, "listen", "cannot read the bound endpoint");
-    snprintf(h->endpoint, sizeof h->endpoint, "%s", ep);
-    snprintf(path, sizeof path, "%s/endpoint", h->cfg.data_dir);
+    char path[CJX_CONF_STRMAX + 64], tmp[CJX_CONF_STRMAX + 80];
+    snprintf(path, sizeof path, "%s/%s", h->cfg.data_dir, name);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *out = fopen(tmp, "w");
     int bad = !out;
     if (out) {
-        bad = fprintf(out, "%s\n", ep) < 0;
+        bad = fprintf(out, "%s\n", text) < 0;
         bad |= fclose(out) != 0;
     }
     if (bad || rename(tmp, path) != 0)
         return cjx_fault_set(f, CJX_EIO, "data_dir", "cannot write %s: %s", path,
                              strerror(errno));
     return CJX_OK;
+}
+
+/* Writes the endpoint actually bound (with the port chosen when listen ends
+ * in ":*") to <data_dir>/endpoint. */
+static cjx_err write_endpoint(cjx_hub *h, cjx_fault *f)
+{
+    char ep[256];
+    size_t len = sizeof ep;
+    if (zmq_getsockopt(h->router, ZMQ_LAST_ENDPOINT, ep, &len) != 0)
+        return cjx_fault_set(f, CJX_EIO, "listen", "cannot read the bound endpoint");
+    snprintf(h->endpoint, sizeof h->endpoint, "%s", ep);
+    return cjx_hub_write_file(h, "endpoint", ep, f);
 }
 
 cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
@@ -105,11 +111,13 @@ cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
         rc = cjx_audit_open(h, f);
     if (rc)
         return rc;
+    h->started_ms = cjx_now_ms();
     h->sessions = cjx_sessions_new();
     h->limits = cjx_limits_new();
+    h->activity = cjx_activity_new();
     h->zctx = zmq_ctx_new();
     h->router = h->zctx ? zmq_socket(h->zctx, ZMQ_ROUTER) : NULL;
-    if (!h->sessions || !h->limits || !h->router)
+    if (!h->sessions || !h->limits || !h->activity || !h->router)
         return cjx_fault_set(f, CJX_ENOMEM, "", "cannot set up the hub: %s",
                              zmq_strerror(errno));
     /* ZeroMQ drops a connection that sends more than this; frames between
@@ -127,11 +135,13 @@ cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
     if (zmq_bind(h->router, h->cfg.listen) != 0)
         return cjx_fault_set(f, CJX_EIO, "listen", "cannot listen on %s: %s",
                              h->cfg.listen, zmq_strerror(errno));
-    return write_endpoint(h, f);
+    rc = write_endpoint(h, f);
+    return rc ? rc : cjx_http_open(h, f);
 }
 
 void cjx_hub_close(cjx_hub *h)
 {
+    cjx_http_close(h);
     for (size_t i = 0; i < h->nreplies; i++)
         free(h->replies[i].packed);
     free(h->replies);
@@ -143,6 +153,7 @@ void cjx_hub_close(cjx_hub *h)
         zmq_ctx_term(h->zctx);
     cjx_sessions_destroy(&h->sessions);
     cjx_limits_free(h->limits);
+    cjx_activity_free(h->activity);
     cjx_store_close(&h->store);
     cjx_validator_close(&h->validator);
 }
@@ -185,11 +196,18 @@ void cjx_hub_reply_frame(cjx_hub *h, const uint8_t *rid, size_t rid_len,
     r->packed_len = len;
 }
 
+void cjx_hub_count_refusal(cjx_hub *h, const char *inst, const cjx_fault *fault)
+{
+    int reason = fault->code < CJX_ERR_COUNT ? fault->code : 0;
+    h->counters.refused[reason]++;
+    cjx_activity_refused(h->activity, cjx_now_ms(), inst, reason, fault->field, fault->text);
+}
+
 void cjx_hub_refuse(cjx_hub *h, const uint8_t *rid, size_t rid_len,
                     uint64_t outbox_seq, uint64_t request_id, const cjx_fault *fault,
                     const char *inst)
 {
-    h->counters.refused[fault->code < CJX_ERR_COUNT ? fault->code : 0]++;
+    cjx_hub_count_refusal(h, inst, fault);
     CJX_LOG(CJX_LOG_NOTICE, "publish.refused", inst, "outbox_seq=%llu reason=%s field=%s: %s",
             (unsigned long long)outbox_seq, cjx_err_name(fault->code), fault->field,
             fault->text);
@@ -252,6 +270,7 @@ static void commit_batch(cjx_hub *h, uint64_t committed_seq)
     h->batch_txn = NULL;
     h->batch_failed = 0;
     h->counters.batches++;
+    cjx_activity_commit(h->activity, cjx_now_ms(), rc == 0);
     if (rc == 0)
         return;
     CJX_LOG(CJX_LOG_ERR, "publish.commit", NULL, "batch commit failed: %s", mdb_strerror(rc));
@@ -269,7 +288,7 @@ static void commit_batch(cjx_hub *h, uint64_t committed_seq)
         r->type = CJX__FRAME__MSG_NACK;
         cjx_fault_set(&r->fault, CJX_ESTORE, "", "the hub could not store the batch: %s",
                       mdb_strerror(rc));
-        h->counters.refused[CJX_ESTORE]++;
+        cjx_hub_count_refusal(h, s ? s->code : NULL, &r->fault);
     }
 }
 
@@ -306,14 +325,18 @@ static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
     else if (cjx_hub_authenticate(h, user_id, m, code, &operator_, &fault) == CJX_OK &&
              check_self(m, &fault) == CJX_OK && !cjx_sessions_find(h->sessions, rid, rid_len))
         cjx_limits_session(h, code, operator_, &fault);
-    cjx_session *s = fault.code ? NULL : cjx_sessions_open(h->sessions, rid, rid_len, code,
-                                                             h->zap ? user_id : "", operator_);
+    cjx_inst_activity *act = fault.code ? NULL : cjx_activity_institution(h->activity, code);
+    cjx_session *s = act ? cjx_sessions_open(h->sessions, rid, rid_len, code,
+                                             h->zap ? user_id : "", operator_)
+                         : NULL;
     if (!s) {
         if (!fault.code)
             cjx_fault_set(&fault, CJX_ENOMEM, "", "out of memory");
         cjx_hub_refuse(h, rid, rid_len, 0, 0, &fault, code[0] ? code : NULL);
         return;
     }
+    s->act = act;
+    act->last_seen_ms = s->last_seen_ms;
     if (m->institution && !h->zap) /* under CURVE, operators keep the registry */
         cjx_hub_register(h, s->code, m->institution);
     s->kind = h->zap ? cjx_hub_registry_kind(h, s->code)
@@ -342,7 +365,7 @@ static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
 
 static void on_heartbeat(cjx_hub *h, cjx_session *s, const Cjx__Heartbeat *m)
 {
-    s->backlog = m->outbox_backlog;
+    s->act->backlog = m->outbox_backlog;
     Cjx__Heartbeat hb = CJX__HEARTBEAT__INIT;
     hb.last_seq = h->last_seq;
     Cjx__FeedMark marks[CJX_HUB_MAX_SUBSCRIPTIONS], *mp[CJX_HUB_MAX_SUBSCRIPTIONS];
@@ -385,13 +408,10 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
     }
     cjx_session *s = cjx_sessions_find(h->sessions, rid, rid_len);
     if (s)
-        s->last_seen_ms = cjx_now_ms();
+        s->last_seen_ms = s->act->last_seen_ms = cjx_now_ms();
     switch (fr->msg_case) {
     case CJX__FRAME__MSG_HELLO:
         on_hello(h, rid, rid_len, user_id, fr->hello);
-        break;
-    case CJX__FRAME__MSG_STATS_REQUEST:
-        cjx_hub_stats(h, rid, rid_len, fr->stats_request);
         break;
     case CJX__FRAME__MSG_BYE:
         if (s)
@@ -406,6 +426,7 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
     case CJX__FRAME__MSG_DIGEST_REQUEST:
     case CJX__FRAME__MSG_INSTITUTION_ADMIN:
     case CJX__FRAME__MSG_AUDIT_QUERY:
+    case CJX__FRAME__MSG_STATUS_REQUEST:
         if (s && s->operator_ && for_institutions_only(fr->msg_case)) {
             cjx_fault_set(&fault, CJX_EFORBIDDEN, "", "an operator's session administers; "
                           "institutions publish and subscribe through their own agents");
@@ -434,6 +455,8 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
             cjx_hub_institution_admin(h, s, fr->institution_admin);
         } else if (fr->msg_case == CJX__FRAME__MSG_AUDIT_QUERY) {
             cjx_hub_audit_query(h, s, fr->audit_query);
+        } else if (fr->msg_case == CJX__FRAME__MSG_STATUS_REQUEST) {
+            cjx_hub_status_request(h, s, fr->status_request);
         } else {
             cjx_hub_query(h, s, fr->query);
         }
@@ -496,14 +519,25 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             h->endpoint, h->cfg.data_dir, (unsigned long long)h->last_seq);
     int more_events = 0;
     while (!*stop) {
-        zmq_pollitem_t items[2] = {{h->router, 0, ZMQ_POLLIN, 0}, {h->zap, 0, ZMQ_POLLIN, 0}};
-        int n = zmq_poll(items, h->zap ? 2 : 1, more_events ? 0 : (long)h->cfg.heartbeat_ms);
+        zmq_pollitem_t items[3] = {{h->router, 0, ZMQ_POLLIN, 0},
+                                   {NULL, cjx_http_fd(h), ZMQ_POLLIN, 0},
+                                   {h->zap, 0, ZMQ_POLLIN, 0}};
+        int nitems = h->zap ? 3 : 2;
+        if (!h->http) /* nothing to poll in the second place */
+            items[1] = items[2], nitems--;
+        int n = zmq_poll(items, nitems, more_events ? 0 : (long)h->cfg.heartbeat_ms);
         if (n < 0 && errno != EINTR) {
             CJX_LOG(CJX_LOG_CRIT, "hub.poll", NULL, "poll failed: %s", zmq_strerror(errno));
             return 1;
         }
-        if (h->zap && (items[1].revents & ZMQ_POLLIN))
-            cjx_hub_zap(h);
+        for (int i = 1; n > 0 && i < nitems; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN))
+                continue;
+            if (items[i].socket)
+                cjx_hub_zap(h);
+            else
+                cjx_http_run(h);
+        }
         uint64_t committed_seq = h->last_seq;
         for (long long i = 0; n > 0 && (items[0].revents & ZMQ_POLLIN) && i < h->cfg.batch_max; i++)
             if (handle_one(h) < 0)
@@ -517,13 +551,17 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
         }
         commit_batch(h, committed_seq);
         flush_replies(h);
+        uint64_t delivered = h->counters.delivered;
         more_events = cjx_hub_pump(h);
+        cjx_activity_delivered(h->activity, now, (uint32_t)(h->counters.delivered - delivered));
 
         if (sweep) {
             size_t gone = cjx_sessions_expire(h->sessions, now - 3 * h->cfg.heartbeat_ms);
             if (gone)
                 CJX_LOG(CJX_LOG_INFO, "session.expire", NULL, "%zu silent sessions dropped", gone);
             next_sweep = now + h->cfg.heartbeat_ms;
+            if (h->http)
+                cjx_http_run(h); /* closes connections that timed out */
         }
     }
     CJX_LOG(CJX_LOG_NOTICE, "hub.stop", NULL, "stopping at seq %llu",

@@ -50,7 +50,7 @@ say "waiting for the agents to deliver (acknowledged only after the hub synced)"
 for i in $(seq 100); do
     left=0
     for who in changzhi-vtc gaoxin-optoelectronics education-bureau; do
-        n=$(cjx "$who" status 2>/dev/null | sed -n 's/.*"pending": \([0-9]*\).*/\1/p' | head -n1)
+        n=$(cjx "$who" status --local 2>/dev/null | sed -n 's/.*"pending": \([0-9]*\).*/\1/p' | head -n1)
         left=$((left + ${n:-1}))
     done
     [ "$left" = 0 ] && break

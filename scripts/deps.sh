@@ -11,7 +11,10 @@ PACKAGES=(
     libjansson-dev          # JSON
     libinih-dev             # INI configuration files
     libsodium-dev           # BLAKE2b digests of replicas (and CURVE keys)
-    libcmocka-dev           # unit tests
+    libmicrohttpd-dev       # the hub's HTTP listener (/metrics, /status, dashboard)
+    libcmocka-dev jq        # unit tests; JSON in end-to-end tests
+    prometheus              # promtool and a real Prometheus scraping the hub in a test
+    chromium fonts-noto-cjk # the dashboard test: headless browser, Chinese fonts
     clang libclang-rt-14-dev    # libFuzzer, for the fuzz stage of scripts/test.sh
 )
 

@@ -51,11 +51,17 @@ ent_pid=$AGENT_PID
 id=$(job_json 1 | cjx ent post)
 wait_until 20 outbox_empty ent || fail "ent's outbox never emptied over CURVE"
 cjx ent get "$id" | grep -q '"ref":"JOB-1"' || fail "ent's job not at the hub"
-if cjx rogue --timeout 2 status >/dev/null 2>&1; then fail "an unknown key got a session"; fi
-if cjx plain --timeout 2 status >/dev/null 2>&1; then fail "a plain client got a session"; fi
-if cjx liar --timeout 2 status 2>"$T/err" >/dev/null; then fail "the enterprise's key spoke for the college"; fi
+if cjx rogue --timeout 2 list >/dev/null 2>&1; then fail "an unknown key got a session"; fi
+if cjx plain --timeout 2 list >/dev/null 2>&1; then fail "a plain client got a session"; fi
+if cjx liar --timeout 2 list 2>"$T/err" >/dev/null; then fail "the enterprise's key spoke for the college"; fi
 grep -q "belongs to $ENT" "$T/err" || fail "the refusal does not say whose key it is: $(cat "$T/err")"
 grep -q 'id=auth.refused' "$T/hub.log" || fail "refused connections are not logged"
+
+note "the hub's status is for operators"
+cjx ops status --json | jq -e --arg c $ENT '.institutions[] | select(.credit_code == $c) | .connected' \
+    >/dev/null || fail "the operator's status does not show the enterprise connected"
+if cjx ent status 2>"$T/err" >/dev/null; then fail "an institution read the hub's status"; fi
+grep -q 'for operators' "$T/err" || fail "the status refusal does not say why: $(cat "$T/err")"
 
 note "a revoked key is cut off while the hub keeps running"
 out=$(cjx ops institution revoke --key "$K/ent.pub" 2>&1) || fail "revoke failed: $out"
@@ -63,13 +69,13 @@ echo "$out" | grep -q '"status":"revoked"' || fail "revoke did not report the ke
 gone() { ! kill -0 "$ent_pid" 2>/dev/null; }
 wait_until 10 gone || fail "the agent of a revoked key still runs"
 grep -q 'refuses this agent' "$T/ent.log" || fail "the agent did not say it was refused"
-if cjx ent --timeout 2 status >/dev/null 2>&1; then fail "a revoked key still gets a session"; fi
+if cjx ent --timeout 2 list >/dev/null 2>&1; then fail "a revoked key still gets a session"; fi
 kill -0 "$HUB_PID" || fail "the hub stopped"
 
 note "rotate: a new key for the enterprise works, the old one stays revoked"
 "$BIN/cjx" keygen --dir "$K" ent2 >/dev/null
 cjx ops institution rotate --code $ENT --key "$K/ent2.pub" >/dev/null || fail "rotate failed"
 sed -i "s#$K/ent.key#$K/ent2.key#" "$T/ent.ini"
-cjx ent status >/dev/null || fail "the rotated key gets no session"
-cjx col status >/dev/null || fail "the college lost its session"
+cjx ent list >/dev/null || fail "the rotated key gets no session"
+cjx col list >/dev/null || fail "the college lost its session"
 echo ok

@@ -40,11 +40,11 @@ wait_until 20 outbox_empty ent && wait_until 20 outbox_empty col || fail "outbox
 [ "$(refused ent)" = 1 ] || fail "the enterprise's graduate outcome was not refused"
 grep -q 'reason=forbidden field=record.graduate_outcome: an institution of kind enterprise may not publish' \
     "$T/hub.log" || fail "the refusal does not name the field and the rule"
-cjx hrb status | grep -A1 '"name": "forbidden"' | grep -q '"count": 1' || fail "the refusal is not counted"
+[ "$(hub_refused hrb forbidden)" = 1 ] || fail "the refusal is not counted: $(cjx hrb status)"
 
 note "records reach only those the policy lets read them"
 lines() { [ -f "$T/$1-records.jsonl" ] && wc -l <"$T/$1-records.jsonl" || echo 0; }
-wait_until 20 test "$(lines hrb)" = 2 || fail "the bureau's feed has $(lines hrb) records, expected 2"
+wait_equal 20 2 lines hrb || fail "the bureau's feed has $(lines hrb) records, expected 2"
 sleep 0.5
 [ "$(lines ent)" = 1 ] || fail "the enterprise's feed has $(lines ent) records, expected its own 1"
 grep -q graduate_outcome "$T/ent-records.jsonl" && fail "the college's record reached the enterprise"

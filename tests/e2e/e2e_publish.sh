@@ -58,7 +58,7 @@ cjx ent list --kind job --since "$s4" --limit 1 | grep -q "\"id\": *\"$ENT-5\"" 
     || fail "list --limit 1 after $ENT-4 is not $ENT-5"
 
 note "bad input: the CLI says which field and why, and stores nothing"
-before=$(cjx ent status | sed -n 's/.*"next_seq": \([0-9]*\).*/\1/p')
+before=$(cjx ent status --local | sed -n 's/.*"next_seq": \([0-9]*\).*/\1/p')
 expect_refused() { # expect_refused WHAT PATTERN: the input on stdin must be refused
     local what=$1 pattern=$2 err
     if err=$(cjx ent post 2>&1 >/dev/null); then fail "$what was accepted"; fi
@@ -82,7 +82,7 @@ long=$(head -c 5000 /dev/zero | tr '\0' 'x')
 job_json 14 | sed "s/负责封装产线工艺/$long/" | expect_refused "oversized description" 'posting.description'
 { job_json 12; job_json 13 | sed 's/"headcount":3/"headcount":-3/'; } \
     | expect_refused "one bad item among good ones" 'item 2'
-after=$(cjx ent status | sed -n 's/.*"next_seq": \([0-9]*\).*/\1/p')
+after=$(cjx ent status --local | sed -n 's/.*"next_seq": \([0-9]*\).*/\1/p')
 [ "$before" = "$after" ] || fail "refused posts moved the outbox from $before to $after"
 [ "$(cjx ent list --kind job | wc -l)" = 6 ] || fail "the hub holds more than the 6 good jobs"
 

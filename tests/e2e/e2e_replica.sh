@@ -47,7 +47,7 @@ cat <<JSON | cjx col post >/dev/null
 $(outcome_json 1)
 JSON
 wait_until 30 outbox_empty col || fail "col's outbox never emptied"
-wait_until 30 test "$(replica_jobs hrb)" = 400 || fail "hrb's replica has $(replica_jobs hrb) jobs, expected 400"
+wait_equal 30 400 replica_jobs hrb || fail "hrb's replica has $(replica_jobs hrb) jobs, expected 400"
 grep -q 'replica.snapshot.*loaded' "$T/hrb.log" || fail "hrb did not load a snapshot"
 cjx hrb status --local | grep -q '"loaded": true' || fail "status does not show the replica loaded"
 for who in ent col hrb; do verify $who; done

@@ -45,11 +45,9 @@ id=$(job_json 6 | cjx ent post)
 wait_until 20 outbox_empty ent || fail "agent not served after the bad frames"
 cjx ent get "$id" >/dev/null || fail "item $id not stored"
 [ "$(cjx ent list --kind job | wc -l)" = 2 ] || fail "the hub stored something it refused"
-status=$(cjx ent status)
 for reason in malformed no_session too_big check_char required date forbidden; do
-    echo "$status" | grep -A1 "\"name\": \"$reason\"" | grep -q '"count": [1-9]' \
-        || fail "refusal $reason not counted: $status"
+    [ "$(hub_refused ent $reason)" -gt 0 ] || fail "refusal $reason not counted: $(cjx ent status)"
 done
-echo "$status" | grep -q '"duplicates": 1' || fail "duplicate not counted: $status"
+[ "$(cjx ent status --json | jq .duplicates)" = 1 ] || fail "duplicate not counted: $(cjx ent status)"
 kill -0 "$HUB_PID" || fail "hub died"
 echo ok

@@ -35,9 +35,18 @@ wait_until() {
     done
 }
 
+# wait_equal SECONDS VALUE COMMAND...: retries until COMMAND prints VALUE.
+wait_equal() {
+    local limit=$1 want=$2
+    shift 2
+    wait_until "$limit" prints "$want" "$@"
+}
+prints() { local want=$1; shift; [ "$("$@" 2>/dev/null)" = "$want" ]; }
+
 # start_hub [ENDPOINT]: starts cjx-hub on ENDPOINT (default: a free port of
-# 127.0.0.1) with its store in $T/hub and the lines of $HUB_INI_EXTRA in its
-# configuration; sets HUB_PID and HUB_EP.
+# 127.0.0.1), its HTTP listener on another free port, with its store in
+# $T/hub and the lines of $HUB_INI_EXTRA in its configuration; sets HUB_PID,
+# HUB_EP and HTTP_EP (host:port).
 start_hub() {
     local ep=${1:-tcp://127.0.0.1:*}
     rm -f "$T/hub/endpoint"
@@ -46,6 +55,7 @@ start_hub() {
 data_dir = $T/hub
 catalog_dir = $CONF
 heartbeat_ms = 200
+http_listen = 127.0.0.1:0
 ${HUB_INI_EXTRA:-}
 INI
     "$BIN/cjx-hub" -c "$T/hub.ini" -l "$ep" >>"$T/hub.log" 2>&1 &
@@ -53,6 +63,7 @@ INI
     PIDS+=("$HUB_PID")
     wait_until 20 test -s "$T/hub/endpoint" || fail "hub did not start (see $T/hub.log)"
     HUB_EP=$(cat "$T/hub/endpoint")
+    HTTP_EP=$(cat "$T/hub/http_endpoint")
 }
 
 # kill_hub SIGNAL: stops the hub and waits until it is gone.
@@ -98,6 +109,12 @@ seq_of() {
 }
 
 outbox_empty() { [ "$(pending "$1")" = "0" ]; }
+
+# hub_refused NAME REASON: refusals of REASON the hub counted, asked as NAME.
+hub_refused() {
+    cjx "$1" status --json | jq -r --arg r "$2" \
+        '[.refused_by_reason[]? | select(.name == $r) | .rate.total] | add // 0'
+}
 
 # Posting dates around today, so that test postings stay open whenever the
 # tests run (the hub expires postings after valid_until).

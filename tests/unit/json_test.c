@@ -466,8 +466,9 @@ static void test_repeated_index_in_path(void **state)
                 CJX_EMALFORMED, "posting.major_codes[2]", "expected a string, got integer");
     parse_fails("{'posting': {'major_codes': [null]}}", ITEM,
                 CJX_EMALFORMED, "posting.major_codes[0]", "got null");
-    parse_fails("{'stats': {'refused': [{'reason': 1}, {'name': 'x', 'count': 'many'}]}}",
-                FRAME, CJX_EMALFORMED, "stats.refused[1].count", "expected an integer");
+    parse_fails("{'hub_status': {'institutions': [{'credit_code': 'a'}, {'name': 'x',"
+                " 'outbox_backlog': 'many'}]}}", FRAME, CJX_EMALFORMED,
+                "hub_status.institutions[1].outbox_backlog", "expected an integer");
     parse_fails("{'result': {'items': ['AA==', 'AA==', {}]}}", FRAME, CJX_EMALFORMED,
                 "result.items[2]", "expected a base64 string, got object");
     parse_fails("{'r_bool': [true, 0]}", SCALARS, CJX_EMALFORMED, "r_bool[1]",
@@ -601,8 +602,9 @@ static void test_round_trip_record(void **state)
     round_trip("{'publish': {'outbox_seq': 7, 'item': 'EgMYkB8='}}", FRAME);
     round_trip("{'result': {'request_id': 1, 'items': ['CAE=', 'CAI='], 'more': true}}",
                FRAME);
-    round_trip("{'stats': {'last_seq': 9007199254740993, 'refused': [{'reason': 1,"
-               " 'name': 'malformed', 'count': 3}, {'reason': 23}]}}", FRAME);
+    round_trip("{'hub_status': {'now_ms': 1796150000000, 'store': {'newest_seq':"
+               " 9007199254740993}, 'institutions': [{'credit_code': 'a', 'refused': 3},"
+               " {'last_seen_ms': 23}]}}", FRAME);
 }
 
 /* ---- failures free what was built ---- */
@@ -624,9 +626,9 @@ static void test_failed_parse_frees(void **state)
                 " 'graduate': {'pii_name': 'n', 'pseudonym': 'q'},"
                 " 'major_code': 'm', 'bogus': 1}}}", ITEM,
                 CJX_EFIELD, "record.graduate_outcome.bogus", "unknown field");
-    parse_fails("{'stats': {'request_id': 4, 'refused': [{'name': 'a', 'count': 1},"
-                " {'name': 'b'}, {'name': 'c', 'count': -1}]}}", FRAME,
-                CJX_EMALFORMED, "stats.refused[2].count", "must not be negative");
+    parse_fails("{'hub_status': {'request_id': 4, 'institutions': [{'name': 'a', 'refused': 1},"
+                " {'name': 'b'}, {'name': 'c', 'refused': -1}]}}", FRAME,
+                CJX_EMALFORMED, "hub_status.institutions[2].refused", "must not be negative");
     parse_fails("{'result': {'items': ['AAAA', 'BBBB', 'C']}}", FRAME,
                 CJX_EMALFORMED, "result.items[2]", "not valid base64");
     parse_fails("{'string': 's', 'bytes': 'AAAA', 'r_bytes': ['AAAA', 'BB=='],"
