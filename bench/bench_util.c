@@ -154,8 +154,10 @@ pid_t bench_start_hub(const char *bin_dir, const char *conf_dir, const char *wor
     snprintf(dir, sizeof dir, "%s/hub", work);
     snprintf(endpoint, sizeof endpoint, "%s/endpoint", dir);
     snprintf(bin, sizeof bin, "%s/cjx-hub", bin_dir);
-    if (bench_write_file(ini, "[hub]\ndata_dir = %s\ncatalog_dir = %s\nlog_level = warning\n",
-                         dir, conf_dir))
+    /* CJX_BENCH_HUB_INI: more [hub] lines, e.g. "http_listen =" */
+    const char *extra = getenv("CJX_BENCH_HUB_INI");
+    if (bench_write_file(ini, "[hub]\ndata_dir = %s\ncatalog_dir = %s\nlog_level = warning\n"
+                         "http_listen = 127.0.0.1:0\n%s\n", dir, conf_dir, extra ? extra : ""))
         return -1;
     char *argv[] = {bin, "-c", ini, "-l", "tcp://127.0.0.1:*", NULL};
     pid_t pid = bench_spawn(argv, log);

@@ -10,6 +10,11 @@
 #       feeds: an offline subscriber's catch-up rate, fan-out latency to many
 #       subscribers at a paced publish rate, and the hub's memory while one
 #       subscriber is stopped (see bench/feed_bench.c). One run.
+#   bench/run.sh metrics [RECORDS]
+#       what the HTTP listener costs the durable publish rate: runs without
+#       it, with it idle, and with it scraped (/metrics and /status every
+#       100 ms by curl on the same cores, ten times what a Prometheus at 1 s
+#       asks), alternating, three runs each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BENCH_BUILD:-build-release}
@@ -20,6 +25,30 @@ if [ "${1:-}" = feed ]; then
     shift
     echo "# $(nproc) cores, $(uname -sr), store in $base"
     "$build/bin/feed_bench" "$build/bin" "$PWD/config" "$base" "$@"
+    exit
+fi
+if [ "${1:-}" = metrics ]; then
+    records=${2:-200000}
+    scrape() { # scrape DIR: asks the hub in DIR for its metrics until it is gone
+        local f=$1/hub/http_endpoint
+        for _ in $(seq 100); do [ -s "$f" ] && break; sleep 0.05; done
+        local ep
+        ep=$(cat "$f")
+        while curl -sf --max-time 2 "http://$ep/metrics" -o /dev/null &&
+              curl -sf --max-time 2 "http://$ep/status" -o /dev/null; do sleep 0.1; done
+    }
+    for run in 1 2 3; do
+        for http in off idle scraped; do
+            dir=$base/$run-$http
+            mkdir -p "$dir"
+            [ $http = scraped ] && scrape "$dir" &
+            listen="http_listen ="
+            [ $http = off ] || listen="http_listen = 127.0.0.1:0"
+            CJX_BENCH_HUB_INI="$listen" "$build/bin/publish_bench" "$build/bin" "$PWD/config" \
+                "$dir" "$records" | sed "s/^/http=$http /"
+            wait
+        done
+    done
     exit
 fi
 for run in 1 2 3; do
