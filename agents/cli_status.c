@@ -3,6 +3,7 @@
  * --local what this agent's own store says: its outbox, feeds and replica.
  */
 #define _XOPEN_SOURCE 700 /* wcwidth */
+#include <ctype.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
@@ -106,36 +107,59 @@ static void age(char *out, size_t cap, int64_t now_ms, int64_t then_ms)
         snprintf(out, cap, "%lld h ago", (long long)(s / 3600));
 }
 
-static const char *kind_text(int kind)
+/* "INSTITUTION_VOCATIONAL_GROUP" → "vocational group" */
+static const char *kind_text(char out[32], int kind)
 {
     const ProtobufCEnumValue *v =
         protobuf_c_enum_descriptor_get_value(&cjx__institution_kind__descriptor, kind);
-    return v && kind ? v->name + strlen("INSTITUTION_") : "-";
+    if (!v || !kind)
+        return "-";
+    snprintf(out, 32, "%s", v->name + strlen("INSTITUTION_"));
+    for (char *p = out; *p; p++)
+        *p = *p == '_' ? ' ' : (char)tolower((unsigned char)*p);
+    return out;
 }
 
-static void rate_line(const char *what, const Cjx__Rate *r)
+/* 1536 → "1.5 KiB" */
+static const char *bytes_text(char out[32], uint64_t n)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)n;
+    size_t u = 0;
+    for (; v >= 1024 && u + 1 < sizeof units / sizeof units[0]; u++)
+        v /= 1024;
+    snprintf(out, 32, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+    return out;
+}
+
+/* One row of the rates table: what, then the minute, the hour, the total. */
+static void rate_row(int indent, const char *what, const Cjx__Rate *r)
 {
     if (!r)
         return;
-    printf("  %-10s %12llu %12llu %14llu\n", what, (unsigned long long)r->last_minute,
+    printf("  %*s", indent, "");
+    column(what, 28 - indent);
+    printf("%11llu %11llu %13llu\n", (unsigned long long)r->last_minute,
            (unsigned long long)r->last_hour, (unsigned long long)r->total);
 }
 
-static void named_rates(const char *what, Cjx__NamedRate *const *rates, size_t n)
+/* The rows of named rates under a total, by name (institutions by name when
+ * the status knows it). */
+static void named_rows(const Cjx__HubStatus *st, Cjx__NamedRate *const *rates, size_t n)
 {
-    if (!n)
-        return;
-    printf("  %s:", what);
-    for (size_t i = 0; i < n; i++)
-        printf("%s %s %llu (%llu in the last hour)", i ? "," : "", rates[i]->name,
-               (unsigned long long)rates[i]->rate->total,
-               (unsigned long long)rates[i]->rate->last_hour);
-    putchar('\n');
+    for (size_t i = 0; i < n; i++) {
+        const char *what = rates[i]->name;
+        for (size_t j = 0; j < st->n_institutions; j++)
+            if (strcmp(st->institutions[j]->credit_code, what) == 0 &&
+                st->institutions[j]->name[0])
+                what = st->institutions[j]->name;
+        rate_row(2, what, rates[i]->rate);
+    }
 }
 
 static void institution_line(const Cjx__HubStatus *st, const Cjx__InstitutionStatus *in)
 {
-    char seen[32], subs[256] = "", backlog[24];
+    char seen[32], subs[256] = "", backlog[24], kind[32];
     age(seen, sizeof seen, st->now_ms, in->last_seen_ms);
     snprintf(backlog, sizeof backlog, "%llu", (unsigned long long)in->outbox_backlog);
     size_t used = 0;
@@ -147,7 +171,7 @@ static void institution_line(const Cjx__HubStatus *st, const Cjx__InstitutionSta
     printf("  ");
     column(in->name[0] ? in->name : "(not registered)", 28);
     column(in->credit_code, 18);
-    column(kind_text(in->kind), 16);
+    column(kind_text(kind, in->kind), 16);
     column(in->connected ? "connected" : "disconnected", 12);
     column(seen, 12);
     column(backlog, 7);
@@ -162,24 +186,25 @@ static void print_status(const Cjx__HubStatus *st)
     printf("cjx-hub %s, up %lld h %02lld min, %u sessions\n", st->version, up / 3600,
            up / 60 % 60, st->sessions);
     const Cjx__StoreStatus *s = st->store;
+    char used[32], map[32], file[32];
     if (s)
-        printf("store: %llu of %llu MiB used (%llu%%), file %llu MiB, %llu log entries "
-               "(seq %llu to %llu)\n", (unsigned long long)(s->used_bytes >> 20),
-               (unsigned long long)(s->map_bytes >> 20),
-               (unsigned long long)(s->map_bytes ? s->used_bytes * 100 / s->map_bytes : 0),
-               (unsigned long long)(s->file_bytes >> 20), (unsigned long long)s->log_entries,
+        printf("store: %s of %s used (%.1f%%), file %s, %llu log entries (seq %llu to %llu)\n",
+               bytes_text(used, s->used_bytes), bytes_text(map, s->map_bytes),
+               s->map_bytes ? 100.0 * (double)s->used_bytes / (double)s->map_bytes : 0.0,
+               bytes_text(file, s->file_bytes), (unsigned long long)s->log_entries,
                (unsigned long long)s->oldest_seq, (unsigned long long)s->newest_seq);
     printf("\nalerts:%s\n", st->n_alerts ? "" : " none");
     for (size_t i = 0; i < st->n_alerts; i++)
         printf("  ! %-15s %s\n", st->alerts[i]->name, st->alerts[i]->text);
-    printf("\n  %-10s %12s %12s %14s\n", "", "last minute", "last hour", "since start");
-    rate_line("published", st->published);
-    rate_line("delivered", st->delivered);
-    rate_line("refused", st->refused);
-    named_rates("published by kind", st->published_by_kind, st->n_published_by_kind);
-    named_rates("refused by reason", st->refused_by_reason, st->n_refused_by_reason);
-    named_rates("refused by institution", st->refused_by_institution,
-                st->n_refused_by_institution);
+    printf("\n  %-28s %11s %11s %13s\n", "", "last minute", "last hour", "since start");
+    rate_row(0, "published", st->published);
+    named_rows(st, st->published_by_kind, st->n_published_by_kind);
+    rate_row(0, "delivered", st->delivered);
+    rate_row(0, "refused", st->refused);
+    named_rows(st, st->refused_by_reason, st->n_refused_by_reason);
+    if (st->n_refused_by_institution)
+        printf("  refused, by institution:\n");
+    named_rows(st, st->refused_by_institution, st->n_refused_by_institution);
     printf("\ninstitutions (%zu):\n  ", st->n_institutions);
     static const char *const heads[] = {"name", "credit code", "kind", "state", "last seen",
                                         "backlog", "subscriptions: lag"};
