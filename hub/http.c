@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,14 @@ static cjx_err resolve(const char *listen, struct addrinfo **ai, cjx_fault *f)
     return CJX_OK;
 }
 
+static int is_loopback(const struct addrinfo *ai)
+{
+    if (ai->ai_family == AF_INET)
+        return ntohl(((const struct sockaddr_in *)ai->ai_addr)->sin_addr.s_addr) >> 24 == 127;
+    return ai->ai_family == AF_INET6 &&
+           IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr);
+}
+
 cjx_err cjx_http_open(cjx_hub *h, cjx_fault *f)
 {
     if (!h->cfg.http_listen[0])
@@ -155,6 +164,10 @@ cjx_err cjx_http_open(cjx_hub *h, cjx_fault *f)
         freeaddrinfo(ai);
         return cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
     }
+    if (!is_loopback(ai))
+        CJX_LOG(CJX_LOG_WARNING, "http.exposed", NULL, "HTTP on %s, not loopback: /status and "
+                "the dashboard name every institution and take no key; keep it behind a "
+                "firewall or an authenticating proxy", h->cfg.http_listen);
     unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     h->http->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, answer, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
