@@ -109,7 +109,7 @@ static int connect_hub(agent *a)
     a->hello_ms = a->last_heard_ms = now_ms();
     Cjx__Institution self;
     cjx_agent_config_institution(&a->cfg, &self);
-    return cjx_send_hello(a->sock, a->cfg.credit_code, "cjx-agent " CJX_VERSION, &self,
+    return cjx_send_hello(a->sock, a->cfg.credit_code, "cjx-agent " CJX_VERSION, &self, 1,
                           ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;
 }
 

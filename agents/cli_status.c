@@ -261,7 +261,10 @@ int cli_status(cli *c, int argc, char **argv)
         cli_error("status", "the hub did not answer");
     } else if (reply->msg_case == CJX__FRAME__MSG_NACK) {
         cli_error("status", "refused by the hub: %s", reply->nack->text);
-    } else if (reply->msg_case == CJX__FRAME__MSG_HUB_STATUS) {
+    } else if (reply->msg_case != CJX__FRAME__MSG_HUB_STATUS) {
+        cli_error("status", "the hub answered with %s, not a status",
+                  protobuf_c_message_descriptor_get_field(&cjx__frame__descriptor, reply->msg_case)->name);
+    } else {
         Cjx__HubStatus *st = reply->hub_status;
         st->request_id = 0; /* not part of the status: /status has none */
         if (as_json)

@@ -32,6 +32,7 @@ if [ "${1:-}" = metrics ]; then
     scrape() { # scrape DIR: asks the hub in DIR for its metrics until it is gone
         local f=$1/hub/http_endpoint
         for _ in $(seq 100); do [ -s "$f" ] && break; sleep 0.05; done
+        [ -s "$f" ] || { echo "run.sh: the hub in $1 has no HTTP listener to scrape" >&2; return 1; }
         local ep
         ep=$(cat "$f")
         while curl -sf --max-time 2 "http://$ep/metrics" -o /dev/null &&

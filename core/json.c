@@ -13,6 +13,7 @@
  * error the one call on the root message frees all that was built.
  */
 #include "json.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <float.h>
@@ -531,7 +532,17 @@ static json_t *value_json(const ProtobufCFieldDescriptor *fd, const void *src)
     }
     case PROTOBUF_C_TYPE_STRING: {
         const char *s = *(char *const *)src;
-        return json_string(s ? s : "");
+        json_t *j = json_string(s ? s : "");
+        if (!j && s) { /* not UTF-8: shown repaired rather than not at all */
+            size_t cap = strlen(s) + 1;
+            char *repaired = malloc(cap);
+            if (repaired) {
+                cjx_utf8_repair(repaired, cap, s);
+                j = json_string(repaired);
+                free(repaired);
+            }
+        }
+        return j;
     }
     case PROTOBUF_C_TYPE_BYTES:
         return bytes_json(src);

@@ -5,15 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 cjx_activity *cjx_activity_new(void)
 {
     return calloc(1, sizeof(cjx_activity));
 }
 
-void cjx_activity_free(cjx_activity *a)
+void cjx_activity_destroy(cjx_activity **self_p)
 {
-    if (!a)
+    if (!self_p || !*self_p)
         return;
+    cjx_activity *a = *self_p;
+    *self_p = NULL;
     for (size_t b = 0; b < CJX_ACTIVITY_BUCKETS; b++)
         for (cjx_inst_activity *e = a->buckets[b], *next; e; e = next) {
             next = e->next;
@@ -102,8 +106,10 @@ void cjx_activity_refused(cjx_activity *a, int64_t now_ms, const char *code,
         return;
     e->refused++;
     cjx_rate_add(&e->refused_rate, now_ms, 1);
-    snprintf(e->last_error, sizeof e->last_error, "%s%s%s: %s", cjx_err_name(reason),
+    char error[sizeof e->last_error];
+    snprintf(error, sizeof error, "%s%s%s: %s", cjx_err_name(reason),
              field && field[0] ? " " : "", field ? field : "", text ? text : "");
+    cjx_utf8_repair(e->last_error, sizeof e->last_error, error); /* cut mid-character? */
     e->last_error_ms = now_ms;
 }
 

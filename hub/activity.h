@@ -45,12 +45,14 @@ typedef struct cjx_activity {
 } cjx_activity;
 
 cjx_activity *cjx_activity_new(void);
-void cjx_activity_free(cjx_activity *a);
+void cjx_activity_destroy(cjx_activity **self_p);
 
 /* The institution's entry, made on first use; NULL when out of memory. */
 cjx_inst_activity *cjx_activity_institution(cjx_activity *a, const char *code);
 /* The institution's entry; NULL when it has none. */
 const cjx_inst_activity *cjx_activity_find(const cjx_activity *a, const char *code);
+
+/* Times (now_ms) are of cjx_mono_ms, which never steps back. */
 
 /* Counts a publish of kind in the open batch; cjx_activity_commit counts it
  * for good or forgets it. */

@@ -145,6 +145,8 @@ static cjx_feed *find_feed(cjx_session *s, const char *name)
     return NULL;
 }
 
+static void move_cursor(cjx_hub *h, const cjx_session *s, cjx_feed *fd, uint64_t seq);
+
 void cjx_hub_event_ack(cjx_hub *h, cjx_session *s, const Cjx__EventAck *m)
 {
     cjx_fault fault = {0};
@@ -164,24 +166,42 @@ void cjx_hub_event_ack(cjx_hub *h, cjx_session *s, const Cjx__EventAck *m)
         fd->head = (fd->head + 1) % s->window;
         fd->count--;
     }
-    /* With nothing in flight, every entry scanned was either acknowledged or
-     * not for this subscription: the cursor moves past them all, so that a
-     * filtered subscription's lag and its restart point stay near the head. */
-    uint64_t upto = fd->count ? m->seq : fd->scanned;
+    move_cursor(h, s, fd, m->seq);
+}
+
+/* Moves fd's cursor up to seq, or past everything scanned when nothing is
+ * in flight: each entry scanned was then acknowledged or not for this
+ * subscription, so a filtered subscription's lag and restart point stay
+ * near the head. Durable cursors are written in the batch's transaction. */
+static void move_cursor(cjx_hub *h, const cjx_session *s, cjx_feed *fd, uint64_t seq)
+{
+    uint64_t upto = fd->count ? seq : fd->scanned;
     if (upto <= fd->cursor)
         return;
     fd->cursor = upto;
     if (fd->sub->ephemeral)
         return;
+    cjx_fault fault;
     MDB_txn *txn = cjx_hub_batch_txn(h, &fault);
     if (!txn)
-        return; /* the agent acknowledges again with its next events */
+        return; /* written with the next acknowledgement */
     uint8_t kb[CJX_CODE_LEN + NAME_MAX_BYTES], vb[8];
     MDB_val k = cursor_key(kb, s->code, fd->sub->name), v = {8, vb};
     cjx_be64_put(vb, upto);
     int rc = mdb_put(txn, h->store->dbs[HUB_DB_CURSORS], &k, &v, 0);
     if (rc)
         h->batch_failed = rc;
+}
+
+static void checkpoint_session(cjx_session *s, void *ctx)
+{
+    for (size_t i = 0; i < s->nfeeds; i++)
+        move_cursor(ctx, s, &s->feeds[i], 0);
+}
+
+void cjx_hub_feeds_checkpoint(cjx_hub *h)
+{
+    cjx_sessions_foreach(h->sessions, checkpoint_session, h);
 }
 
 /* True for the events debug_lose_events says to lose, so that tests can

@@ -25,6 +25,7 @@
 
 #define MAX_CONNECTIONS 64
 #define CONNECTION_TIMEOUT_S 10
+#define STATUS_MAX_AGE_MS 1000         /* one status serves all requests for this long */
 
 /* dashboard.c, made at build time from hub/dashboard/index.html */
 extern const unsigned char cjx_dashboard_html[];
@@ -33,7 +34,22 @@ extern const size_t cjx_dashboard_html_len;
 struct cjx_http {
     struct MHD_Daemon *daemon;
     int fd;
+    Cjx__HubStatus *status;            /* the newest built, kept STATUS_MAX_AGE_MS */
+    int64_t status_at;
 };
+
+/* The hub's status, built at most once a second however often it is asked
+ * for: a busy dashboard or scraper costs the publish loop little. */
+static const Cjx__HubStatus *status_of(cjx_hub *h)
+{
+    int64_t now = cjx_mono_ms();
+    if (!h->http->status || now - h->http->status_at >= STATUS_MAX_AGE_MS) {
+        cjx_hub_status_free(h->http->status);
+        h->http->status = cjx_hub_status(h);
+        h->http->status_at = now;
+    }
+    return h->http->status;
+}
 
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
                                void *body, size_t len, enum MHD_ResponseMemoryMode mode)
@@ -60,16 +76,15 @@ static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, c
 /* /status and /metrics: the same status, as JSON or as metrics. */
 static enum MHD_Result respond_status(cjx_hub *h, struct MHD_Connection *c, int metrics)
 {
-    Cjx__HubStatus *st = cjx_hub_status(h);
+    const Cjx__HubStatus *st = status_of(h);
     char *body = NULL;
     if (st && metrics) {
-        body = cjx_hub_metrics(h, st);
+        body = cjx_hub_metrics(st);
     } else if (st) {
         json_t *j = cjx_json_from_message(&st->base);
         body = j ? json_dumps(j, JSON_COMPACT) : NULL;
         json_decref(j);
     }
-    cjx_hub_status_free(st);
     if (!body)
         return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
     return respond(c, MHD_HTTP_OK,
@@ -197,6 +212,7 @@ void cjx_http_close(cjx_hub *h)
         return;
     if (h->http->daemon)
         MHD_stop_daemon(h->http->daemon);
+    cjx_hub_status_free(h->http->status);
     free(h->http);
     h->http = NULL;
 }
@@ -204,6 +220,14 @@ void cjx_http_close(cjx_hub *h)
 int cjx_http_fd(const cjx_hub *h)
 {
     return h->http ? h->http->fd : -1;
+}
+
+long cjx_http_wait_ms(const cjx_hub *h)
+{
+    MHD_UNSIGNED_LONG_LONG t;
+    if (!h->http || MHD_get_timeout(h->http->daemon, &t) != MHD_YES)
+        return -1;
+    return t > 60000 ? 60000 : (long)t;
 }
 
 void cjx_http_run(cjx_hub *h)

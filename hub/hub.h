@@ -15,6 +15,7 @@
 #include "ids.h"
 #include "keys.h"
 #include "protocol.pb-c.h"
+#include "search_index.h"
 #include "state.h"
 #include "store.h"
 #include "validate.h"
@@ -64,7 +65,8 @@ enum { HUB_DB_LOG, HUB_DB_IDS, HUB_DB_KINDS, HUB_DB_CURSORS, HUB_DB_STATE, HUB_D
  * most the session's window: the credit that bounds the hub's memory). */
 typedef struct cjx_feed {
     Cjx__Subscription *sub;            /* owned */
-    uint64_t cursor;                   /* acknowledged up to here (durable unless ephemeral) */
+    uint64_t cursor;                   /* acknowledged, or passed over, up to here (durable
+                                        * unless ephemeral) */
     uint64_t scanned;                  /* log entries up to here were considered */
     uint64_t last_sent;                /* the newest event sent, or where the feed started */
     uint64_t *inflight;                /* ring of sent, unacknowledged sequences */
@@ -139,6 +141,8 @@ typedef struct cjx_hub {
     cjx_activity *activity;            /* rates and institutions, for status (activity.c) */
     int64_t started_ms;
     cjx_http *http;                    /* the HTTP listener; NULL without (http.c) */
+    cjx_search_index search;           /* the postings' search index (search.c) */
+    int reindex_only;                  /* --reindex: rebuild the index, then stop */
     cjx_reply *replies;
     size_t nreplies, reply_cap;
     MDB_txn *batch_txn;                /* open while a batch has publishes */
@@ -150,6 +154,8 @@ cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f);
 int cjx_hub_run(cjx_hub *h, volatile int *stop);
 void cjx_hub_close(cjx_hub *h);
 int64_t cjx_now_ms(void);
+/* A clock that never steps back, for the rate windows (activity.c). */
+int64_t cjx_mono_ms(void);
 
 /* Queues a reply for the current batch; NULL when out of memory (the reply is
  * dropped and the peer will retry). */
@@ -221,6 +227,9 @@ int cjx_hub_close_posting(cjx_hub *h, MDB_txn *txn, const char *origin, uint64_t
 /* Closes open postings whose valid_until is before today ("YYYY-MM-DD"),
  * a bounded number per call, in the batch's transaction. */
 void cjx_hub_expire(cjx_hub *h, const char *today);
+/* Checks an institution's description for the registry (kind, lengths,
+ * UTF-8); CJX_OK or a refusal naming the field. */
+cjx_err cjx_hub_check_institution(const Cjx__Institution *in, cjx_fault *f);
 /* The institution's kind in the registry (committed), 0 when unknown. */
 int cjx_hub_registry_kind(cjx_hub *h, const char *code);
 /* Puts the institution code describes itself as in its Hello into the
@@ -296,11 +305,24 @@ void cjx_hub_event_ack(cjx_hub *h, cjx_session *s, const Cjx__EventAck *m);
 /* Sends committed log entries to subscribers with credit. Returns 1 when
  * some feed has more to send right away. */
 int cjx_hub_pump(cjx_hub *h);
+/* Moves the cursors of feeds with nothing in flight past what was scanned
+ * (in the batch's transaction): run now and then, so that a subscription
+ * that matches little keeps its cursor near the head. */
+void cjx_hub_feeds_checkpoint(cjx_hub *h);
 void cjx_feeds_free(cjx_session *s);
 
 /* query.c */
 /* Answers with what s may see (policy.c). */
 void cjx_hub_query(cjx_hub *h, const cjx_session *s, const Cjx__Query *q);
+
+/* search.c */
+/* Opens the search index, building it when the store has none (or reindex). */
+cjx_err cjx_hub_search_open(cjx_hub *h, int reindex, cjx_fault *f);
+/* Indexes posting (log entry seq) for state key key in txn, in place of the
+ * version in log entry old_seq (0 when new). Returns an LMDB code. */
+int cjx_hub_search_update(cjx_hub *h, MDB_txn *txn, const uint8_t *key, size_t klen,
+                          uint64_t old_seq, uint64_t seq, const Cjx__Posting *posting);
+void cjx_hub_search(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m);
 
 /* status.c: what `cjx status`, /status and /metrics show. */
 /* Builds the hub's status; NULL when out of memory. Free with cjx_hub_status_free. */
@@ -311,13 +333,16 @@ void cjx_hub_status_request(cjx_hub *h, const cjx_session *s, const Cjx__StatusR
 
 /* metrics.c: the status in the Prometheus text exposition format (version
  * 0.0.4). Returns a malloc'd string, NULL when out of memory. */
-char *cjx_hub_metrics(cjx_hub *h, const Cjx__HubStatus *st);
+char *cjx_hub_metrics(const Cjx__HubStatus *st);
 
 /* http.c: the HTTP listener (libmicrohttpd), run from the hub's loop. */
 cjx_err cjx_http_open(cjx_hub *h, cjx_fault *f);
 void cjx_http_close(cjx_hub *h);
 /* The descriptor to poll for readiness; -1 without a listener. */
 int cjx_http_fd(const cjx_hub *h);
+/* How long the listener may wait before it must run (connection timeouts,
+ * work queued); -1 without a listener or a deadline. */
+long cjx_http_wait_ms(const cjx_hub *h);
 /* Serves what is ready. */
 void cjx_http_run(cjx_hub *h);
 

@@ -81,6 +81,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: cjx-hub [-c FILE] [-l ENDPOINT] [-d DIR] [-v]\n"
+            "       cjx-hub [-c FILE] [-d DIR] --reindex\n"
             "       cjx-hub --print-config\n"
             "\n"
             "The central hub of cjx: takes publishes from agents, stores them\n"
@@ -90,6 +91,8 @@ static void usage(FILE *out)
             "  -l, --listen EP      ZeroMQ endpoint, overrides the config\n"
             "  -d, --data-dir DIR   store folder, overrides the config\n"
             "  -v, --verbose        log at debug level\n"
+            "      --reindex        rebuild the search index from the store, then stop\n"
+            "                       (with the hub stopped)\n"
             "      --print-config   print every setting with its default and exit\n"
             "  -h, --help           this text\n"
             "      --version        print the version\n");
@@ -103,18 +106,20 @@ int main(int argc, char **argv)
         {"data-dir", required_argument, NULL, 'd'},
         {"verbose", no_argument, NULL, 'v'},
         {"print-config", no_argument, NULL, 'P'},
+        {"reindex", no_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *listen = NULL, *data_dir = NULL;
-    int verbose = 0, c;
+    int verbose = 0, reindex = 0, c;
     while ((c = getopt_long(argc, argv, "c:l:d:vh", opts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 'l': listen = optarg; break;
         case 'd': data_dir = optarg; break;
         case 'v': verbose = 1; break;
+        case 'R': reindex = 1; break;
         case 'P': cjx_config_print_help(all_keys(), NULL, stdout); return 0;
         case 'h': usage(stdout); return 0;
         case 'V': printf("cjx-hub %s\n", CJX_VERSION); return 0;
@@ -149,11 +154,12 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     int rc = 1;
+    hub.reindex_only = reindex;
     if (cjx_hub_open(&hub, &fault) != CJX_OK)
         fprintf(stderr, "cjx-hub: %s%s%s\n", fault.field[0] ? fault.field : "",
                 fault.field[0] ? ": " : "", fault.text);
     else
-        rc = cjx_hub_run(&hub, &stop_flag);
+        rc = reindex ? 0 : cjx_hub_run(&hub, &stop_flag);
     cjx_hub_close(&hub);
     return rc;
 }

@@ -12,11 +12,15 @@
 #include <string.h>
 
 #include "hub.h"
+#include "utf8.h"
 
-/* Writes s as a label value: backslash, double quote and newline escaped. */
-static void label_value(FILE *out, const char *s)
+/* Writes s as a label value: UTF-8 (bytes that are not become '?'),
+ * backslash, double quote and newline escaped. */
+static void label_value(FILE *out, const char *text)
 {
-    for (; *s; s++) {
+    char repaired[1024];
+    cjx_utf8_repair(repaired, sizeof repaired, text);
+    for (const char *s = repaired; *s; s++) {
         if (*s == '\\' || *s == '"')
             fputc('\\', out), fputc(*s, out);
         else if (*s == '\n')
@@ -62,6 +66,43 @@ static void named_counter(FILE *out, const char *name, const char *help, const c
                (const char *const[]){label, rates[i]->name, NULL});
 }
 
+static uint64_t total_of(Cjx__NamedRate *const *rates, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(rates[i]->name, name) == 0)
+            return rates[i]->rate->total;
+    return 0;
+}
+
+/* cjx_refused_total for every reason, 0 included: a series that appears
+ * only at its first increment hides that increment from rate(). */
+static void refusals(FILE *out, const Cjx__HubStatus *st)
+{
+    family(out, "cjx_refused_total", "counter", "Frames refused, by reason.");
+    for (int r = 1; r < CJX_ERR_COUNT; r++)
+        sample(out, "cjx_refused_total",
+               (double)total_of(st->refused_by_reason, st->n_refused_by_reason, cjx_err_name(r)),
+               (const char *const[]){"reason", cjx_err_name(r), NULL});
+}
+
+/* cjx_publish_total for every kind of posting and record, 0 included. */
+static void publishes(FILE *out, const Cjx__HubStatus *st)
+{
+    family(out, "cjx_publish_total", "counter", "Items stored, by kind (duplicates not counted).");
+    const ProtobufCMessageDescriptor *ds[] = {&cjx__posting__descriptor,
+                                              &cjx__record__descriptor};
+    for (size_t d = 0; d < 2; d++)
+        for (unsigned i = 0; i < ds[d]->n_fields; i++)
+            if (ds[d]->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+                sample(out, "cjx_publish_total",
+                       (double)total_of(st->published_by_kind, st->n_published_by_kind,
+                                        ds[d]->fields[i].name),
+                       (const char *const[]){"kind", ds[d]->fields[i].name, NULL});
+    sample(out, "cjx_publish_total",
+           (double)total_of(st->published_by_kind, st->n_published_by_kind, "status_change"),
+           (const char *const[]){"kind", "status_change", NULL});
+}
+
 static void institutions(FILE *out, const Cjx__HubStatus *st)
 {
     family(out, "cjx_institution_info", "gauge",
@@ -99,9 +140,8 @@ static void institutions(FILE *out, const Cjx__HubStatus *st)
                                          st->institutions[i]->subscriptions[j]->name, NULL});
 }
 
-char *cjx_hub_metrics(cjx_hub *h, const Cjx__HubStatus *st)
+char *cjx_hub_metrics(const Cjx__HubStatus *st)
 {
-    (void)h;
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
@@ -113,8 +153,7 @@ char *cjx_hub_metrics(cjx_hub *h, const Cjx__HubStatus *st)
            (double)st->started_ms / 1000);
     scalar(out, "cjx_sessions", "gauge", "Sessions open now.", st->sessions);
 
-    named_counter(out, "cjx_publish_total", "Items stored, by kind (duplicates not counted).",
-                  "kind", st->published_by_kind, st->n_published_by_kind);
+    publishes(out, st);
     scalar(out, "cjx_duplicates_total", "counter",
            "Publishes of items already stored, acknowledged again.", (double)st->duplicates);
     scalar(out, "cjx_batches_total", "counter", "Batches applied (one LMDB sync each).",
@@ -123,8 +162,7 @@ char *cjx_hub_metrics(cjx_hub *h, const Cjx__HubStatus *st)
            (double)(st->delivered ? st->delivered->total : 0));
     scalar(out, "cjx_expired_total", "counter", "Postings closed at their valid_until.",
            (double)st->expired);
-    named_counter(out, "cjx_refused_total", "Frames refused, by reason.", "reason",
-                  st->refused_by_reason, st->n_refused_by_reason);
+    refusals(out, st);
     named_counter(out, "cjx_institution_refused_total", "Frames refused, by institution.",
                   "institution", st->refused_by_institution, st->n_refused_by_institution);
 
@@ -135,7 +173,8 @@ char *cjx_hub_metrics(cjx_hub *h, const Cjx__HubStatus *st)
            s ? (double)s->file_bytes : 0);
     scalar(out, "cjx_store_map_bytes", "gauge", "The store's map size: the most it may grow to.",
            s ? (double)s->map_bytes : 0);
-    scalar(out, "cjx_store_used_bytes", "gauge", "Pages of the store in use.",
+    scalar(out, "cjx_store_used_bytes", "gauge",
+           "How far into its map the store has grown (LMDB's last page; free pages included).",
            s ? (double)s->used_bytes : 0);
     scalar(out, "cjx_log_entries", "gauge", "Entries in the log.", s ? (double)s->log_entries : 0);
     scalar(out, "cjx_log_oldest_seq", "gauge", "The oldest sequence in the log.",

@@ -174,7 +174,7 @@ static cjx_err check_request(const Cjx__InstitutionAdmin *m, cjx_fault *f)
     if (m->op == CJX__INSTITUTION_ADMIN__OP__ADD && (!in->name[0] || !in->kind))
         return cjx_fault_set(f, CJX_EREQUIRED, in->name[0] ? "institution.kind" : "institution.name",
                              "a new institution needs a name and a kind");
-    return CJX_OK;
+    return in ? cjx_hub_check_institution(in, f) : CJX_OK;
 }
 
 static void send_result(cjx_hub *h, const uint8_t *rid, size_t rid_len, uint64_t request_id,

@@ -27,6 +27,13 @@ int64_t cjx_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t cjx_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* The newest sequence in the log, 0 when empty. */
 static cjx_err read_last_seq(cjx_hub *h, cjx_fault *f)
 {
@@ -109,7 +116,9 @@ cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
         rc = cjx_policy_open(h, f);
     if (rc == CJX_OK)
         rc = cjx_audit_open(h, f);
-    if (rc)
+    if (rc == CJX_OK)
+        rc = cjx_hub_search_open(h, h->reindex_only, f);
+    if (rc || h->reindex_only)
         return rc;
     h->started_ms = cjx_now_ms();
     h->sessions = cjx_sessions_new();
@@ -153,7 +162,7 @@ void cjx_hub_close(cjx_hub *h)
         zmq_ctx_term(h->zctx);
     cjx_sessions_destroy(&h->sessions);
     cjx_limits_free(h->limits);
-    cjx_activity_free(h->activity);
+    cjx_activity_destroy(&h->activity);
     cjx_store_close(&h->store);
     cjx_validator_close(&h->validator);
 }
@@ -200,7 +209,7 @@ void cjx_hub_count_refusal(cjx_hub *h, const char *inst, const cjx_fault *fault)
 {
     int reason = fault->code < CJX_ERR_COUNT ? fault->code : 0;
     h->counters.refused[reason]++;
-    cjx_activity_refused(h->activity, cjx_now_ms(), inst, reason, fault->field, fault->text);
+    cjx_activity_refused(h->activity, cjx_mono_ms(), inst, reason, fault->field, fault->text);
 }
 
 void cjx_hub_refuse(cjx_hub *h, const uint8_t *rid, size_t rid_len,
@@ -270,7 +279,7 @@ static void commit_batch(cjx_hub *h, uint64_t committed_seq)
     h->batch_txn = NULL;
     h->batch_failed = 0;
     h->counters.batches++;
-    cjx_activity_commit(h->activity, cjx_now_ms(), rc == 0);
+    cjx_activity_commit(h->activity, cjx_mono_ms(), rc == 0);
     if (rc == 0)
         return;
     CJX_LOG(CJX_LOG_ERR, "publish.commit", NULL, "batch commit failed: %s", mdb_strerror(rc));
@@ -302,14 +311,7 @@ static cjx_err check_self(const Cjx__Hello *m, cjx_fault *f)
     if (in->credit_code[0] && strcmp(in->credit_code, m->credit_code) != 0)
         return cjx_fault_set(f, CJX_EFORBIDDEN, "institution.credit_code",
                              "the Hello is for %s, not %s", m->credit_code, in->credit_code);
-    if (!protobuf_c_enum_descriptor_get_value(&cjx__institution_kind__descriptor, (int)in->kind))
-        return cjx_fault_set(f, CJX_ERANGE, "institution.kind", "%d is not an institution kind",
-                             (int)in->kind);
-    if (strlen(in->name) > 600 || strlen(in->division_code) > 12 || strlen(in->zone) > 600 ||
-        strlen(in->industry_code) > 12 || in->n_clusters > 8)
-        return cjx_fault_set(f, CJX_ELENGTH, "institution", "the institution's description is "
-                             "too long");
-    return CJX_OK;
+    return cjx_hub_check_institution(in, f);
 }
 
 static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char *user_id,
@@ -325,10 +327,14 @@ static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
     else if (cjx_hub_authenticate(h, user_id, m, code, &operator_, &fault) == CJX_OK &&
              check_self(m, &fault) == CJX_OK && !cjx_sessions_find(h->sessions, rid, rid_len))
         cjx_limits_session(h, code, operator_, &fault);
-    cjx_inst_activity *act = fault.code ? NULL : cjx_activity_institution(h->activity, code);
-    cjx_session *s = act ? cjx_sessions_open(h->sessions, rid, rid_len, code,
-                                             h->zap ? user_id : "", operator_)
-                         : NULL;
+    /* the activity an operator sees is its agents' (tools come and go) */
+    int agent = m->agent && !operator_;
+    cjx_inst_activity *act = agent && !fault.code ? cjx_activity_institution(h->activity, code)
+                                                  : NULL;
+    cjx_session *s = fault.code || (agent && !act)
+                         ? NULL
+                         : cjx_sessions_open(h->sessions, rid, rid_len, code,
+                                             h->zap ? user_id : "", operator_);
     if (!s) {
         if (!fault.code)
             cjx_fault_set(&fault, CJX_ENOMEM, "", "out of memory");
@@ -336,7 +342,8 @@ static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
         return;
     }
     s->act = act;
-    act->last_seen_ms = s->last_seen_ms;
+    if (act)
+        act->last_seen_ms = s->last_seen_ms;
     if (m->institution && !h->zap) /* under CURVE, operators keep the registry */
         cjx_hub_register(h, s->code, m->institution);
     s->kind = h->zap ? cjx_hub_registry_kind(h, s->code)
@@ -365,7 +372,8 @@ static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
 
 static void on_heartbeat(cjx_hub *h, cjx_session *s, const Cjx__Heartbeat *m)
 {
-    s->act->backlog = m->outbox_backlog;
+    if (s->act)
+        s->act->backlog = m->outbox_backlog;
     Cjx__Heartbeat hb = CJX__HEARTBEAT__INIT;
     hb.last_seq = h->last_seq;
     Cjx__FeedMark marks[CJX_HUB_MAX_SUBSCRIPTIONS], *mp[CJX_HUB_MAX_SUBSCRIPTIONS];
@@ -408,7 +416,9 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
     }
     cjx_session *s = cjx_sessions_find(h->sessions, rid, rid_len);
     if (s)
-        s->last_seen_ms = s->act->last_seen_ms = cjx_now_ms();
+        s->last_seen_ms = cjx_now_ms();
+    if (s && s->act)
+        s->act->last_seen_ms = s->last_seen_ms;
     switch (fr->msg_case) {
     case CJX__FRAME__MSG_HELLO:
         on_hello(h, rid, rid_len, user_id, fr->hello);
@@ -427,6 +437,7 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
     case CJX__FRAME__MSG_INSTITUTION_ADMIN:
     case CJX__FRAME__MSG_AUDIT_QUERY:
     case CJX__FRAME__MSG_STATUS_REQUEST:
+    case CJX__FRAME__MSG_SEARCH_REQUEST:
         if (s && s->operator_ && for_institutions_only(fr->msg_case)) {
             cjx_fault_set(&fault, CJX_EFORBIDDEN, "", "an operator's session administers; "
                           "institutions publish and subscribe through their own agents");
@@ -457,13 +468,15 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
             cjx_hub_audit_query(h, s, fr->audit_query);
         } else if (fr->msg_case == CJX__FRAME__MSG_STATUS_REQUEST) {
             cjx_hub_status_request(h, s, fr->status_request);
+        } else if (fr->msg_case == CJX__FRAME__MSG_SEARCH_REQUEST) {
+            cjx_hub_search(h, s, fr->search_request);
         } else {
             cjx_hub_query(h, s, fr->query);
         }
         break;
     default:
         cjx_fault_set(&fault, CJX_EPROTOCOL, "", "an agent does not send %s frames",
-                      cjx__frame__descriptor.fields[fr->msg_case - 1].name);
+                      protobuf_c_message_descriptor_get_field(&cjx__frame__descriptor, fr->msg_case)->name);
         cjx_hub_refuse(h, rid, rid_len, 0, 0, &fault, s ? s->code : NULL);
     }
     cjx__frame__free_unpacked(fr, NULL);
@@ -525,7 +538,10 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
         int nitems = h->zap ? 3 : 2;
         if (!h->http) /* nothing to poll in the second place */
             items[1] = items[2], nitems--;
-        int n = zmq_poll(items, nitems, more_events ? 0 : (long)h->cfg.heartbeat_ms);
+        long wait = more_events ? 0 : (long)h->cfg.heartbeat_ms;
+        long http_wait = cjx_http_wait_ms(h); /* its timeouts, and work it has queued */
+        int http_due = http_wait >= 0 && http_wait <= wait;
+        int n = zmq_poll(items, nitems, http_due ? http_wait : wait);
         if (n < 0 && errno != EINTR) {
             CJX_LOG(CJX_LOG_CRIT, "hub.poll", NULL, "poll failed: %s", zmq_strerror(errno));
             return 1;
@@ -536,8 +552,10 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             if (items[i].socket)
                 cjx_hub_zap(h);
             else
-                cjx_http_run(h);
+                http_due = 1;
         }
+        if (http_due)
+            cjx_http_run(h);
         uint64_t committed_seq = h->last_seq;
         for (long long i = 0; n > 0 && (items[0].revents & ZMQ_POLLIN) && i < h->cfg.batch_max; i++)
             if (handle_one(h) < 0)
@@ -548,20 +566,20 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             char today[11];
             local_today(today);
             cjx_hub_expire(h, today);
+            cjx_hub_feeds_checkpoint(h);
         }
         commit_batch(h, committed_seq);
         flush_replies(h);
         uint64_t delivered = h->counters.delivered;
         more_events = cjx_hub_pump(h);
-        cjx_activity_delivered(h->activity, now, (uint32_t)(h->counters.delivered - delivered));
+        cjx_activity_delivered(h->activity, cjx_mono_ms(),
+                               (uint32_t)(h->counters.delivered - delivered));
 
         if (sweep) {
             size_t gone = cjx_sessions_expire(h->sessions, now - 3 * h->cfg.heartbeat_ms);
             if (gone)
                 CJX_LOG(CJX_LOG_INFO, "session.expire", NULL, "%zu silent sessions dropped", gone);
             next_sweep = now + h->cfg.heartbeat_ms;
-            if (h->http)
-                cjx_http_run(h); /* closes connections that timed out */
         }
     }
     CJX_LOG(CJX_LOG_NOTICE, "hub.stop", NULL, "stopping at seq %llu",

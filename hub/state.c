@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "hub.h"
+#include "utf8.h"
 #include "log.h"
 #include "state.h"
 
@@ -153,6 +154,9 @@ int cjx_hub_append(cjx_hub *h, MDB_txn *txn, const cjx_entry *e, uint64_t *seq_o
     uint8_t vb[STATE_VALUE_MAX];
     MDB_val k = {klen, key}, v = state_value(vb, seq, status, valid_until);
     rc = mdb_put(txn, h->store->dbs[HUB_DB_STATE], &k, &v, 0);
+    if (rc == 0 && e->item->body_case == CJX__ITEM__BODY_POSTING)
+        rc = cjx_hub_search_update(h, txn, key, klen, existed ? old.seq : 0, seq,
+                                   e->item->posting);
     if (rc)
         return rc;
     if (e->item->body_case == CJX__ITEM__BODY_POSTING &&
@@ -306,6 +310,22 @@ void cjx_hub_register(cjx_hub *h, const char *code, const Cjx__Institution *in)
             CJX_LOG(CJX_LOG_INFO, "state.register", code, "registry: %s", in->name);
     }
     free(bytes.data);
+}
+
+cjx_err cjx_hub_check_institution(const Cjx__Institution *in, cjx_fault *f)
+{
+    if (!protobuf_c_enum_descriptor_get_value(&cjx__institution_kind__descriptor, (int)in->kind))
+        return cjx_fault_set(f, CJX_ERANGE, "institution.kind", "%d is not an institution kind",
+                             (int)in->kind);
+    if (strlen(in->name) > 600 || strlen(in->division_code) > 12 || strlen(in->zone) > 600 ||
+        strlen(in->industry_code) > 12 || in->n_clusters > 8)
+        return cjx_fault_set(f, CJX_ELENGTH, "institution", "the institution's description is "
+                             "too long");
+    if (!cjx_utf8_valid(in->name, strlen(in->name)))
+        return cjx_fault_set(f, CJX_EMALFORMED, "institution.name", "not UTF-8 text");
+    if (!cjx_utf8_valid(in->zone, strlen(in->zone)))
+        return cjx_fault_set(f, CJX_EMALFORMED, "institution.zone", "not UTF-8 text");
+    return CJX_OK;
 }
 
 int cjx_hub_registry_kind(cjx_hub *h, const char *code)

@@ -25,7 +25,8 @@ typedef struct row {
 
 typedef struct builder {
     cjx_hub *h;
-    int64_t now;
+    int64_t now;                       /* wall clock, for ages */
+    int64_t mono;                      /* the rate windows' clock */
     MDB_txn *txn;
     row *rows;
     size_t nrows, cap;
@@ -88,6 +89,8 @@ static int row_cmp(const void *x, const void *y)
 
 static row *find_row(builder *b, const char *code)
 {
+    if (!b->nrows)
+        return NULL;
     row probe;
     snprintf(probe.code, sizeof probe.code, "%s", code);
     return bsearch(&probe, b->rows, b->nrows, sizeof *b->rows, row_cmp);
@@ -195,7 +198,8 @@ static void live_session(cjx_session *sess, void *ctx)
     row *r = find_row(b, sess->code);
     if (!r)
         return;
-    r->st.connected = 1;
+    if (sess->act) /* an agent's session, not a tool's */
+        r->st.connected = 1;
     for (size_t i = 0; i < sess->nfeeds; i++) {
         const cjx_feed *fd = &sess->feeds[i];
         Cjx__SubscriptionStatus *s = subscription(b, r, fd->sub->name);
@@ -250,7 +254,8 @@ static void institutions(builder *b, Cjx__HubStatus *hs)
     registry_codes(b);
     cjx_activity_foreach(b->h->activity, activity_code, b);
     foreach_cursor(b, cursor_code);
-    qsort(b->rows, b->nrows, sizeof *b->rows, row_cmp);
+    if (b->nrows)
+        qsort(b->rows, b->nrows, sizeof *b->rows, row_cmp);
     size_t n = 0;
     for (size_t i = 0; i < b->nrows; i++) /* one row per code */
         if (n == 0 || strcmp(b->rows[n - 1].code, b->rows[i].code) != 0)
@@ -283,10 +288,10 @@ static Cjx__Rate *rate(builder *b, uint64_t total, const cjx_rate *w, int series
         return NULL;
     cjx__rate__init(r);
     r->total = total;
-    r->last_minute = cjx_rate_last_minute(w, b->now);
-    r->last_hour = cjx_rate_last_hour(w, b->now);
+    r->last_minute = cjx_rate_last_minute(w, b->mono);
+    r->last_hour = cjx_rate_last_hour(w, b->mono);
     if (series && (r->per_second = scratch(b, CJX_RATE_SLOTS * sizeof(uint32_t)))) {
-        cjx_rate_series(w, b->now, r->per_second);
+        cjx_rate_series(w, b->mono, r->per_second);
         r->n_per_second = CJX_RATE_SLOTS;
     }
     return r;
@@ -427,7 +432,7 @@ static void alerts(builder *b, Cjx__HubStatus *hs)
 
 Cjx__HubStatus *cjx_hub_status(cjx_hub *h)
 {
-    builder b = {.h = h, .now = cjx_now_ms()};
+    builder b = {.h = h, .now = cjx_now_ms(), .mono = cjx_mono_ms()};
     Cjx__HubStatus hs = CJX__HUB_STATUS__INIT;
     if (mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &b.txn))
         return NULL;
@@ -438,6 +443,9 @@ Cjx__HubStatus *cjx_hub_status(cjx_hub *h)
     hs.duplicates = h->counters.duplicates;
     hs.batches = h->counters.batches;
     hs.expired = h->counters.expired;
+    hs.alert_silent_s = (uint32_t)h->cfg.alert_silent_s;
+    hs.alert_lag = (uint64_t)h->cfg.alert_lag;
+    hs.alert_map_percent = (uint32_t)h->cfg.alert_map_percent;
     institutions(&b, &hs);
     rates(&b, &hs);
     store(&b, &hs);

@@ -10,8 +10,9 @@
 # The page exposes what a test should check in the dumped DOM:
 #   <body data-errors="N" data-rendered="N">   script errors (want 0), renders (want >= 1)
 #   <table id="institutions" data-institutions="N">   rows = institutions in /status
+#   <div id="alerts" data-alerts="N">          alerts shown
 #   <svg class="chart" id="chart-published|chart-delivered|chart-refused|chart-lag"
-#        data-points="N">                      points plotted (> 0 when the series has data)
+#        data-points="N">                      points above zero plotted
 # Source this file to use dashboard_attr DOM_FILE ELEMENT_ID ATTR, e.g.
 #   dashboard_attr dom.html chart-published data-points   -> 60
 # or dashboard_verify DOM_FILE N_INSTITUTIONS [NAME...] (all of the above, and

@@ -51,7 +51,8 @@ kill -CONT "$hrb_pid"
 dashboard_verify "$T/dom.html" 3 长治高新区光电科技有限公司 "Changzhi Vocational and Technical College" \
     长治市人力资源和社会保障局 $ENT || fail "the dashboard lacks what the hub reports"
 [ "$(dashboard_attr "$T/dom.html" chart-lag data-points)" -gt 0 ] || fail "the lag chart is empty"
-grep -q 'agent_silent\|离线\|silent' "$T/dom.html" || fail "the dashboard shows no alert"
+[ "$(dashboard_attr "$T/dom.html" alerts data-alerts)" -ge 2 ] || fail "the dashboard shows no alerts"
+grep -q 'silent for' "$T/dom.html" || fail "the alert's text is not on the page"
 [ -s "$SHOT_DIR/dashboard.png" ] || fail "no screenshot"
 echo "screenshot: $SHOT_DIR/dashboard.png"
 echo ok

@@ -64,7 +64,7 @@ static void send_hello(const char *code)
     self.credit_code = (char *)code;
     self.name = "wire_probe";
     self.kind = (Cjx__InstitutionKind)cjx_default_institution_kind(code);
-    cjx_send_hello(sock, code, "wire_probe", &self, 0);
+    cjx_send_hello(sock, code, "wire_probe", &self, 0, 0);
     print_reply();
 }
 

@@ -1,0 +1,273 @@
+/* search_index.c — keeping the postings' search index (see search_index.h);
+ * queries are in search_query.c. */
+#include "search_index.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "search_index_int.h"
+#include "search_tokens.h"
+
+/* ---- a posting's terms ---- */
+
+typedef struct occurrence {
+    char term[CJX_TERM_MAX];
+    uint8_t len, field;
+} occurrence;
+
+typedef struct collector {
+    occurrence *v;
+    size_t n, cap;
+    int field;
+    int oom;
+} collector;
+
+static void collect(const char *term, size_t len, int bridge, void *ctx)
+{
+    (void)bridge;
+    collector *c = ctx;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 256;
+        occurrence *v = realloc(c->v, cap * sizeof *v);
+        if (!v) {
+            c->oom = 1;
+            return;
+        }
+        c->v = v;
+        c->cap = cap;
+    }
+    occurrence *o = &c->v[c->n++];
+    memcpy(o->term, term, len);
+    o->len = (uint8_t)len;
+    o->field = (uint8_t)c->field;
+}
+
+static int occurrence_cmp(const void *x, const void *y)
+{
+    const occurrence *a = x, *b = y;
+    int c = memcmp(a->term, b->term, a->len < b->len ? a->len : b->len);
+    return c ? c : (int)a->len - (int)b->len;
+}
+
+/* The string fields of the posting's details (employer, content…) other
+ * than codes, as description text. */
+static void detail_text(collector *c, const Cjx__Posting *p)
+{
+    const ProtobufCFieldDescriptor *fd =
+        protobuf_c_message_descriptor_get_field(&cjx__posting__descriptor, (unsigned)p->detail_case);
+    const ProtobufCMessage *d = fd ? *(ProtobufCMessage *const *)((const char *)p + fd->offset)
+                                   : NULL;
+    for (unsigned i = 0; d && i < d->descriptor->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->descriptor->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED ||
+            strstr(f->name, "code"))
+            continue;
+        cjx_terms(*(char *const *)((const char *)d + f->offset), collect, c);
+    }
+}
+
+/* Sorted occurrences of every term of p, by field. */
+static int posting_terms(const Cjx__Posting *p, collector *c)
+{
+    memset(c, 0, sizeof *c);
+    c->field = CJX_FIELD_TITLE;
+    cjx_terms(p->title, collect, c);
+    c->field = CJX_FIELD_DESCRIPTION;
+    cjx_terms(p->description, collect, c);
+    detail_text(c, p);
+    c->field = CJX_FIELD_REQUIREMENTS;
+    cjx_terms(p->requirements, collect, c);
+    if (c->oom) {
+        free(c->v);
+        return ENOMEM;
+    }
+    qsort(c->v, c->n, sizeof *c->v, occurrence_cmp);
+    return 0;
+}
+
+/* ---- the databases ---- */
+
+int cjx_search_open(MDB_txn *txn, cjx_search_index *ix)
+{
+    int rc = mdb_dbi_open(txn, "sx_terms", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &ix->terms);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "sx_docs", MDB_CREATE, &ix->docs);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "sx_keys", MDB_CREATE, &ix->keys);
+    return rc;
+}
+
+int cjx_search_clear(MDB_txn *txn, const cjx_search_index *ix)
+{
+    int rc = mdb_drop(txn, ix->terms, 0);
+    if (rc == 0)
+        rc = mdb_drop(txn, ix->docs, 0);
+    if (rc == 0)
+        rc = mdb_drop(txn, ix->keys, 0);
+    return rc;
+}
+
+int cjx_search_stats_get(MDB_txn *txn, const cjx_search_index *ix, cjx_search_stats *st)
+{
+    uint8_t zero[4] = {0};
+    MDB_val k = {sizeof zero, zero}, v;
+    memset(st, 0, sizeof *st);
+    int rc = mdb_get(txn, ix->docs, &k, &v);
+    if (rc == 0 && v.mv_size == sizeof *st)
+        memcpy(st, v.mv_data, sizeof *st);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int stats_put(MDB_txn *txn, const cjx_search_index *ix, const cjx_search_stats *st)
+{
+    uint8_t zero[4] = {0};
+    MDB_val k = {sizeof zero, zero}, v = {sizeof *st, (void *)st};
+    return mdb_put(txn, ix->docs, &k, &v, 0);
+}
+
+/* Reads what is kept of docid; MDB_NOTFOUND when it is gone. */
+int cjx_search_doc_get(MDB_txn *txn, const cjx_search_index *ix, uint32_t docid,
+                       cjx_search_doc *doc, const uint8_t **key, size_t *klen)
+{
+    uint8_t id[4];
+    cjx_search_be32_put(id, docid);
+    MDB_val k = {4, id}, v;
+    int rc = mdb_get(txn, ix->docs, &k, &v);
+    if (rc)
+        return rc;
+    if (v.mv_size < sizeof *doc)
+        return MDB_CORRUPTED;
+    memcpy(doc, v.mv_data, sizeof *doc);
+    if (key) {
+        *key = (const uint8_t *)v.mv_data + sizeof *doc;
+        *klen = v.mv_size - sizeof *doc;
+    }
+    return 0;
+}
+
+/* Removes docid's term entries (the terms of the version it indexed). */
+static int remove_terms(MDB_txn *txn, const cjx_search_index *ix, uint32_t docid,
+                        const collector *c)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, ix->terms, &cur);
+    for (size_t i = 0; rc == 0 && i < c->n; i++) {
+        if (i && occurrence_cmp(&c->v[i - 1], &c->v[i]) == 0)
+            continue;
+        uint8_t val[CJX_SEARCH_ENTRY] = {0};
+        cjx_search_be32_put(val, docid);
+        MDB_val k = {c->v[i].len, (void *)c->v[i].term}, v = {sizeof val, val};
+        int found = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
+        if (found == 0 && memcmp(v.mv_data, val, 4) == 0)
+            rc = mdb_cursor_del(cur, 0);
+        else if (found != MDB_NOTFOUND && found != 0)
+            rc = found;
+    }
+    if (cur)
+        mdb_cursor_close(cur);
+    return rc;
+}
+
+/* Adds the term entries of a new docid. */
+static int add_terms(MDB_txn *txn, const cjx_search_index *ix, uint32_t docid, const collector *c)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < c->n;) {
+        uint8_t val[CJX_SEARCH_ENTRY] = {0};
+        cjx_search_be32_put(val, docid);
+        size_t j = i;
+        for (; j < c->n && occurrence_cmp(&c->v[i], &c->v[j]) == 0; j++)
+            if (val[4 + c->v[j].field] < 255)
+                val[4 + c->v[j].field]++;
+        MDB_val k = {c->v[i].len, (void *)c->v[i].term}, v = {sizeof val, val};
+        rc = mdb_put(txn, ix->terms, &k, &v, 0);
+        i = j;
+    }
+    return rc;
+}
+
+static void describe(cjx_search_doc *d, uint64_t seq, const Cjx__Posting *p, size_t length)
+{
+    memset(d, 0, sizeof *d);
+    d->seq = seq;
+    d->length = (uint32_t)length;
+    d->status = (uint8_t)p->status;
+    d->cluster = (uint8_t)p->cluster;
+    d->detail = (uint8_t)p->detail_case;
+    snprintf(d->division, sizeof d->division, "%s", p->division_code);
+    snprintf(d->valid_until, sizeof d->valid_until, "%s", p->valid_until);
+    snprintf(d->publisher, sizeof d->publisher, "%s", p->publisher_credit_code);
+    for (size_t i = 0; i < p->n_major_codes && d->nmajors < CJX_SEARCH_MAJORS; i++)
+        snprintf(d->majors[d->nmajors++], sizeof d->majors[0], "%s", p->major_codes[i]);
+    if (p->detail_case == CJX__POSTING__DETAIL_JOB && p->job) {
+        d->pay_min = p->job->pay_min_yuan;
+        d->pay_max = p->job->pay_max_yuan;
+    }
+}
+
+/* Removes the key's current docid: its terms (recomputed from old, the
+ * version it indexed) and its entries. */
+static int remove_key(MDB_txn *txn, const cjx_search_index *ix, const uint8_t *key, size_t klen,
+                      const Cjx__Posting *old, cjx_search_stats *st)
+{
+    MDB_val k = {klen, (void *)key}, v;
+    int rc = mdb_get(txn, ix->keys, &k, &v);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    uint32_t docid = cjx_search_be32_get(v.mv_data);
+    cjx_search_doc doc;
+    rc = cjx_search_doc_get(txn, ix, docid, &doc, NULL, NULL);
+    if (rc == 0) {
+        st->docs--;
+        st->length -= doc.length;
+    }
+    collector c = {0};
+    if (old && (rc = posting_terms(old, &c)) == 0) { /* else its entries stay, unreachable */
+        rc = remove_terms(txn, ix, docid, &c);
+        free(c.v);
+    }
+    uint8_t id[4];
+    cjx_search_be32_put(id, docid);
+    MDB_val dk = {4, id};
+    if (rc == 0 || rc == MDB_NOTFOUND)
+        rc = mdb_del(txn, ix->docs, &dk, NULL);
+    if (rc == 0 || rc == MDB_NOTFOUND)
+        rc = mdb_del(txn, ix->keys, &k, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int cjx_search_replace(MDB_txn *txn, const cjx_search_index *ix, const uint8_t *key, size_t klen,
+                       const Cjx__Posting *old, uint64_t seq, const Cjx__Posting *posting)
+{
+    cjx_search_stats st;
+    int rc = cjx_search_stats_get(txn, ix, &st);
+    if (rc == 0)
+        rc = remove_key(txn, ix, key, klen, old, &st);
+    if (rc == 0 && posting) {
+        collector c;
+        rc = posting_terms(posting, &c);
+        uint32_t docid = ++st.next_docid;
+        if (rc == 0)
+            rc = add_terms(txn, ix, docid, &c);
+        struct {
+            cjx_search_doc doc;
+            uint8_t key[CJX_STATE_KEY_MAX];
+        } entry;
+        describe(&entry.doc, seq, posting, c.n);
+        memcpy(entry.key, key, klen);
+        uint8_t id[4];
+        cjx_search_be32_put(id, docid);
+        MDB_val dk = {4, id}, dv = {sizeof entry.doc + klen, &entry};
+        MDB_val kk = {klen, (void *)key}, kv = {4, id};
+        if (rc == 0)
+            rc = mdb_put(txn, ix->docs, &dk, &dv, 0);
+        if (rc == 0)
+            rc = mdb_put(txn, ix->keys, &kk, &kv, 0);
+        st.docs++;
+        st.length += c.n;
+        free(c.v);
+    }
+    return rc ? rc : stats_put(txn, ix, &st);
+}
