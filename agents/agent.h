@@ -61,6 +61,9 @@ typedef struct agent_replica {
     size_t nbatch, cap;
 } agent_replica;
 
+/* The inbox of exported files (agent_inbox.c). */
+typedef struct agent_inbox agent_inbox;
+
 typedef struct agent {
     cjx_agent_config cfg;
     cjx_outbox *outbox;
@@ -83,6 +86,7 @@ typedef struct agent {
     agent_replica replica;
     char personal_kinds[AGENT_PERSONAL_KINDS][32]; /* Welcome.personal_kinds */
     size_t npersonal_kinds;
+    agent_inbox *inbox;        /* NULL without inbox_dir */
 } agent;
 
 /* agent_feed.c */
@@ -115,7 +119,22 @@ int agent_replica_on_event(agent *a, const Cjx__Event *ev);
 void agent_replica_flush(agent *a);
 void agent_replica_close(agent *a);
 
+/* agent_inbox.c */
+/* Starts watching inbox_dir (nothing without one) and queues the files
+ * already there. Returns 0, or -1 (logged). */
+int agent_inbox_open(agent *a);
+/* The inotify descriptor for the loop's poll, or -1. */
+int agent_inbox_fd(const agent *a);
+/* True while a file is being imported or waits: the loop must not sleep. */
+int agent_inbox_busy(const agent *a);
+/* Queues dropped files and converts a slice of the current one; stores
+ * and moves it once it is done. */
+void agent_inbox_work(agent *a);
+void agent_inbox_close(agent *a);
+
 /* agent_link.c */
+/* The monotonic clock, in ms. */
+int64_t agent_now_ms(void);
 int agent_link_start(agent *a);
 /* Runs until *stop; returns the exit status. */
 int agent_link_run(agent *a, volatile int *stop);

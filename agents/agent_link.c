@@ -28,7 +28,7 @@
 #define RESTART_BACKOFF_MIN_MS 50
 #define RESTART_BACKOFF_MAX_MS 5000
 
-static int64_t now_ms(void)
+int64_t agent_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -106,7 +106,7 @@ static int connect_hub(agent *a)
     a->state = AGENT_HELLO_SENT;
     a->sent_upto = 0;
     a->inflight = 0;
-    a->hello_ms = a->last_heard_ms = now_ms();
+    a->hello_ms = a->last_heard_ms = agent_now_ms();
     Cjx__Institution self;
     cjx_agent_config_institution(&a->cfg, &self);
     return cjx_send_hello(a->sock, a->cfg.credit_code, "cjx-agent " CJX_VERSION, &self, 1,
@@ -191,7 +191,7 @@ static int on_welcome(agent *a, const Cjx__Welcome *w)
         snprintf(a->personal_kinds[a->npersonal_kinds++], sizeof a->personal_kinds[0], "%s",
                  w->personal_kinds[i]);
     a->state = AGENT_READY;
-    a->last_beat_ms = now_ms();
+    a->last_beat_ms = agent_now_ms();
     CJX_LOG(CJX_LOG_INFO, "link.welcome", a->cfg.credit_code, "hub at seq %llu",
             (unsigned long long)w->last_seq);
     return agent_replica_start(a, w->store_id) == 0 ? 0 : LINK_RESTART;
@@ -279,7 +279,7 @@ static int drain(agent *a)
         cjx_err err = cjx_frame_recv(a->sock, CJX_MAX_FRAME_BYTES * 32, ZMQ_DONTWAIT, &fr, &fault);
         if (err == CJX_ETIMEOUT)
             break;
-        a->last_heard_ms = now_ms();
+        a->last_heard_ms = agent_now_ms();
         if (err) {
             CJX_LOG(CJX_LOG_WARNING, "link.frame", a->cfg.credit_code, "bad frame from hub: %s",
                     fault.text);
@@ -374,9 +374,13 @@ static void heartbeat(agent *a, int64_t now)
 int agent_link_run(agent *a, volatile int *stop)
 {
     while (!*stop) {
-        long timeout = a->state == AGENT_READY ? OUTBOX_POLL_MS : (long)a->heartbeat_ms;
-        zmq_pollitem_t items[2] = {{a->sock, 0, ZMQ_POLLIN, 0}, {a->monitor, 0, ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, 2, timeout) < 0 && errno != EINTR)
+        long timeout = agent_inbox_busy(a)        ? 0
+                       : a->state == AGENT_READY ? OUTBOX_POLL_MS
+                                                 : (long)a->heartbeat_ms;
+        zmq_pollitem_t items[3] = {{a->sock, 0, ZMQ_POLLIN, 0},
+                                   {a->monitor, 0, ZMQ_POLLIN, 0},
+                                   {NULL, agent_inbox_fd(a), ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, items[2].fd >= 0 ? 3 : 2, timeout) < 0 && errno != EINTR)
             return 1;
         if ((items[1].revents & ZMQ_POLLIN) && key_refused(a)) {
             CJX_LOG(CJX_LOG_CRIT, "link.refused", a->cfg.credit_code,
@@ -391,12 +395,13 @@ int agent_link_run(agent *a, volatile int *stop)
         settle(a);
         agent_replica_flush(a);
         agent_feeds_work(a);
+        agent_inbox_work(a);
         if (rc == LINK_FATAL) {
             CJX_LOG(CJX_LOG_CRIT, "link.refused", a->cfg.credit_code,
                     "the hub refuses this agent's Hello; check credit_code, its key and versions");
             return 1;
         }
-        int64_t now = now_ms();
+        int64_t now = agent_now_ms();
         if (rc || now - a->last_heard_ms > 3 * a->heartbeat_ms) {
             CJX_LOG(CJX_LOG_NOTICE, "link.restart", a->cfg.credit_code,
                     rc == LINK_RESYNC ? "a feed lost an event; resubscribing"

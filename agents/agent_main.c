@@ -23,7 +23,8 @@ static void usage(FILE *out)
             "       cjx-agent --print-config\n"
             "\n"
             "An institution's agent: sends what `cjx post` stored in its outbox\n"
-            "to the hub, resending until the hub acknowledges it.\n"
+            "to the hub, resending until the hub acknowledges it, and imports the\n"
+            "files dropped in its inbox_dir (docs/import.md).\n"
             "\n"
             "  -c, --config FILE    configuration file (INI, section [agent]);\n"
             "                       default: $CJX_CONFIG\n"
@@ -78,11 +79,12 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    int rc = agent_feeds_open(&a) == 0 ? agent_link_start(&a) : 1;
+    int rc = agent_feeds_open(&a) == 0 && agent_inbox_open(&a) == 0 ? agent_link_start(&a) : 1;
     if (rc == 0)
         rc = agent_link_run(&a, &stop_flag);
     agent_link_stop(&a);
     agent_feeds_close(&a);
+    agent_inbox_close(&a);
     agent_replica_close(&a);
     cjx_outbox_close(&a.outbox);
     return rc;

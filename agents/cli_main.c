@@ -15,6 +15,8 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"post", cli_post, "validate items (JSON) and store them in the outbox; prints their ids"},
+    {"import", cli_import, "import an exported file (CSV, JSON Lines, JSON) as the inbox does"},
+    {"template", cli_template, "write a CSV template of a kind, Chinese column names"},
     {"get", cli_get, "print one stored item by id (--local: from the replica)"},
     {"list", cli_list, "print stored items in sequence order (--local: the replica)"},
     {"status", cli_status, "the local outbox and the hub's counters"},

@@ -1,6 +1,7 @@
 /* cli_status.c — `cjx status`: the hub's status for operators (as a table,
  * or with --json exactly what the hub's HTTP /status serves), and with
- * --local what this agent's own store says: its outbox, feeds and replica.
+ * --local what this agent's own store says: its outbox, feeds, replica and
+ * imports.
  */
 #define _XOPEN_SOURCE 700 /* wcwidth */
 #include <ctype.h>
@@ -61,6 +62,7 @@ static int local_status(cli *c)
                                   (json_int_t)st.refused, "next_seq", (json_int_t)st.next_seq));
     json_object_set_new(out, "feeds", feeds_json(ob));
     json_object_set_new(out, "replica", cli_replica_status(ob));
+    json_object_set_new(out, "import", cli_import_status(ob));
     cjx_outbox_close(&ob);
     cli_print_json(out, 1);
     return 0;
@@ -237,7 +239,8 @@ int cli_status(cli *c, int argc, char **argv)
                    "last\nerror) and the store. The hub's HTTP /status serves the same JSON.\n\n"
                    "  --json    print it as JSON, for scripts\n"
                    "  --local   instead, this agent's own store as JSON: outbox (pending,\n"
-                   "            refused), feeds, replica; the hub is not asked\n");
+                   "            refused), feeds, replica, the last imported file; the hub\n"
+                   "            is not asked\n");
             return 0;
         default: return 2;
         }

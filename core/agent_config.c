@@ -11,6 +11,7 @@
 
 #include "codes.h"
 #include "filter.h"
+#include "import_csv.h"
 
 #define KEY(name, type, min, max, def, field, help) \
     {"agent", name, type, min, max, def, offsetof(cjx_agent_config, field), help}
@@ -41,6 +42,21 @@ const cjx_conf_key cjx_agent_config_keys[] = {
         "largest size the outbox may grow to, MiB"),
     KEY("feed_window", CJX_CONF_INT, 1, 4096, "1024", feed_window,
         "most events of one subscription delivered and not yet acknowledged"),
+    KEY("inbox_dir", CJX_CONF_STR, 0, 0, "", inbox_dir,
+        "folder watched for exported files (CSV, JSON Lines, JSON) to import; done/ and "
+        "failed/ are made inside it; empty: no inbox"),
+    KEY("import_policy", CJX_CONF_STR, 0, 0, "all_or_nothing", import_policy,
+        "a file with refused rows: all_or_nothing stores none of it, valid_rows stores "
+        "its valid rows; either way it goes to failed/ with NAME.errors.csv"),
+    KEY("import_complete", CJX_CONF_INT, 0, 1, "0", import_complete,
+        "1: each file holds every open posting of its kind, so postings an earlier "
+        "file imported and this one lacks are withdrawn"),
+    KEY("import_encoding", CJX_CONF_STR, 0, 0, "auto", import_encoding,
+        "auto (a BOM or valid UTF-8 is UTF-8, else GB18030), utf-8 or gb18030"),
+    KEY("import_kind", CJX_CONF_STR, 0, 0, "", import_kind,
+        "kind of the files whose name does not start with one (job.csv, 招聘岗位-3月.csv)"),
+    KEY("import_mapping_dir", CJX_CONF_STR, 0, 0, "", import_mapping_dir,
+        "folder of the column mappings, KIND.ini; empty: the import folder of catalog_dir"),
     {NULL, NULL, 0, 0, 0, NULL, 0, NULL},
 };
 
@@ -276,6 +292,29 @@ static cjx_err check_subscription(const char *path, const cjx_subscription_confi
     return cjx_fault_set(f, rc, field, "%s: %s", path, why);
 }
 
+/* Checks the import settings and fills in the mapping folder. */
+static cjx_err check_import(const char *path, cjx_agent_config *cfg, cjx_fault *f)
+{
+    cjx_encoding enc;
+    if (strcmp(cfg->import_policy, "all_or_nothing") && strcmp(cfg->import_policy, "valid_rows"))
+        return cjx_fault_set(f, CJX_ECONFIG, "import_policy",
+                             "%s: import_policy \"%s\": not all_or_nothing or valid_rows", path,
+                             cfg->import_policy);
+    if (cjx_encoding_by_name(cfg->import_encoding, &enc))
+        return cjx_fault_set(f, CJX_ECONFIG, "import_encoding",
+                             "%s: import_encoding \"%s\": not auto, utf-8 or gb18030", path,
+                             cfg->import_encoding);
+    if (cfg->import_kind[0] && !cjx_kind_is_known(cfg->import_kind))
+        return cjx_fault_set(f, CJX_ECONFIG, "import_kind",
+                             "%s: import_kind \"%s\": not a kind of posting or record", path,
+                             cfg->import_kind);
+    if (!cfg->import_mapping_dir[0] &&
+        snprintf(cfg->import_mapping_dir, sizeof cfg->import_mapping_dir, "%s/import",
+                 cfg->catalog_dir) >= (int)sizeof cfg->import_mapping_dir)
+        return cjx_fault_set(f, CJX_ECONFIG, "catalog_dir", "%s: catalog_dir is too long", path);
+    return CJX_OK;
+}
+
 cjx_err cjx_agent_config_load(const char *path, cjx_agent_config *cfg, cjx_fault *f)
 {
     if (!path) {
@@ -302,5 +341,5 @@ cjx_err cjx_agent_config_load(const char *path, cjx_agent_config *cfg, cjx_fault
         if (rc)
             return rc;
     }
-    return CJX_OK;
+    return check_import(path, cfg, f);
 }

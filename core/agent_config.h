@@ -41,6 +41,12 @@ typedef struct cjx_agent_config {
     long long heartbeat_ms;
     long long map_size_mb;
     long long feed_window;               /* unacknowledged events per subscription */
+    char inbox_dir[CJX_CONF_STRMAX];     /* watched for exported files; "": none */
+    char import_policy[CJX_CONF_STRMAX]; /* all_or_nothing or valid_rows */
+    long long import_complete;           /* exports hold every open posting */
+    char import_encoding[CJX_CONF_STRMAX]; /* auto, utf-8, gb18030 */
+    char import_kind[CJX_CONF_STRMAX];   /* kind of files whose name says none */
+    char import_mapping_dir[CJX_CONF_STRMAX]; /* "": <catalog_dir>/import */
     cjx_subscription_config subs[CJX_MAX_SUBSCRIPTIONS];
     size_t nsubs;
 } cjx_agent_config;
@@ -49,8 +55,10 @@ extern const cjx_conf_key cjx_agent_config_keys[];
 extern const cjx_conf_group cjx_agent_config_groups[];   /* [subscription NAME] */
 
 /* Loads path (or only the defaults, and no subscriptions, when path is
- * NULL) and checks that the credit code is valid and that every
- * subscription has a sink and builds (cjx_subscription_build). Returns
+ * NULL) and checks that the credit code is valid, that every
+ * subscription has a sink and builds (cjx_subscription_build), and the
+ * import settings (policy, encoding, kind); an empty import_mapping_dir
+ * becomes <catalog_dir>/import. Returns
  * CJX_OK or CJX_ECONFIG/CJX_EIO/CJX_ENOMEM with f set; a subscription's
  * fault names it in f->field ("subscription jobs", "subscription jobs.kinds"). */
 cjx_err cjx_agent_config_load(const char *path, cjx_agent_config *cfg, cjx_fault *f);

@@ -9,7 +9,8 @@
 #include "store.h"
 
 enum { DB_OUTBOX = CJX_AGENT_DB_OUTBOX, DB_REFUSED = CJX_AGENT_DB_REFUSED };
-static const char *const db_names[] = {"outbox", "refused", "feeds", "replica", NULL};
+static const char *const db_names[] = {"outbox", "refused", "feeds", "replica", "imports",
+                                       NULL};
 
 struct cjx_outbox {
     cjx_store *store;
@@ -54,15 +55,12 @@ static uint64_t next_seq(MDB_txn *txn, const cjx_store *s)
     return n ? n : 1;
 }
 
-cjx_err cjx_outbox_append(cjx_outbox *ob, const ProtobufCBinaryData *items,
-                          size_t n, uint64_t *first_seq, cjx_fault *f)
+int cjx_outbox_append_txn(cjx_outbox *ob, MDB_txn *txn, const ProtobufCBinaryData *items,
+                          size_t n, uint64_t *first_seq)
 {
     cjx_store *s = ob->store;
-    MDB_txn *txn;
-    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-    if (rc)
-        return cjx_store_fault(f, rc, "outbox append");
     uint64_t first = next_seq(txn, s);
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         uint8_t key[8];
         cjx_be64_put(key, first + i);
@@ -71,6 +69,20 @@ cjx_err cjx_outbox_append(cjx_outbox *ob, const ProtobufCBinaryData *items,
     }
     if (rc == 0)
         rc = cjx_store_meta_put_u64(txn, s, "next_outbox_seq", first + n);
+    if (rc == 0)
+        *first_seq = first;
+    return rc;
+}
+
+cjx_err cjx_outbox_append(cjx_outbox *ob, const ProtobufCBinaryData *items,
+                          size_t n, uint64_t *first_seq, cjx_fault *f)
+{
+    MDB_txn *txn;
+    uint64_t first = 0;
+    int rc = mdb_txn_begin(ob->store->env, NULL, 0, &txn);
+    if (rc)
+        return cjx_store_fault(f, rc, "outbox append");
+    rc = cjx_outbox_append_txn(ob, txn, items, n, &first);
     if (rc) {
         mdb_txn_abort(txn);
         return cjx_store_fault(f, rc, "outbox append");

@@ -7,7 +7,8 @@
  *
  * Sub-databases: "outbox" (8-byte seq → packed cjx.Item), "refused" (8-byte
  * seq → packed cjx.Nack, kept for the operator), "feeds" (subscription name →
- * packed cjx.FeedState, written by agent_feed.c), "replica" (replica.h), and
+ * packed cjx.FeedState, written by agent_feed.c), "replica" (replica.h),
+ * "imports" (import.h: natural key → hash of what was last imported), and
  * meta "next_outbox_seq".
  */
 #ifndef CJX_OUTBOX_H
@@ -18,6 +19,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "store.h"
 #include "protocol.pb-c.h"
 
 #define CJX_OUTBOX_FORMAT 1
@@ -25,7 +27,13 @@
 typedef struct cjx_outbox cjx_outbox;
 
 /* The agent store's sub-databases, as indexes of cjx_outbox_store()->dbs. */
-enum { CJX_AGENT_DB_OUTBOX, CJX_AGENT_DB_REFUSED, CJX_AGENT_DB_FEEDS, CJX_AGENT_DB_REPLICA };
+enum {
+    CJX_AGENT_DB_OUTBOX,
+    CJX_AGENT_DB_REFUSED,
+    CJX_AGENT_DB_FEEDS,
+    CJX_AGENT_DB_REPLICA,
+    CJX_AGENT_DB_IMPORTS,
+};
 
 /* Opens the outbox in directory dir (created if missing). */
 cjx_err cjx_outbox_open(const char *dir, size_t map_mb, cjx_outbox **out,
@@ -41,6 +49,11 @@ struct cjx_store *cjx_outbox_store(cjx_outbox *ob);
  * All or none are stored. */
 cjx_err cjx_outbox_append(cjx_outbox *ob, const ProtobufCBinaryData *items,
                           size_t n, uint64_t *first_seq, cjx_fault *f);
+
+/* The same inside the caller's write transaction txn (which commits it),
+ * so that other writes go with the items. Returns an LMDB code. */
+int cjx_outbox_append_txn(cjx_outbox *ob, MDB_txn *txn, const ProtobufCBinaryData *items,
+                          size_t n, uint64_t *first_seq);
 
 /* Called for each pending item; item is valid only during the call. Return
  * non-zero to stop the scan. */
