@@ -58,7 +58,8 @@ int agent_replica_start(agent *a, uint64_t hub_store_id)
     cjx_fault fault;
     agent_replica *r = &a->replica;
     r->nbatch = 0;
-    if (cjx_replica_position(store(a), replica_db(a), &r->pos, &fault) != CJX_OK) {
+    if (cjx_replica_index(store(a), replica_db(a), &fault) != CJX_OK ||
+        cjx_replica_position(store(a), replica_db(a), &r->pos, &fault) != CJX_OK) {
         CJX_LOG(CJX_LOG_ERR, "replica.open", a->cfg.credit_code, "%s", fault.text);
         return -1;
     }

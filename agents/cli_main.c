@@ -19,7 +19,8 @@ static const struct command {
     {"template", cli_template, "write a CSV template of a kind, Chinese column names"},
     {"get", cli_get, "print one stored item by id (--local: from the replica)"},
     {"list", cli_list, "print stored items in sequence order (--local: the replica)"},
-    {"status", cli_status, "the local outbox and the hub's counters"},
+    {"search", cli_search, "search postings by keywords and filters (--local: the replica)"},
+    {"status", cli_status, "the hub's status for operators (--local: this agent's store)"},
     {"feed", cli_feed, "show a subscription's events live"},
     {"fill", cli_fill, "mark one of this institution's open postings as filled"},
     {"withdraw", cli_withdraw, "withdraw one of this institution's open postings"},
@@ -130,7 +131,7 @@ int main(int argc, char **argv)
         if (strcmp(cmd->name, name) == 0) {
             int sub_argc = argc - optind;
             char **sub_argv = argv + optind;
-            optind = 1; /* each command parses its own options */
+            optind = 0; /* each command parses its own options, from scratch (GNU) */
             return cmd->run(&c, sub_argc, sub_argv);
         }
     }

@@ -5,11 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "search_index.h"
+
 #define META_SEQ "replica_seq"
 #define META_AS_OF "snapshot_as_of"
 #define META_AFTER "snapshot_after"
 #define META_LOADED "replica_loaded"
 #define META_HUB "replica_hub_store"
+#define META_SEARCH "replica_search"   /* 1: the search index holds every posting */
 
 cjx_err cjx_replica_position(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx_fault *f)
 {
@@ -41,8 +44,13 @@ cjx_err cjx_replica_reset(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx_fa
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc)
         txn = NULL; /* LMDB leaves it unset */
+    cjx_search_index ix = {0};
     if (rc == 0)
         rc = mdb_drop(txn, db, 0);
+    if (rc == 0)
+        rc = cjx_search_open(txn, &ix);
+    if (rc == 0)
+        rc = cjx_search_clear(txn, &ix);
     for (size_t i = 0; rc == 0 && i < sizeof keys / sizeof keys[0]; i++) {
         MDB_val k = {strlen(keys[i]), (void *)keys[i]};
         rc = mdb_del(txn, s->meta, &k, NULL);
@@ -58,9 +66,33 @@ cjx_err cjx_replica_reset(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx_fa
     return CJX_OK;
 }
 
+/* The item of a replica value (sequence, then a packed Stored); NULL when
+ * it does not unpack. Caller frees both. */
+static Cjx__Item *item_of(const MDB_val *v, Cjx__Stored **st)
+{
+    *st = v->mv_size > 8 ? cjx__stored__unpack(NULL, v->mv_size - 8, (const uint8_t *)v->mv_data + 8)
+                         : NULL;
+    Cjx__Item *item = *st ? cjx__item__unpack(NULL, (*st)->item.len, (*st)->item.data) : NULL;
+    if (!item && *st) {
+        cjx__stored__free_unpacked(*st, NULL);
+        *st = NULL;
+    }
+    return item;
+}
+
+static void free_item(Cjx__Stored *st, Cjx__Item *item)
+{
+    if (item)
+        cjx__item__free_unpacked(item, NULL);
+    if (st)
+        cjx__stored__free_unpacked(st, NULL);
+}
+
 /* Puts one packed Stored into the replica unless the key holds a newer
- * version; removes the key when the entry closes a posting. */
-static int apply_one(MDB_txn *txn, MDB_dbi db, const void *data, size_t len)
+ * version; removes the key when the entry closes a posting. The search
+ * index follows the postings. */
+static int apply_one(MDB_txn *txn, MDB_dbi db, cjx_search_index *ix, const void *data,
+                     size_t len)
 {
     Cjx__Stored *st = cjx__stored__unpack(NULL, len, data);
     Cjx__Item *item = st ? cjx__item__unpack(NULL, st->item.len, st->item.data) : NULL;
@@ -70,25 +102,27 @@ static int apply_one(MDB_txn *txn, MDB_dbi db, const void *data, size_t len)
     if (klen) {
         MDB_val k = {klen, key}, v;
         rc = mdb_get(txn, db, &k, &v);
-        if (rc == 0 && v.mv_size >= 8 && cjx_be64_get(v.mv_data) >= st->seq) {
+        int existed = rc == 0;
+        int posting = item->body_case == CJX__ITEM__BODY_POSTING;
+        if (existed && v.mv_size >= 8 && cjx_be64_get(v.mv_data) >= st->seq) {
             rc = 0; /* already as new or newer */
-        } else if (item->body_case == CJX__ITEM__BODY_POSTING &&
-                   item->posting->status != CJX__POSTING_STATUS__STATUS_OPEN) {
-            rc = mdb_del(txn, db, &k, NULL);
+        } else if (posting && item->posting->status != CJX__POSTING_STATUS__STATUS_OPEN) {
+            rc = existed ? cjx_search_replace(txn, ix, key, klen, st->seq, NULL) : 0;
+            if (rc == 0)
+                rc = mdb_del(txn, db, &k, NULL);
             rc = rc == MDB_NOTFOUND ? 0 : rc;
         } else {
+            rc = posting ? cjx_search_replace(txn, ix, key, klen, st->seq, item->posting) : 0;
             v.mv_size = 8 + len;
-            rc = mdb_put(txn, db, &k, &v, MDB_RESERVE);
+            if (rc == 0)
+                rc = mdb_put(txn, db, &k, &v, MDB_RESERVE);
             if (rc == 0) {
                 cjx_be64_put(v.mv_data, st->seq);
                 memcpy((uint8_t *)v.mv_data + 8, data, len);
             }
         }
     }
-    if (item)
-        cjx__item__free_unpacked(item, NULL);
-    if (st)
-        cjx__stored__free_unpacked(st, NULL);
+    free_item(st, item);
     return rc;
 }
 
@@ -103,11 +137,14 @@ cjx_err cjx_replica_load_page(cjx_store *s, MDB_dbi db, const Cjx__Snapshot *pag
                               cjx_replica_pos *pos, cjx_fault *f)
 {
     MDB_txn *txn = NULL;
+    cjx_search_index ix = {0};
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc)
         txn = NULL; /* LMDB leaves it unset */
+    if (rc == 0)
+        rc = cjx_search_open(txn, &ix);
     for (size_t i = 0; rc == 0 && i < page->n_entries; i++)
-        rc = apply_one(txn, db, page->entries[i].data, page->entries[i].len);
+        rc = apply_one(txn, db, &ix, page->entries[i].data, page->entries[i].len);
     uint64_t as_of = pos->snapshot_as_of ? pos->snapshot_as_of : page->as_of_seq;
     if (rc == 0)
         rc = cjx_store_meta_put_u64(txn, s, META_AS_OF, as_of);
@@ -120,6 +157,9 @@ cjx_err cjx_replica_load_page(cjx_store *s, MDB_dbi db, const Cjx__Snapshot *pag
         if (rc == 0)
             rc = cjx_store_meta_put_u64(txn, s, META_LOADED, 1);
     }
+    if (rc == 0)
+        rc = cjx_search_flush(txn, &ix);
+    cjx_search_close(&ix);
     if (rc == 0)
         rc = mdb_txn_commit(txn);
     else if (txn)
@@ -142,13 +182,19 @@ cjx_err cjx_replica_apply(cjx_store *s, MDB_dbi db, const ProtobufCBinaryData *e
                           size_t n, uint64_t upto, cjx_fault *f)
 {
     MDB_txn *txn = NULL;
+    cjx_search_index ix = {0};
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc)
         txn = NULL; /* LMDB leaves it unset */
+    if (rc == 0)
+        rc = cjx_search_open(txn, &ix);
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = apply_one(txn, db, entries[i].data, entries[i].len);
+        rc = apply_one(txn, db, &ix, entries[i].data, entries[i].len);
     if (rc == 0)
         rc = cjx_store_meta_put_u64(txn, s, META_SEQ, upto);
+    if (rc == 0)
+        rc = cjx_search_flush(txn, &ix);
+    cjx_search_close(&ix);
     if (rc == 0)
         rc = mdb_txn_commit(txn);
     else if (txn)
@@ -219,4 +265,41 @@ cjx_err cjx_replica_get(cjx_store *s, MDB_dbi db, const uint8_t *key, size_t kle
     if (rc == MDB_NOTFOUND)
         return cjx_fault_set(f, CJX_ENOTFOUND, "", "not in the replica");
     return rc ? cjx_store_fault(f, rc, "reading the replica") : CJX_OK;
+}
+
+cjx_err cjx_replica_index(cjx_store *s, MDB_dbi db, cjx_fault *f)
+{
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    cjx_search_index ix = {0};
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc)
+        return cjx_store_fault(f, rc, "opening the replica's search index");
+    rc = cjx_search_open(txn, &ix);
+    int complete = rc == 0 && cjx_store_meta_u64(txn, s, META_SEARCH) == 1;
+    if (rc == 0 && !complete)
+        rc = cjx_search_clear(txn, &ix);
+    if (rc == 0 && !complete)
+        rc = mdb_cursor_open(txn, db, &cur);
+    MDB_val k, v;
+    for (int more = rc || complete ? 1 : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+         rc == 0 && more == 0; more = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Cjx__Stored *st;
+        Cjx__Item *item = item_of(&v, &st);
+        if (item && item->body_case == CJX__ITEM__BODY_POSTING)
+            rc = cjx_search_replace(txn, &ix, k.mv_data, k.mv_size, st->seq, item->posting);
+        free_item(st, item);
+    }
+    if (cur)
+        mdb_cursor_close(cur);
+    if (rc == 0 && !complete)
+        rc = cjx_store_meta_put_u64(txn, s, META_SEARCH, 1);
+    if (rc == 0)
+        rc = cjx_search_flush(txn, &ix);
+    cjx_search_close(&ix);
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else
+        mdb_txn_abort(txn);
+    return rc ? cjx_store_fault(f, rc, "building the replica's search index") : CJX_OK;
 }

@@ -66,6 +66,16 @@ cjx_err cjx_replica_scan(cjx_store *s, MDB_dbi db, cjx_replica_fn fn, void *ctx,
 cjx_err cjx_replica_digest(cjx_store *s, MDB_dbi db, uint8_t out[CJX_DIGEST_LEN],
                            uint64_t *entries, uint64_t *seq, cjx_fault *f);
 
+/* Builds the replica's search index (search_index.h) when it is not known
+ * to hold every posting: a replica made before there was one. The index
+ * then follows every page and event applied. */
+cjx_err cjx_replica_index(cjx_store *s, MDB_dbi db, cjx_fault *f);
+
+/* Runs a search over the replica's postings (replica_search.c); *out is the
+ * answer the hub would give, for the caller to free. */
+cjx_err cjx_replica_search(cjx_store *s, MDB_dbi db, const Cjx__SearchRequest *m,
+                           Cjx__SearchResult **out, cjx_fault *f);
+
 /* The current entry of one state key; *stored points into a buffer the
  * caller frees. CJX_ENOTFOUND when the replica does not hold it. */
 cjx_err cjx_replica_get(cjx_store *s, MDB_dbi db, const uint8_t *key, size_t klen,

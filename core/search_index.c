@@ -9,6 +9,9 @@
 
 #include "search_index_int.h"
 #include "search_tokens.h"
+#include "store.h"
+
+#define SEGMENT_FULL (8u << 20)        /* bytes: segments this big are merged no more */
 
 /* ---- a posting's terms ---- */
 
@@ -91,7 +94,7 @@ static int posting_terms(const Cjx__Posting *p, collector *c)
 
 int cjx_search_open(MDB_txn *txn, cjx_search_index *ix)
 {
-    int rc = mdb_dbi_open(txn, "sx_terms", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &ix->terms);
+    int rc = mdb_dbi_open(txn, "sx_segs", MDB_CREATE, &ix->segs);
     if (rc == 0)
         rc = mdb_dbi_open(txn, "sx_docs", MDB_CREATE, &ix->docs);
     if (rc == 0)
@@ -99,9 +102,19 @@ int cjx_search_open(MDB_txn *txn, cjx_search_index *ix)
     return rc;
 }
 
+int cjx_search_open_read(MDB_txn *txn, cjx_search_index *ix)
+{
+    int rc = mdb_dbi_open(txn, "sx_segs", 0, &ix->segs);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "sx_docs", 0, &ix->docs);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "sx_keys", 0, &ix->keys);
+    return rc;
+}
+
 int cjx_search_clear(MDB_txn *txn, const cjx_search_index *ix)
 {
-    int rc = mdb_drop(txn, ix->terms, 0);
+    int rc = mdb_drop(txn, ix->segs, 0);
     if (rc == 0)
         rc = mdb_drop(txn, ix->docs, 0);
     if (rc == 0)
@@ -147,45 +160,77 @@ int cjx_search_doc_get(MDB_txn *txn, const cjx_search_index *ix, uint32_t docid,
     return 0;
 }
 
-/* Removes docid's term entries (the terms of the version it indexed). */
-static int remove_terms(MDB_txn *txn, const cjx_search_index *ix, uint32_t docid,
-                        const collector *c)
-{
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, ix->terms, &cur);
-    for (size_t i = 0; rc == 0 && i < c->n; i++) {
-        if (i && occurrence_cmp(&c->v[i - 1], &c->v[i]) == 0)
-            continue;
-        uint8_t val[CJX_SEARCH_ENTRY] = {0};
-        cjx_search_be32_put(val, docid);
-        MDB_val k = {c->v[i].len, (void *)c->v[i].term}, v = {sizeof val, val};
-        int found = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
-        if (found == 0 && memcmp(v.mv_data, val, 4) == 0)
-            rc = mdb_cursor_del(cur, 0);
-        else if (found != MDB_NOTFOUND && found != 0)
-            rc = found;
-    }
-    if (cur)
-        mdb_cursor_close(cur);
-    return rc;
-}
-
-/* Adds the term entries of a new docid. */
-static int add_terms(MDB_txn *txn, const cjx_search_index *ix, uint32_t docid, const collector *c)
+/* Adds the term entries of a new docid to the transaction's pending ones. */
+static int add_terms(cjx_search_index *ix, uint32_t docid, const collector *c)
 {
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < c->n;) {
-        uint8_t val[CJX_SEARCH_ENTRY] = {0};
-        cjx_search_be32_put(val, docid);
+        uint8_t tf[CJX_FIELDS] = {0};
         size_t j = i;
         for (; j < c->n && occurrence_cmp(&c->v[i], &c->v[j]) == 0; j++)
-            if (val[4 + c->v[j].field] < 255)
-                val[4 + c->v[j].field]++;
-        MDB_val k = {c->v[i].len, (void *)c->v[i].term}, v = {sizeof val, val};
-        rc = mdb_put(txn, ix->terms, &k, &v, 0);
+            if (tf[c->v[j].field] < 255)
+                tf[c->v[j].field]++;
+        rc = cjx_pending_add(&ix->pending, c->v[i].term, c->v[i].len, docid, tf);
         i = j;
     }
     return rc;
+}
+
+/* Merges the newest segments while the one before the newest is not more
+ * than twice its size and not yet SEGMENT_FULL: about log2 of them below
+ * that size, then one per SEGMENT_FULL bytes. Each entry is copied a few
+ * times while small; big segments are never rewritten in a publish (their
+ * entries of documents gone since stay until `cjx-hub --reindex`). */
+static int compact(MDB_txn *txn, const cjx_search_index *ix)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, ix->segs, &cur);
+    while (rc == 0) {
+        MDB_val k1, v1, k2, v2;
+        if (mdb_cursor_get(cur, &k2, &v2, MDB_LAST) || mdb_cursor_get(cur, &k1, &v1, MDB_PREV))
+            break; /* fewer than two */
+        if (v1.mv_size > 2 * v2.mv_size || v1.mv_size >= SEGMENT_FULL)
+            break;
+        cjx_segment older, newer;
+        uint8_t older_key[8], newer_key[8];
+        memcpy(older_key, k1.mv_data, 8);
+        memcpy(newer_key, k2.mv_data, 8);
+        rc = cjx_segment_view(v1.mv_data, v1.mv_size, &older);
+        if (rc == 0)
+            rc = cjx_segment_view(v2.mv_data, v2.mv_size, &newer);
+        if (rc == 0)
+            rc = cjx_segment_merge(txn, ix->segs, ix->docs, older_key, newer_key, &older, &newer);
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+int cjx_search_flush(MDB_txn *txn, cjx_search_index *ix)
+{
+    if (!cjx_pending_count(ix->pending))
+        return 0;
+    cjx_search_stats st;
+    int rc = cjx_search_stats_get(txn, ix, &st);
+    uint8_t key[8];
+    cjx_be64_put(key, ++st.next_segment);
+    if (rc == 0)
+        rc = cjx_pending_write(ix->pending, txn, ix->segs, key);
+    if (rc == 0)
+        rc = stats_put(txn, ix, &st);
+    if (rc == 0)
+        rc = compact(txn, ix);
+    cjx_search_discard(ix);
+    return rc;
+}
+
+void cjx_search_discard(cjx_search_index *ix)
+{
+    cjx_pending_clear(ix->pending);
+}
+
+void cjx_search_close(cjx_search_index *ix)
+{
+    cjx_pending_free(&ix->pending);
 }
 
 static void describe(cjx_search_doc *d, uint64_t seq, const Cjx__Posting *p, size_t length)
@@ -207,10 +252,10 @@ static void describe(cjx_search_doc *d, uint64_t seq, const Cjx__Posting *p, siz
     }
 }
 
-/* Removes the key's current docid: its terms (recomputed from old, the
- * version it indexed) and its entries. */
+/* Forgets the key's current docid: its term entries stay in their segment
+ * until a merge finds the document gone. */
 static int remove_key(MDB_txn *txn, const cjx_search_index *ix, const uint8_t *key, size_t klen,
-                      const Cjx__Posting *old, cjx_search_stats *st)
+                      cjx_search_stats *st)
 {
     MDB_val k = {klen, (void *)key}, v;
     int rc = mdb_get(txn, ix->keys, &k, &v);
@@ -223,11 +268,6 @@ static int remove_key(MDB_txn *txn, const cjx_search_index *ix, const uint8_t *k
         st->docs--;
         st->length -= doc.length;
     }
-    collector c = {0};
-    if (old && (rc = posting_terms(old, &c)) == 0) { /* else its entries stay, unreachable */
-        rc = remove_terms(txn, ix, docid, &c);
-        free(c.v);
-    }
     uint8_t id[4];
     cjx_search_be32_put(id, docid);
     MDB_val dk = {4, id};
@@ -238,19 +278,19 @@ static int remove_key(MDB_txn *txn, const cjx_search_index *ix, const uint8_t *k
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-int cjx_search_replace(MDB_txn *txn, const cjx_search_index *ix, const uint8_t *key, size_t klen,
-                       const Cjx__Posting *old, uint64_t seq, const Cjx__Posting *posting)
+int cjx_search_replace(MDB_txn *txn, cjx_search_index *ix, const uint8_t *key, size_t klen,
+                       uint64_t seq, const Cjx__Posting *posting)
 {
     cjx_search_stats st;
     int rc = cjx_search_stats_get(txn, ix, &st);
     if (rc == 0)
-        rc = remove_key(txn, ix, key, klen, old, &st);
+        rc = remove_key(txn, ix, key, klen, &st);
     if (rc == 0 && posting) {
         collector c;
         rc = posting_terms(posting, &c);
         uint32_t docid = ++st.next_docid;
         if (rc == 0)
-            rc = add_terms(txn, ix, docid, &c);
+            rc = add_terms(ix, docid, &c);
         struct {
             cjx_search_doc doc;
             uint8_t key[CJX_STATE_KEY_MAX];

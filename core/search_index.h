@@ -7,10 +7,12 @@
  * fields of its kind's details) and its requirements count separately, so
  * results can say where a term matched and the title can weigh more.
  *
- * Three databases: "sx_terms" (term → docid and per-field term counts,
- * sorted duplicates of fixed size), "sx_docs" (docid → what filters and
- * ranking need, and the state key) and "sx_keys" (state key → docid).
- * Ranking is BM25 (k1 = 1.2, b = 0.75); every query term must match.
+ * Three databases: "sx_segs" (segments: sorted runs of term entries, each
+ * a docid with per-field term counts; search_segment.c), "sx_docs" (docid
+ * → what filters and ranking need, and the state key) and "sx_keys" (state
+ * key → docid). An update gives the posting a new docid and forgets the
+ * old one, whose entries merges then drop. Ranking is BM25 (k1 = 1.2,
+ * b = 0.75); every query term must match.
  */
 #ifndef CJX_SEARCH_INDEX_H
 #define CJX_SEARCH_INDEX_H
@@ -28,20 +30,31 @@
 #define CJX_SEARCH_QUERY_TERMS 32      /* terms of a query that count */
 #define CJX_SEARCH_LIMIT_MAX 100       /* hits per answer */
 
+typedef struct cjx_search_pending cjx_search_pending;
+
 typedef struct cjx_search_index {
-    MDB_dbi terms, docs, keys;
+    MDB_dbi segs, docs, keys;
+    cjx_search_pending *pending;       /* term entries of the open transaction */
 } cjx_search_index;
 
 /* Opens (creating) the index's databases in a write transaction. */
 int cjx_search_open(MDB_txn *txn, cjx_search_index *ix);
+/* Frees what ix holds in memory (entries never flushed are lost). */
+void cjx_search_close(cjx_search_index *ix);
 
 /* Indexes posting, the version of state key key in log entry seq, in place
- * of what was indexed for the key before: old, the version the index holds
- * (NULL when the caller cannot tell: its term entries are then left behind,
- * unreachable, until a rebuild). A NULL posting removes the key. Returns an
- * LMDB code. */
-int cjx_search_replace(MDB_txn *txn, const cjx_search_index *ix, const uint8_t *key, size_t klen,
-                       const Cjx__Posting *old, uint64_t seq, const Cjx__Posting *posting);
+ * of what was indexed for the key before; a NULL posting removes the key.
+ * The term entries wait in memory for cjx_search_flush, which writes them
+ * as one segment: call it before the transaction commits (and
+ * cjx_search_discard when it aborts). Returns an LMDB code. */
+int cjx_search_replace(MDB_txn *txn, cjx_search_index *ix, const uint8_t *key, size_t klen,
+                       uint64_t seq, const Cjx__Posting *posting);
+int cjx_search_flush(MDB_txn *txn, cjx_search_index *ix);
+void cjx_search_discard(cjx_search_index *ix);
+
+/* Opens the databases of an index that exists, in any transaction;
+ * MDB_NOTFOUND when there is none. */
+int cjx_search_open_read(MDB_txn *txn, cjx_search_index *ix);
 
 /* Empties the index (before a rebuild). */
 int cjx_search_clear(MDB_txn *txn, const cjx_search_index *ix);

@@ -1,12 +1,12 @@
 /* search_query.c — answering a search over the postings' index
  * (search_index.h).
  *
- * The query's terms are taken rarest first: the rarest one's entries are
- * the candidates, and each further term keeps those it also has (merging
- * two lists sorted by docid, or seeking each candidate when they are few
- * against a long list). Filters and BM25 then read each remaining
- * candidate's document once. Without keywords, every document is filtered
- * and the newest come first.
+ * The query's terms are taken rarest first: the rarest one's entries (its
+ * runs in every segment) are the candidates, and each further term keeps
+ * those it also has, found by binary search in its runs. Filters and BM25
+ * then read each remaining candidate's document once (a document gone
+ * since is skipped). Without keywords, every document is filtered and the
+ * newest come first.
  */
 #include <errno.h>
 #include <math.h>
@@ -21,11 +21,19 @@
 #define B 0.75
 #define TITLE_WEIGHT 2                 /* a term in the title counts twice */
 
+/* A term's entries: its run in each segment, in segment (so docid) order. */
+typedef struct span {
+    const uint8_t *e;
+    size_t n;
+} span;
+
 typedef struct term {
     char text[CJX_TERM_MAX];
     size_t len;
-    size_t df;                         /* documents that have it */
+    size_t df;                         /* documents that have it (and some gone since) */
     int required;                      /* else it only adds to the score */
+    span *runs;                        /* one per segment at most */
+    size_t nruns;
 } term;
 
 typedef struct query_terms {
@@ -68,97 +76,100 @@ typedef struct candidates {
     size_t n, cap, nterms;
 } candidates;
 
-/* Calls fn for every entry of the term cur was set on (MDB_SET), in docid
- * order, until fn returns nonzero. A term of one document keeps its entry
- * inline, where MDB_GET_MULTIPLE finds nothing. */
-static int each_entry(MDB_cursor *cur, int (*fn)(const uint8_t *entry, void *ctx), void *ctx)
-{
-    size_t count;
-    MDB_val k, v;
-    int rc = mdb_cursor_count(cur, &count);
-    if (rc == 0 && count == 1) {
-        rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
-        if (rc == 0)
-            fn(v.mv_data, ctx);
-        return rc;
-    }
-    for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_GET_MULTIPLE); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_MULTIPLE)) {
-        const uint8_t *e = v.mv_data;
-        for (size_t j = 0; j < v.mv_size / CJX_SEARCH_ENTRY; j++, e += CJX_SEARCH_ENTRY)
-            if (fn(e, ctx))
-                return 0;
-    }
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
 static uint8_t *tf_of(const candidates *c, size_t i, size_t t)
 {
     return &c->tf[(i * c->nterms + t) * CJX_FIELDS];
 }
 
-/* The rarest required term's entries become the candidates. */
-static int load_one(const uint8_t *e, void *ctx)
+/* t's entry for docid id, or NULL. */
+static const uint8_t *find_docid(const term *t, uint32_t id)
 {
-    candidates *c = ctx;
-    c->docid[c->n] = cjx_search_be32_get(e);
-    memcpy(tf_of(c, c->n, 0), e + 4, CJX_FIELDS);
-    return ++c->n == c->cap;
+    for (size_t r = 0; r < t->nruns; r++) {
+        const span *s = &t->runs[r];
+        if (cjx_search_be32_get(s->e + (s->n - 1) * CJX_SEARCH_ENTRY) < id)
+            continue;
+        size_t lo = 0, hi = s->n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            uint32_t m = cjx_search_be32_get(s->e + mid * CJX_SEARCH_ENTRY);
+            if (m == id)
+                return s->e + mid * CJX_SEARCH_ENTRY;
+            if (m < id)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return NULL; /* later runs hold higher docids */
+    }
+    return NULL;
 }
 
 /* A further term, merged into the candidates: a required one keeps only
  * the candidates it has, an optional one adds its counts. */
-typedef struct merge {
-    candidates *c;
-    size_t t, i, kept;
-    int required;
-} merge;
-
-static void take(merge *m, size_t i, const uint8_t *e)
+static void merge_term(candidates *c, size_t t, const term *tm)
 {
-    candidates *c = m->c;
-    if (m->required && m->kept != i) {
-        c->docid[m->kept] = c->docid[i];
-        memcpy(tf_of(c, m->kept, 0), tf_of(c, i, 0), c->nterms * CJX_FIELDS);
-    }
-    if (e)
-        memcpy(tf_of(c, m->required ? m->kept : i, m->t), e + 4, CJX_FIELDS);
-    m->kept++;
-}
-
-static int merge_one(const uint8_t *e, void *ctx)
-{
-    merge *m = ctx;
-    uint32_t id = cjx_search_be32_get(e);
-    for (; m->i < m->c->n && m->c->docid[m->i] < id; m->i++)
-        if (!m->required)
-            take(m, m->i, NULL);
-    if (m->i < m->c->n && m->c->docid[m->i] == id)
-        take(m, m->i++, e);
-    return m->i == m->c->n;
-}
-
-static int merge_term(MDB_cursor *cur, candidates *c, size_t t, size_t df, int required)
-{
-    merge m = {c, t, 0, 0, required};
-    int rc = 0;
-    if (c->n * 16 < df) { /* few candidates, a long list: seek each */
-        for (; rc == 0 && m.i < c->n; m.i++) {
-            uint8_t probe[CJX_SEARCH_ENTRY] = {0};
-            cjx_search_be32_put(probe, c->docid[m.i]);
-            MDB_val k, v = {sizeof probe, probe};
-            rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE);
-            int has = rc == 0 && cjx_search_be32_get(v.mv_data) == c->docid[m.i];
-            rc = rc == MDB_NOTFOUND ? 0 : rc;
-            if (has || !required)
-                take(&m, m.i, has ? v.mv_data : NULL);
+    size_t kept = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const uint8_t *e = find_docid(tm, c->docid[i]);
+        if (!e && tm->required)
+            continue;
+        if (kept != i) {
+            c->docid[kept] = c->docid[i];
+            memcpy(tf_of(c, kept, 0), tf_of(c, i, 0), c->nterms * CJX_FIELDS);
         }
-    } else {
-        rc = each_entry(cur, merge_one, &m);
-        for (; !required && m.i < c->n; m.i++)
-            take(&m, m.i, NULL);
+        if (e)
+            memcpy(tf_of(c, kept, t), e + 4, CJX_FIELDS);
+        kept++;
     }
-    c->n = m.kept;
+    c->n = kept;
+}
+
+/* The rarest required term's entries become the candidates. */
+static int load(candidates *c, const term *tm)
+{
+    c->cap = tm->df;
+    c->docid = malloc((c->cap ? c->cap : 1) * sizeof *c->docid);
+    c->tf = calloc((c->cap ? c->cap : 1) * c->nterms, CJX_FIELDS);
+    if (!c->docid || !c->tf)
+        return ENOMEM;
+    for (size_t r = 0; r < tm->nruns; r++)
+        for (size_t j = 0; j < tm->runs[r].n; j++, c->n++) {
+            const uint8_t *e = tm->runs[r].e + j * CJX_SEARCH_ENTRY;
+            c->docid[c->n] = cjx_search_be32_get(e);
+            memcpy(tf_of(c, c->n, 0), e + 4, CJX_FIELDS);
+        }
+    return 0;
+}
+
+/* Finds each term's runs in the segments (read in place, valid while txn
+ * is), and its document frequency. */
+static int find_terms(MDB_txn *txn, const cjx_search_index *ix, query_terms *q)
+{
+    MDB_stat ms;
+    MDB_cursor *cur = NULL;
+    int rc = mdb_stat(txn, ix->segs, &ms);
+    for (size_t i = 0; rc == 0 && i < q->n; i++)
+        if (!(q->t[i].runs = calloc(ms.ms_entries ? ms.ms_entries : 1, sizeof(span))))
+            rc = ENOMEM;
+    if (rc == 0)
+        rc = mdb_cursor_open(txn, ix->segs, &cur);
+    MDB_val k, v;
+    for (int more = rc ? 1 : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && more == 0;
+         more = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        cjx_segment seg;
+        rc = cjx_segment_view(v.mv_data, v.mv_size, &seg);
+        for (size_t i = 0; rc == 0 && i < q->n; i++) {
+            term *t = &q->t[i];
+            const uint8_t *e;
+            size_t n = cjx_segment_find(&seg, t->text, t->len, &e);
+            if (n && t->nruns < ms.ms_entries) {
+                t->runs[t->nruns++] = (span){e, n};
+                t->df += n;
+            }
+        }
+    }
+    if (cur)
+        mdb_cursor_close(cur);
     return rc;
 }
 
@@ -166,44 +177,30 @@ static int merge_term(MDB_cursor *cur, candidates *c, size_t t, size_t df, int r
  * every term; none when a required term is in no document. */
 static int match_terms(MDB_txn *txn, const cjx_search_index *ix, query_terms *q, candidates *c)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, ix->terms, &cur);
+    int rc = find_terms(txn, ix, q);
+    for (size_t i = 0; rc == 0 && i < q->n; i++)
+        if (!q->t[i].df && q->t[i].required)
+            return 0;
     size_t kept = 0;
     for (size_t i = 0; rc == 0 && i < q->n; i++) {
-        MDB_val k = {q->t[i].len, q->t[i].text}, v;
-        size_t count = 0;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET);
-        if (rc == 0)
-            rc = mdb_cursor_count(cur, &count);
-        q->t[i].df = count;
-        if (rc == MDB_NOTFOUND && q->t[i].required) {
-            mdb_cursor_close(cur);
-            return 0;
+        if (!q->t[i].df) { /* an optional term no one has counts for nothing */
+            free(q->t[i].runs);
+            continue;
         }
-        if (rc == MDB_NOTFOUND) /* an optional term no one has: it counts for nothing */
-            rc = 0;
-        else
-            q->t[kept++] = q->t[i];
+        span *runs = q->t[i].runs;
+        q->t[i].runs = NULL;
+        q->t[kept] = q->t[i];
+        q->t[kept++].runs = runs;
     }
-    q->n = kept;
     if (rc == 0)
-        qsort(q->t, q->n, sizeof q->t[0], term_cmp);
+        q->n = kept;
+    if (rc || !q->n || !q->t[0].required)
+        return rc;
+    qsort(q->t, q->n, sizeof q->t[0], term_cmp);
     c->nterms = q->n;
-    if (rc == 0 && q->n && q->t[0].required) {
-        c->cap = q->t[0].df;
-        c->docid = malloc(c->cap * sizeof *c->docid);
-        c->tf = calloc(c->cap * c->nterms, CJX_FIELDS);
-        rc = c->docid && c->tf ? 0 : ENOMEM;
-    }
-    for (size_t i = 0; rc == 0 && c->docid && i < q->n && (i == 0 || c->n); i++) {
-        MDB_val k = {q->t[i].len, q->t[i].text}, v;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET);
-        if (rc == 0)
-            rc = i == 0 ? each_entry(cur, load_one, c)
-                        : merge_term(cur, c, i, q->t[i].df, q->t[i].required);
-    }
-    if (cur)
-        mdb_cursor_close(cur);
+    rc = load(c, &q->t[0]);
+    for (size_t i = 1; rc == 0 && i < q->n && c->n; i++)
+        merge_term(c, i, &q->t[i]);
     return rc;
 }
 
@@ -383,6 +380,8 @@ int cjx_search_run(MDB_txn *txn, const cjx_search_index *ix, const cjx_search_qu
     free(c.docid);
     free(c.tf);
     free(m.v);
+    for (size_t i = 0; i < qt.n; i++)
+        free(qt.t[i].runs);
     if (rc)
         cjx_search_result_free(out);
     return rc;

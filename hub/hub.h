@@ -318,10 +318,6 @@ void cjx_hub_query(cjx_hub *h, const cjx_session *s, const Cjx__Query *q);
 /* search.c */
 /* Opens the search index, building it when the store has none (or reindex). */
 cjx_err cjx_hub_search_open(cjx_hub *h, int reindex, cjx_fault *f);
-/* Indexes posting (log entry seq) for state key key in txn, in place of the
- * version in log entry old_seq (0 when new). Returns an LMDB code. */
-int cjx_hub_search_update(cjx_hub *h, MDB_txn *txn, const uint8_t *key, size_t klen,
-                          uint64_t old_seq, uint64_t seq, const Cjx__Posting *posting);
 void cjx_hub_search(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m);
 
 /* status.c: what `cjx status`, /status and /metrics show. */

@@ -29,22 +29,6 @@ static int posting_at(MDB_txn *txn, const cjx_hub *h, uint64_t seq, Cjx__Stored 
     return rc;
 }
 
-int cjx_hub_search_update(cjx_hub *h, MDB_txn *txn, const uint8_t *key, size_t klen,
-                          uint64_t old_seq, uint64_t seq, const Cjx__Posting *posting)
-{
-    Cjx__Stored *st = NULL;
-    Cjx__Item *old = NULL;
-    if (old_seq && posting_at(txn, h, old_seq, &st, &old))
-        old = NULL; /* its terms stay behind, unreachable: see cjx_search_replace */
-    int rc = cjx_search_replace(txn, &h->search, key, klen, old ? old->posting : NULL, seq,
-                                posting);
-    if (old) {
-        cjx__item__free_unpacked(old, NULL);
-        cjx__stored__free_unpacked(st, NULL);
-    }
-    return rc;
-}
-
 /* Indexes up to REBUILD_CHUNK postings after key *after (of *alen bytes) in
  * one transaction; *done when the state has no more. */
 static int rebuild_chunk(cjx_hub *h, uint8_t *after, size_t *alen, size_t *indexed, int *done)
@@ -70,8 +54,7 @@ static int rebuild_chunk(cjx_hub *h, uint8_t *after, size_t *alen, size_t *index
         Cjx__Stored *st;
         Cjx__Item *item;
         if (posting_at(txn, h, cjx_be64_get(v.mv_data), &st, &item) == 0) {
-            rc = cjx_search_replace(txn, &h->search, key, k.mv_size, NULL, st->seq,
-                                    item->posting);
+            rc = cjx_search_replace(txn, &h->search, key, k.mv_size, st->seq, item->posting);
             cjx__item__free_unpacked(item, NULL);
             cjx__stored__free_unpacked(st, NULL);
             n++, (*indexed)++;
@@ -82,6 +65,10 @@ static int rebuild_chunk(cjx_hub *h, uint8_t *after, size_t *alen, size_t *index
     *done = more == MDB_NOTFOUND;
     if (rc == 0 && more && more != MDB_NOTFOUND)
         rc = more;
+    if (rc == 0)
+        rc = cjx_search_flush(txn, &h->search);
+    else
+        cjx_search_discard(&h->search);
     if (rc == 0 && *done)
         rc = cjx_store_meta_put_u64(txn, h->store, "search_format", SEARCH_FORMAT);
     if (rc == 0)

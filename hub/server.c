@@ -163,6 +163,7 @@ void cjx_hub_close(cjx_hub *h)
     cjx_sessions_destroy(&h->sessions);
     cjx_limits_free(h->limits);
     cjx_activity_destroy(&h->activity);
+    cjx_search_close(&h->search);
     cjx_store_close(&h->store);
     cjx_validator_close(&h->validator);
 }
@@ -272,10 +273,14 @@ static void commit_batch(cjx_hub *h, uint64_t committed_seq)
     if (!h->batch_txn)
         return;
     int rc = h->batch_failed;
-    if (rc)
+    if (rc == 0)
+        rc = cjx_search_flush(h->batch_txn, &h->search);
+    if (rc) {
+        cjx_search_discard(&h->search);
         mdb_txn_abort(h->batch_txn);
-    else
+    } else {
         rc = mdb_txn_commit(h->batch_txn);
+    }
     h->batch_txn = NULL;
     h->batch_failed = 0;
     h->counters.batches++;

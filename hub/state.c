@@ -155,8 +155,7 @@ int cjx_hub_append(cjx_hub *h, MDB_txn *txn, const cjx_entry *e, uint64_t *seq_o
     MDB_val k = {klen, key}, v = state_value(vb, seq, status, valid_until);
     rc = mdb_put(txn, h->store->dbs[HUB_DB_STATE], &k, &v, 0);
     if (rc == 0 && e->item->body_case == CJX__ITEM__BODY_POSTING)
-        rc = cjx_hub_search_update(h, txn, key, klen, existed ? old.seq : 0, seq,
-                                   e->item->posting);
+        rc = cjx_search_replace(txn, &h->search, key, klen, seq, e->item->posting);
     if (rc)
         return rc;
     if (e->item->body_case == CJX__ITEM__BODY_POSTING &&

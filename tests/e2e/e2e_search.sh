@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# e2e_search — `cjx search` at the hub and over a replica (--local): Chinese
+# keywords found by any two-character piece, every keyword required, titles
+# first, filters, why each matched; an update, a fill and a rebuilt index
+# (cjx-hub --reindex) change what is found; the replica answers with the hub
+# down.
+. "$(dirname "$0")/lib.sh"
+
+ENT=91140400MA0K7C2D3J   # an enterprise
+COL=12140400405710843M   # a college
+
+# posting REF TITLE DESCRIPTION REQUIREMENTS DIVISION MAJOR PAY_MIN PAY_MAX
+posting() {
+    printf '{"posting":{"ref":"%s","title":"%s","description":"%s","requirements":"%s","division_code":"%s","cluster":"INFORMATION_TECH","industry_code":"6511","major_codes":["%s"],"valid_from":"%s","valid_until":"%s","job":{"headcount":2,"employer_name":"长治云算科技有限公司","content":"%s","pay_min_yuan":%s,"pay_max_yuan":%s}}}\n' \
+        "$1" "$2" "$3" "$4" "$5" "$6" "$VALID_FROM" "$VALID_UNTIL" "$3" "$7" "$8"
+}
+
+start_hub
+make_agent ent $ENT
+make_agent col $COL
+start_agent ent
+start_agent col
+
+note "postings published; the college's replica holds them"
+{
+    posting J-1 "软件技术专业实习生" "参与政务系统开发" "软件技术专业在校生" 140403 510203 3000 4000
+    posting J-2 "半导体封装工程师" "负责封装产线，需要软件基础" "熟悉软件测试" 140404 510101 5000 8000
+    posting J-3 "电工" "维护产线设备" "持电工证" 140403 460301 4000 6000
+    posting J-4 "Java Developer 后端开发" "Spring Boot services" "3 years Java" 140405 510203 9000 15000
+} | cjx ent post >/dev/null
+wait_until 20 outbox_empty ent || fail "ent's outbox never emptied"
+wait_until 20 cjx col verify || fail "the college's replica does not agree with the hub"
+
+refs() { jq -r '.stored.item.posting.ref' | paste -sd' ' -; }   # the refs of --json results, in order
+both() { # both ARGS...: the hub's and the replica's answers must be the same refs
+    local hub local_
+    hub=$(cjx col search --json "$@" | refs)
+    local_=$(cjx col search --local --json "$@" | refs)
+    [ "$hub" = "$local_" ] || fail "search $*: the hub finds '$hub', the replica '$local_'"
+    echo "$hub"
+}
+
+[ "$(both 软件)" = "J-1 J-2" ] || fail "软件 should find J-1 (title) before J-2 (description): $(both 软件)"
+cjx col search --json 软件 | head -n1 | jq -e '.why == "软件: title requirements"' >/dev/null \
+    || fail "the first result does not say it matched in the title: $(cjx col search --json 软件 | head -n1 | jq -c .why)"
+[ "$(both 软件开发)" = "J-1" ] || fail "软件开发 needs both 软件 and 开发: $(both 软件开发)"
+[ "$(both 电工证)" = "J-3" ] || fail "电工证: $(both 电工证)"
+[ "$(both java)" = "J-4" ] || fail "java (any case): $(both java)"
+[ "$(both 护理)" = "" ] || fail "护理 matches nothing: $(both 护理)"
+
+note "filters"
+[ "$(both --county 140403)" = "J-3 J-1" ] || fail "--county 140403, newest first: $(both --county 140403)"
+[ "$(both --major 510203)" = "J-4 J-1" ] || fail "--major 510203: $(both --major 510203)"
+[ "$(both --pay-min 8000)" = "J-4 J-2" ] || fail "--pay-min 8000: $(both --pay-min 8000)"
+[ "$(both --kind internship)" = "" ] || fail "--kind internship: $(both --kind internship)"
+[ "$(both 软件 --county 1404 --major 510101)" = "J-2" ] || fail "keywords and filters together"
+[ "$(both --per-page 2 --page 2 --county 1404)" = "J-2 J-1" ] || fail "page 2 of 2: $(both --per-page 2 --page 2 --county 1404)"
+cjx col search 软件 | grep -q '2 of 2 shown' || fail "the text output does not count the results"
+if cjx col search --cluster NOSUCH 2>"$T/err"; then fail "an unknown cluster was taken"; fi
+grep -q 'unknown cluster' "$T/err" || fail "the refusal does not say why: $(cat "$T/err")"
+
+note "an update and a fill change what is found, at the hub and in the replica"
+posting J-3 "高级钳工" "维护产线设备" "持钳工证" 140403 460301 4000 6000 | cjx ent post >/dev/null
+cjx ent fill J-2 >/dev/null
+wait_until 20 outbox_empty ent || fail "ent's outbox never emptied"
+wait_until 20 cjx col verify || fail "the replica does not agree after the update"
+[ "$(both 电工)" = "" ] || fail "the old title is still found: $(both 电工)"
+[ "$(both 钳工)" = "J-3" ] || fail "the new title is not found: $(both 钳工)"
+[ "$(both 封装)" = "" ] || fail "a filled posting is found by default: $(both 封装)"
+[ "$(cjx col search --json --all 封装 | refs)" = "J-2" ] || fail "--all does not find the filled posting"
+
+note "the index rebuilt from the store answers the same; the replica answers with the hub down"
+before=$(cjx col search --json --all 软件 | refs)
+kill_hub TERM
+"$BIN/cjx-hub" -c "$T/hub.ini" --reindex >>"$T/hub.log" 2>&1 || fail "cjx-hub --reindex failed"
+grep -q 'search index built: 4 postings' "$T/hub.log" || fail "--reindex did not say what it built"
+[ "$(cjx col search --local --json 钳工 | refs)" = "J-3" ] || fail "the replica does not answer with the hub down"
+start_hub "$HUB_EP"
+[ "$(cjx col search --json --all 软件 | refs)" = "$before" ] || fail "the rebuilt index answers differently"
+echo ok
