@@ -2,6 +2,7 @@
  * filling for the benchmarks (see bench_util.h).
  */
 #include "bench_util.h"
+#include "codes.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -143,6 +144,22 @@ static int read_line(const char *path, char *buf, size_t len)
         return -1;
     buf[strcspn(buf, "\n")] = '\0';
     return buf[0] ? 0 : -1;
+}
+
+/* core/codes.h only validates codes; rather than repeat its weights here,
+ * the check character is the one of the 31 that cjx_code_uscc() accepts. */
+int bench_credit_code(const char *head, int n, char out[19])
+{
+    static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    if (n < 1 || n > 999999 || strlen(head) != 11)
+        return -1;
+    snprintf(out, 19, "%s%06d0", head, n);
+    for (const char *c = alphabet; *c; c++) {
+        out[17] = *c;
+        if (cjx_code_uscc(out) == CJX_OK)
+            return 0;
+    }
+    return -1;
 }
 
 pid_t bench_start_hub(const char *bin_dir, const char *conf_dir, const char *work,

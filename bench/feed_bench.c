@@ -47,6 +47,7 @@
 
 #include "bench_util.h"
 #include "feed_fixture.h"
+#include "proc_status.h"
 #include "sink_watch.h"
 
 #define TICK_S 0.010                     /* pacing: one outbox transaction per tick */
@@ -225,21 +226,6 @@ done:
 
 /* ---- hub memory with a stopped subscriber ---- */
 
-/* The value of a "Key:   123 kB" line of /proc/PID/status, or -1. */
-static long status_kb(pid_t pid, const char *key)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    long kb = -1;
-    size_t klen = strlen(key);
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, key, klen) && line[klen] == ':')
-            kb = atol(line + klen + 1);
-    if (f)
-        fclose(f);
-    return kb;
-}
 
 /* With stop, subscriber 市人社局 is stopped while n records are published;
  * without, it runs too (the control: what the hub's memory does anyway). */
@@ -268,7 +254,7 @@ static int run_rss(feed_env *e, const char *root, long n, int stop)
         fprintf(stderr, "rss: the first event did not reach both subscribers\n");
         goto done;
     }
-    long rss0 = status_kb(e->hub, "VmRSS"), anon0 = status_kb(e->hub, "RssAnon");
+    long rss0 = proc_status_kb(e->hub, "VmRSS"), anon0 = proc_status_kb(e->hub, "RssAnon");
 
     if (stop)
         kill(hrb, SIGSTOP);
@@ -283,8 +269,8 @@ static int run_rss(feed_env *e, const char *root, long n, int stop)
     if (!stop)
         sink_tail_wait(&hrb_t, n + 1, NULL, NULL, 60);
     sink_tail_read(&hrb_t, NULL, NULL);
-    long rss1 = status_kb(e->hub, "VmRSS"), anon1 = status_kb(e->hub, "RssAnon");
-    long hwm = status_kb(e->hub, "VmHWM");
+    long rss1 = proc_status_kb(e->hub, "VmRSS"), anon1 = proc_status_kb(e->hub, "RssAnon");
+    long hwm = proc_status_kb(e->hub, "VmHWM");
     int complete = !got && !acked && edu_t.lines == n + 1 && !o.bad &&
                    (stop || hrb_t.lines == n + 1);
     printf("test=rss events=%ld subscriber_stopped=%s hrb_lines=%ld edu_lines=%ld "

@@ -15,88 +15,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_posting.h"
 #include "bench_util.h"
-#include "domain.pb-c.h"
 #include "outbox.h"
-
-/* Dates around today, so the hub never expires the postings mid-run. */
-static char valid_from[11], valid_until[11];
-
-static void set_dates(void)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    strftime(valid_from, sizeof valid_from, "%Y-%m-%d", &tm);
-    tm.tm_year += 1;
-    mktime(&tm);
-    strftime(valid_until, sizeof valid_until, "%Y-%m-%d", &tm);
-}
-
-/* Packs job posting number i (ref "JOB-" and ten digits, so every record
- * has the same size) with pad_len bytes of padding in its description. */
-static uint8_t *make_record(const char *code, long i, size_t pad_len, size_t *len)
-{
-    Cjx__JobPosting job = CJX__JOB_POSTING__INIT;
-    job.headcount = 3;
-    job.employer_name = "长治高新区光电科技有限公司";
-    job.content = "封装工艺优化与良率提升";
-    job.pay_min_yuan = 5000;
-    job.pay_max_yuan = 8000;
-    Cjx__Posting p = CJX__POSTING__INIT;
-    char *majors[] = {"510101"}, ref[32], pad[4096];
-    snprintf(ref, sizeof ref, "JOB-%010ld", i);
-    if (pad_len >= sizeof pad)
-        pad_len = sizeof pad - 1;
-    memset(pad, 'x', pad_len);
-    pad[pad_len] = '\0';
-    p.ref = ref;
-    p.title = "半导体封装工艺工程师";
-    p.description = pad;
-    p.requirements = "大专及以上";
-    p.publisher_credit_code = (char *)code;
-    p.division_code = "140400";
-    p.cluster = CJX__CLUSTER__CLUSTER_SEMICONDUCTOR_OPTO;
-    p.industry_code = "3973";
-    p.n_major_codes = 1;
-    p.major_codes = majors;
-    p.valid_from = valid_from;
-    p.valid_until = valid_until;
-    p.detail_case = CJX__POSTING__DETAIL_JOB;
-    p.job = &job;
-    Cjx__Item item = CJX__ITEM__INIT;
-    item.body_case = CJX__ITEM__BODY_POSTING;
-    item.posting = &p;
-    *len = cjx__item__get_packed_size(&item);
-    uint8_t *buf = malloc(*len);
-    if (buf)
-        cjx__item__pack(&item, buf);
-    return buf;
-}
-
-/* The padding that makes a record size bytes, or as near as it goes. */
-static size_t pad_for(const char *code, size_t size)
-{
-    size_t pad = 0, len = 0;
-    for (; pad < 4095; pad++) {
-        free(make_record(code, 0, pad, &len));
-        if (len >= size)
-            break;
-    }
-    return pad;
-}
-
-/* What bench_outbox_fill() needs to pack posting i. */
-typedef struct posting_args {
-    const char *code;
-    size_t pad;
-} posting_args;
-
-static uint8_t *pack_posting(void *ctx, long i, size_t *len)
-{
-    const posting_args *a = ctx;
-    return make_record(a->code, i, a->pad, len);
-}
 
 int main(int argc, char **argv)
 {
@@ -128,11 +49,9 @@ int main(int argc, char **argv)
         bench_stop(hub);
         return 1;
     }
-    set_dates();
-    posting_args args = {code, pad_for(code, size)};
-    size_t len = 0;
-    free(make_record(code, 1, args.pad, &len)); /* every record has this size */
-    if (bench_outbox_fill(ob, pack_posting, &args, 1, n, NULL)) {
+    bench_posting args = {code, 0};
+    size_t len = bench_posting_size(&args, size); /* every record has this size */
+    if (bench_outbox_fill(ob, bench_posting_pack, &args, 1, n, NULL)) {
         cjx_outbox_close(&ob);
         bench_stop(hub);
         return 1;

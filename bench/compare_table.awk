@@ -1,0 +1,103 @@
+# compare_table.awk — the table bench/compare.sh prints from its key=value
+# lines (one per measurement and run): for each workload and metric, the
+# median [min–max] over the runs of every system, and cjx's median over the
+# best peer's (the highest rate, or the lowest latency or memory). Lines
+# starting with # are printed as they are. Written for mawk (no asort).
+
+function num(v) { sub(/\/s$/, "", v); return v + 0 }
+
+# add(ROW, SYSTEM, VALUE, BETTER, FORMAT): one value of one run. Rows are
+# printed by group (publish, fan-out, catch-up, memory, agent, limits), each
+# in the order first seen.
+function add(row, sys, v, better, fmt,    k, g) {
+    if (!(row in known)) {
+        known[row] = 1
+        g = row ~ /^durable/ ? 1 : row ~ /^fan-out/ ? 2 : row ~ /^catch-up/ ? 3 : \
+            row ~ /^broker/ ? 4 : row ~ /^idle/ ? 5 : 6
+        rows[g, ++nrows[g]] = row
+        dir[row] = better
+        form[row] = fmt
+    }
+    k = row SUBSEP sys
+    cnt[k]++
+    val[k, cnt[k]] = v + 0
+    used[sys] = 1
+}
+
+# stats(KEY): sets med, lo, hi from the values of KEY.
+function stats(k,    n, i, j, t, a) {
+    n = cnt[k]
+    for (i = 1; i <= n; i++) a[i] = val[k, i]
+    for (i = 2; i <= n; i++)
+        for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+    lo = a[1]; hi = a[n]
+    med = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+
+function mem_rows(what, sys) {
+    if ("broker_vmhwm_kb" in kv)
+        add("broker peak RSS (VmHWM) MB, " what, sys, kv["broker_vmhwm_kb"] / 1024, "lo", "%.1f")
+    if ("broker_rssanon_peak_kb" in kv)
+        add("broker peak RssAnon MB, " what, sys, kv["broker_rssanon_peak_kb"] / 1024, "lo", "%.1f")
+}
+
+/^#/ { print; next }
+/FAILED/ { failed[++nfailed] = $0; next }
+{
+    split("", kv)
+    for (i = 1; i <= NF; i++) {
+        eq = index($i, "=")
+        if (eq) kv[substr($i, 1, eq - 1)] = substr($i, eq + 1)
+    }
+    sys = kv["system"]; t = kv["test"]
+    if (t == "publish") {
+        w = "publish " kv["publishers"] " pub"
+        add("durable publish, " kv["publishers"] " publisher(s), rec/s", sys, num(kv["rate"]), "hi", "%.0f")
+        mem_rows(w, sys)
+    } else if (t == "fanout") {
+        add("fan-out p50 ms", sys, kv["p50_ms"], "lo", "%.1f")
+        add("fan-out p99 ms", sys, kv["p99_ms"], "lo", "%.1f")
+        add("fan-out max ms", sys, kv["max_ms"], "lo", "%.1f")
+        add("fan-out publish rate achieved /s", sys, num(kv["rate"]), "hi", "%.0f")
+        mem_rows("fan-out", sys)
+    } else if (t == "catchup") {
+        add("catch-up of " kv["events"] ", rec/s", sys, num(kv["rate"]), "hi", "%.0f")
+        mem_rows("catch-up", sys)
+    } else if (t == "agent_idle") {
+        add("idle agent VmRSS MB (" kv["when"] ")", sys, kv["vmrss_kb"] / 1024, "lo", "%.1f")
+        add("idle agent RssAnon MB (" kv["when"] ")", sys, kv["rssanon_kb"] / 1024, "lo", "%.1f")
+    } else if (t == "limit") {
+        add("limit: " (sys == "lmdb" ? "LMDB, synced txns of " kv["txn"] : \
+            "ZeroMQ round trips, window " kv["window"]) " /s", "limit", num(kv["rate"]), "hi", "%.0f")
+    }
+}
+
+END {
+    ncols = 0
+    split("cjx mosquitto jetstream-default jetstream-always limit", order, " ")
+    for (i = 1; i <= 5; i++) if (order[i] in used) cols[++ncols] = order[i]
+    printf "%-44s", "median [min-max] over runs"
+    for (c = 1; c <= ncols; c++) printf " | %-26s", cols[c]
+    printf " | cjx / best peer\n"
+    for (r = 1; r <= 6 * 1000; r++) {
+        g = int((r - 1) / 1000) + 1
+        if ((r - 1) % 1000 + 1 > nrows[g]) continue
+        row = rows[g, (r - 1) % 1000 + 1]
+        printf "%-44s", row
+        best = ""; mine = ""
+        for (c = 1; c <= ncols; c++) {
+            k = row SUBSEP cols[c]
+            if (!(k in cnt)) { printf " | %-26s", "-"; continue }
+            stats(k)
+            cell = sprintf(form[row] " [" form[row] "-" form[row] "]", med, lo, hi)
+            printf " | %-26s", cell
+            if (cols[c] == "cjx") mine = med
+            else if (cols[c] != "limit" && (best == "" || (dir[row] == "hi" ? med > best : med < best)))
+                best = med
+        }
+        if (mine != "" && best != "" && best > 0) printf " | %.2f", mine / best
+        else printf " | -"
+        printf "\n"
+    }
+    for (i = 1; i <= nfailed; i++) print failed[i]
+}

@@ -1,0 +1,143 @@
+/* peer_common.c — payloads, pacing and delivery statistics for the peer
+ * broker clients (see peer_common.h).
+ */
+#include "peer_common.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench_util.h"
+
+double peer_now_s(void)
+{
+    return bench_now_s();
+}
+
+int64_t peer_now_us(void)
+{
+    return (int64_t)(bench_now_s() * 1e6);
+}
+
+void peer_payload(uint8_t *buf, size_t len, uint64_t seq, int64_t now_us)
+{
+    memcpy(buf, &seq, 8);
+    memcpy(buf + 8, &now_us, 8);
+    for (size_t i = 16; i < len; i++)
+        buf[i] = (uint8_t)('a' + (seq + i) % 26);
+}
+
+int peer_payload_read(const void *buf, size_t len, uint64_t *seq, int64_t *sent_us)
+{
+    if (len < 16)
+        return -1;
+    memcpy(seq, buf, 8);
+    memcpy(sent_us, (const uint8_t *)buf + 8, 8);
+    return 0;
+}
+
+/* Sleeps until the monotonic clock reads t (seconds). */
+static void sleep_until(double t)
+{
+    struct timespec ts = {(time_t)t, (long)((t - (time_t)t) * 1e9)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+}
+
+double peer_paced(peer_send_fn send, void *ctx, uint64_t first_seq, long total, double rate)
+{
+    double t0 = peer_now_s(), t_end = t0;
+    long sent = 0;
+    for (long k = 1; sent < total; k++) {
+        sleep_until(t0 + k * PEER_TICK_S);
+        long due = (long)(rate * (peer_now_s() - t0));
+        if (due > total)
+            due = total;
+        if (due <= sent)
+            continue;
+        if (send(ctx, first_seq + (uint64_t)sent, due - sent))
+            return -1;
+        t_end = peer_now_s();
+        sent = due;
+    }
+    return total / (t_end - t0);
+}
+
+int peer_sub_log_init(peer_sub_log *l, uint64_t base, long total)
+{
+    memset(l, 0, sizeof *l);
+    l->lat_us = malloc((size_t)(total > 0 ? total : 1) * sizeof *l->lat_us);
+    if (!l->lat_us)
+        return -1;
+    for (long i = 0; i < total; i++)
+        l->lat_us[i] = -1;
+    l->base = base;
+    l->total = total;
+    return 0;
+}
+
+void peer_sub_log_fini(peer_sub_log *l)
+{
+    free(l->lat_us);
+    l->lat_us = NULL;
+}
+
+void peer_sub_log_note(peer_sub_log *l, const void *buf, size_t len)
+{
+    int64_t now = peer_now_us(), sent;
+    uint64_t seq;
+    if (peer_payload_read(buf, len, &seq, &sent) || seq < l->base ||
+        seq - l->base >= (uint64_t)l->total) {
+        l->stray++;
+        return;
+    }
+    int32_t *slot = &l->lat_us[seq - l->base];
+    if (*slot >= 0) {
+        l->dups++;
+        return;
+    }
+    *slot = (int32_t)(now - sent);
+    l->last_us = now;
+    __atomic_add_fetch(&l->got, 1, __ATOMIC_RELEASE);
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+long peer_fanout_report(const char *system, peer_sub_log *logs, int nsubs, long total,
+                        double target, double achieved, int64_t last_pub_us)
+{
+    size_t cap = (size_t)nsubs * (size_t)(total > 0 ? total : 1), n = 0;
+    int32_t *all = malloc(cap * sizeof *all);
+    if (!all)
+        return (long)cap;
+    int64_t last = 0;
+    long dups = 0;
+    for (int s = 0; s < nsubs; s++) {
+        for (long i = 0; i < total; i++)
+            if (logs[s].lat_us[i] >= 0)
+                all[n++] = logs[s].lat_us[i];
+        last = logs[s].last_us > last ? logs[s].last_us : last;
+        dups += logs[s].dups;
+    }
+    qsort(all, n, sizeof *all, cmp_i32);
+    double p50 = n ? all[n / 2] / 1e3 : -1, p99 = n ? all[(size_t)(n * 0.99)] / 1e3 : -1,
+           max = n ? all[n - 1] / 1e3 : -1;
+    long missing = (long)(cap - n);
+    printf("system=%s test=fanout subscribers=%d events=%ld target_rate=%.0f/s rate=%.0f/s "
+           "pairs=%zu p50_ms=%.1f p99_ms=%.1f max_ms=%.1f drain_s=%.3f duplicates=%ld%s\n",
+           system, nsubs, total, target, achieved, n, p50, p99, max, (last - last_pub_us) / 1e6,
+           dups, missing ? " (INCOMPLETE)" : "");
+    free(all);
+    return missing;
+}
+
+long peer_arg(int argc, char **argv, int i, long dflt)
+{
+    return argc > i ? atol(argv[i]) : dflt;
+}

@@ -1,0 +1,142 @@
+/* publish_many_bench.c — cjx's durable publish rate with PUBS institutions
+ * publishing at once, and the memory of an idle agent.
+ *
+ * Starts a real cjx-hub on 127.0.0.1 with its store in WORK_DIR. First an
+ * idle agent (an enterprise with nothing to send) runs for 3 s and its
+ * VmRSS, RssAnon and VmHWM are read. Then the outboxes of PUBS agents, each
+ * a generated enterprise with its own credit code, are filled with N/PUBS
+ * 512-byte job postings; all PUBS cjx-agent processes start at once and the
+ * time until the hub has acknowledged every record (which it does only
+ * after its LMDB transaction is synced) gives the rate. The idle agent is
+ * then started again and given 5 s to load the replica of those postings
+ * (every agent's replica holds every open posting), and read again.
+ * Prints (the hub's peak RSS over the run included):
+ *
+ *   system=cjx test=agent_idle when=empty_hub vmrss_kb=… rssanon_kb=… vmhwm_kb=…
+ *   system=cjx test=publish publishers=P records=N size=… window=W seconds=S
+ *     rate=R/s hub_vmhwm_kb=…
+ *   system=cjx test=agent_idle when=after_publish …
+ *
+ * usage: publish_many_bench BIN_DIR CONFIG_DIR WORK_DIR [PUBS [N [WINDOW]]]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench_posting.h"
+#include "bench_util.h"
+#include "proc_status.h"
+
+#define MAX_PUBS 64
+#define IDLE_AGENT 999999 /* the generated enterprise number of the idle agent */
+
+/* Writes WORK/NAME.ini for enterprise code with its store in WORK/NAME. */
+static int write_ini(const char *work, const char *name, const char *code, const char *ep,
+                     const char *conf, long window, char *ini, size_t ini_len)
+{
+    char dir[4200], extra[64];
+    snprintf(ini, ini_len, "%s/%s.ini", work, name);
+    snprintf(dir, sizeof dir, "%s/%s", work, name);
+    snprintf(extra, sizeof extra, "window = %ld\n", window);
+    return bench_agent_ini(ini, code, ep, dir, conf, extra);
+}
+
+/* Runs the idle agent (ini) for secs seconds and prints its memory. */
+static int idle_agent(const char *bin, const char *work, const char *ini, const char *when,
+                      unsigned secs)
+{
+    char log[4200];
+    snprintf(log, sizeof log, "%s/idle.log", work);
+    pid_t a = bench_start_agent(bin, ini, log);
+    if (a < 0)
+        return -1;
+    sleep(secs);
+    printf("system=cjx test=agent_idle when=%s vmrss_kb=%ld rssanon_kb=%ld vmhwm_kb=%ld\n", when,
+           proc_status_kb(a, "VmRSS"), proc_status_kb(a, "RssAnon"), proc_status_kb(a, "VmHWM"));
+    return bench_stop(a) == -1 ? -1 : 0;
+}
+
+/* Waits (at most timeout_s) until no outbox has anything pending. Returns
+ * 0 when all were acknowledged, -1 on timeout or any refusal. */
+static int wait_all_acked(cjx_outbox **ob, int n, double timeout_s)
+{
+    double deadline = bench_now_s() + timeout_s;
+    for (int i = 0; i < n; i++) {
+        cjx_outbox_stats st;
+        if (bench_wait_acked(ob[i], deadline - bench_now_s(), &st)) {
+            fprintf(stderr, "publisher %d: %llu pending, %llu refused\n", i,
+                    (unsigned long long)st.pending, (unsigned long long)st.refused);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: publish_many_bench BIN_DIR CONFIG_DIR WORK_DIR [PUBS [N [WINDOW]]]\n");
+        return 2;
+    }
+    const char *bin = argv[1], *conf = argv[2], *work = argv[3];
+    int pubs = argc > 4 ? atoi(argv[4]) : 16;
+    long n = argc > 5 ? atol(argv[5]) : 200000, window = argc > 6 ? atol(argv[6]) : 4096;
+    if (pubs < 1 || pubs > MAX_PUBS || n < pubs || window < 1)
+        return 2;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    bench_guard(1200);
+
+    char ep[256], ini[4200], idle_ini[4200], code[19], name[32], path[4200];
+    pid_t hub = bench_start_hub(bin, conf, work, ep, sizeof ep), agents[MAX_PUBS];
+    cjx_outbox *ob[MAX_PUBS] = {0};
+    int rc = 1, started = 0;
+    if (hub < 0 || bench_enterprise_code(IDLE_AGENT, code) ||
+        write_ini(work, "idle", code, ep, conf, window, idle_ini, sizeof idle_ini) ||
+        idle_agent(bin, work, idle_ini, "empty_hub", 3))
+        goto done;
+
+    size_t size = 0;
+    for (int p = 0; p < pubs; p++) {
+        static bench_posting posting[MAX_PUBS];
+        static char codes[MAX_PUBS][19];
+        snprintf(name, sizeof name, "pub-%02d", p);
+        snprintf(path, sizeof path, "%s/%s", work, name);
+        posting[p].code = codes[p];
+        if (bench_enterprise_code(p + 1, codes[p]) ||
+            write_ini(work, name, codes[p], ep, conf, window, ini, sizeof ini) ||
+            !(ob[p] = bench_outbox_open(path, 4096)))
+            goto done;
+        size = bench_posting_size(&posting[p], 512);
+        long mine = n / pubs + (p < n % pubs);
+        if (bench_outbox_fill(ob[p], bench_posting_pack, &posting[p], 1, mine, NULL))
+            goto done;
+    }
+
+    double t0 = bench_now_s();
+    for (; started < pubs; started++) {
+        snprintf(ini, sizeof ini, "%s/pub-%02d.ini", work, started);
+        snprintf(path, sizeof path, "%s/pub-%02d.log", work, started);
+        if ((agents[started] = bench_start_agent(bin, ini, path)) < 0)
+            goto done;
+    }
+    int acked = wait_all_acked(ob, pubs, 600);
+    double secs = bench_now_s() - t0;
+    printf("system=cjx test=publish publishers=%d records=%ld size=%zu window=%ld seconds=%.3f "
+           "rate=%.0f/s hub_vmhwm_kb=%ld%s\n", pubs, n, size, window, secs, n / secs,
+           proc_status_kb(hub, "VmHWM"), acked ? " (INCOMPLETE)" : "");
+    for (int i = 0; i < started; i++)
+        bench_stop(agents[i]);
+    started = 0;
+    if (acked || idle_agent(bin, work, idle_ini, "after_publish", 5))
+        goto done;
+    printf("system=cjx test=hub_memory hub_vmhwm_kb=%ld\n", proc_status_kb(hub, "VmHWM"));
+    rc = 0;
+done:
+    for (int i = 0; i < started; i++)
+        bench_stop(agents[i]);
+    for (int p = 0; p < pubs; p++)
+        cjx_outbox_close(&ob[p]);
+    bench_stop(hub);
+    return rc;
+}
