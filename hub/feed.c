@@ -216,6 +216,40 @@ static int lose_on_purpose(cjx_hub *h, uint64_t seq)
     return 1;
 }
 
+/* Log entries unpacked once for every feed that looks at them: in a
+ * fan-out all the subscribers read the same new entries. A log entry never
+ * changes, so the cache lives as long as the hub. */
+#define CACHE_SLOTS 1024
+
+struct cjx_feed_cache {
+    uint64_t seq[CACHE_SLOTS];
+    Cjx__Stored *stored[CACHE_SLOTS];
+};
+
+static const Cjx__Stored *unpacked(cjx_hub *h, uint64_t seq, const MDB_val *v)
+{
+    if (!h->feed_cache && !(h->feed_cache = calloc(1, sizeof *h->feed_cache)))
+        return NULL;
+    cjx_feed_cache *c = h->feed_cache;
+    size_t i = seq % CACHE_SLOTS;
+    if (c->stored[i] && c->seq[i] == seq)
+        return c->stored[i];
+    if (c->stored[i])
+        cjx__stored__free_unpacked(c->stored[i], NULL);
+    c->stored[i] = cjx__stored__unpack(NULL, v->mv_size, v->mv_data);
+    c->seq[i] = seq;
+    return c->stored[i];
+}
+
+void cjx_hub_feed_cache_free(cjx_hub *h)
+{
+    for (size_t i = 0; h->feed_cache && i < CACHE_SLOTS; i++)
+        if (h->feed_cache->stored[i])
+            cjx__stored__free_unpacked(h->feed_cache->stored[i], NULL);
+    free(h->feed_cache);
+    h->feed_cache = NULL;
+}
+
 /* Sends the events one feed has credit for. Returns 1 when it has credit
  * left and log entries it has not looked at yet. */
 static int pump_feed(cjx_hub *h, MDB_txn *txn, cjx_session *s, cjx_feed *fd)
@@ -233,12 +267,10 @@ static int pump_feed(cjx_hub *h, MDB_txn *txn, cjx_session *s, cjx_feed *fd)
          rc == 0 && budget > 0 && fd->count < s->window;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), budget--) {
         uint64_t seq = cjx_be64_get(k.mv_data);
-        Cjx__Stored *st = cjx__stored__unpack(NULL, v.mv_size, v.mv_data);
+        const Cjx__Stored *st = unpacked(h, seq, &v);
         int match = st && (fd->sub->replica ? cjx_state_streams(s->code, st)
                                             : cjx_filter_match(fd->sub, st) &&
                                                   cjx_policy_may_see(h, s, st));
-        if (st)
-            cjx__stored__free_unpacked(st, NULL);
         ProtobufCBinaryData shown = {v.mv_size, v.mv_data};
         int audited = 0;
         if (match && !fd->sub->replica && cjx_audit_disclose(h, NULL, s, &v, &shown, &audited)) {

@@ -96,6 +96,7 @@ typedef struct cjx_session {
 typedef struct cjx_sessions cjx_sessions;
 typedef struct cjx_limits cjx_limits;
 typedef struct cjx_http cjx_http;
+typedef struct cjx_feed_cache cjx_feed_cache;
 
 /* A reply waiting for the batch's commit. */
 typedef struct cjx_reply {
@@ -142,6 +143,7 @@ typedef struct cjx_hub {
     int64_t started_ms;
     cjx_http *http;                    /* the HTTP listener; NULL without (http.c) */
     cjx_search_index search;           /* the postings' search index (search.c) */
+    cjx_feed_cache *feed_cache;        /* log entries the feeds unpacked (feed.c) */
     int reindex_only;                  /* --reindex: rebuild the index, then stop */
     cjx_reply *replies;
     size_t nreplies, reply_cap;
@@ -310,6 +312,7 @@ int cjx_hub_pump(cjx_hub *h);
  * that matches little keeps its cursor near the head. */
 void cjx_hub_feeds_checkpoint(cjx_hub *h);
 void cjx_feeds_free(cjx_session *s);
+void cjx_hub_feed_cache_free(cjx_hub *h);
 
 /* query.c */
 /* Answers with what s may see (policy.c). */

@@ -164,6 +164,7 @@ void cjx_hub_close(cjx_hub *h)
     cjx_limits_free(h->limits);
     cjx_activity_destroy(&h->activity);
     cjx_search_close(&h->search);
+    cjx_hub_feed_cache_free(h);
     cjx_store_close(&h->store);
     cjx_validator_close(&h->validator);
 }
