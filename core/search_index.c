@@ -15,43 +15,23 @@
 
 /* ---- a posting's terms ---- */
 
-typedef struct occurrence {
-    char term[CJX_TERM_MAX];
-    uint8_t len, field;
-} occurrence;
-
+/* Where a posting's terms go: the transaction's pending entries, under its
+ * docid, counted by field. */
 typedef struct collector {
-    occurrence *v;
-    size_t n, cap;
+    cjx_search_index *ix;
+    uint32_t docid;
     int field;
-    int oom;
+    size_t count;                      /* occurrences: the document's length */
+    int rc;
 } collector;
 
 static void collect(const char *term, size_t len, int bridge, void *ctx)
 {
     (void)bridge;
     collector *c = ctx;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 256;
-        occurrence *v = realloc(c->v, cap * sizeof *v);
-        if (!v) {
-            c->oom = 1;
-            return;
-        }
-        c->v = v;
-        c->cap = cap;
-    }
-    occurrence *o = &c->v[c->n++];
-    memcpy(o->term, term, len);
-    o->len = (uint8_t)len;
-    o->field = (uint8_t)c->field;
-}
-
-static int occurrence_cmp(const void *x, const void *y)
-{
-    const occurrence *a = x, *b = y;
-    int c = memcmp(a->term, b->term, a->len < b->len ? a->len : b->len);
-    return c ? c : (int)a->len - (int)b->len;
+    if (c->rc == 0)
+        c->rc = cjx_pending_add(&c->ix->pending, term, len, c->docid, c->field);
+    c->count++;
 }
 
 /* The string fields of the posting's details (employer, content…) other
@@ -71,23 +51,19 @@ static void detail_text(collector *c, const Cjx__Posting *p)
     }
 }
 
-/* Sorted occurrences of every term of p, by field. */
-static int posting_terms(const Cjx__Posting *p, collector *c)
+/* Adds every term of p, by field, to the pending entries of docid; *length
+ * gets how many there were. */
+static int add_terms(cjx_search_index *ix, uint32_t docid, const Cjx__Posting *p, size_t *length)
 {
-    memset(c, 0, sizeof *c);
-    c->field = CJX_FIELD_TITLE;
-    cjx_terms(p->title, collect, c);
-    c->field = CJX_FIELD_DESCRIPTION;
-    cjx_terms(p->description, collect, c);
-    detail_text(c, p);
-    c->field = CJX_FIELD_REQUIREMENTS;
-    cjx_terms(p->requirements, collect, c);
-    if (c->oom) {
-        free(c->v);
-        return ENOMEM;
-    }
-    qsort(c->v, c->n, sizeof *c->v, occurrence_cmp);
-    return 0;
+    collector c = {ix, docid, CJX_FIELD_TITLE, 0, 0};
+    cjx_terms(p->title, collect, &c);
+    c.field = CJX_FIELD_DESCRIPTION;
+    cjx_terms(p->description, collect, &c);
+    detail_text(&c, p);
+    c.field = CJX_FIELD_REQUIREMENTS;
+    cjx_terms(p->requirements, collect, &c);
+    *length = c.count;
+    return c.rc;
 }
 
 /* ---- the databases ---- */
@@ -158,22 +134,6 @@ int cjx_search_doc_get(MDB_txn *txn, const cjx_search_index *ix, uint32_t docid,
         *klen = v.mv_size - sizeof *doc;
     }
     return 0;
-}
-
-/* Adds the term entries of a new docid to the transaction's pending ones. */
-static int add_terms(cjx_search_index *ix, uint32_t docid, const collector *c)
-{
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < c->n;) {
-        uint8_t tf[CJX_FIELDS] = {0};
-        size_t j = i;
-        for (; j < c->n && occurrence_cmp(&c->v[i], &c->v[j]) == 0; j++)
-            if (tf[c->v[j].field] < 255)
-                tf[c->v[j].field]++;
-        rc = cjx_pending_add(&ix->pending, c->v[i].term, c->v[i].len, docid, tf);
-        i = j;
-    }
-    return rc;
 }
 
 /* Merges the newest segments while the one before the newest is not more
@@ -286,16 +246,14 @@ int cjx_search_replace(MDB_txn *txn, cjx_search_index *ix, const uint8_t *key, s
     if (rc == 0)
         rc = remove_key(txn, ix, key, klen, &st);
     if (rc == 0 && posting) {
-        collector c;
-        rc = posting_terms(posting, &c);
         uint32_t docid = ++st.next_docid;
-        if (rc == 0)
-            rc = add_terms(ix, docid, &c);
+        size_t length = 0;
+        rc = add_terms(ix, docid, posting, &length);
         struct {
             cjx_search_doc doc;
             uint8_t key[CJX_STATE_KEY_MAX];
         } entry;
-        describe(&entry.doc, seq, posting, c.n);
+        describe(&entry.doc, seq, posting, length);
         memcpy(entry.key, key, klen);
         uint8_t id[4];
         cjx_search_be32_put(id, docid);
@@ -306,8 +264,7 @@ int cjx_search_replace(MDB_txn *txn, cjx_search_index *ix, const uint8_t *key, s
         if (rc == 0)
             rc = mdb_put(txn, ix->keys, &kk, &kv, 0);
         st.docs++;
-        st.length += c.n;
-        free(c.v);
+        st.length += length;
     }
     return rc ? rc : stats_put(txn, ix, &st);
 }

@@ -38,8 +38,10 @@ typedef struct cjx_search_stats {
 } cjx_search_stats;
 
 /* A transaction's new term entries (search_pending.c). */
+/* Counts an occurrence of term in field of document docid (the newest
+ * document added, or a new one). */
 int cjx_pending_add(cjx_search_pending **pp, const char *term, size_t len, uint32_t docid,
-                    const uint8_t tf[CJX_FIELDS]);
+                    int field);
 size_t cjx_pending_count(const cjx_search_pending *p);
 /* Writes them as one segment under key (8 bytes). */
 int cjx_pending_write(cjx_search_pending *p, MDB_txn *txn, MDB_dbi db, const uint8_t key[8]);

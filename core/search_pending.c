@@ -3,9 +3,10 @@
  *
  * Entries are gathered per term: a hash table of the distinct terms, each
  * with its entries in the order added, which is docid order (a
- * transaction's new documents get increasing docids). Writing sorts only
- * the distinct terms. A posting's terms cost a hash lookup each, not a
- * place in one big sort.
+ * transaction's new documents get increasing docids), one per document,
+ * counting the term's occurrences by field. Writing sorts only the
+ * distinct terms. A posting's terms cost a hash lookup each, not a place
+ * in one big sort.
  */
 #define _GNU_SOURCE /* qsort_r */
 #include <errno.h>
@@ -87,7 +88,7 @@ static int rehash(cjx_search_pending *p)
 }
 
 int cjx_pending_add(cjx_search_pending **pp, const char *term, size_t len, uint32_t docid,
-                    const uint8_t tf[CJX_FIELDS])
+                    int field)
 {
     if (!*pp && !(*pp = calloc(1, sizeof **pp)))
         return ENOMEM;
@@ -95,11 +96,16 @@ int cjx_pending_add(cjx_search_pending **pp, const char *term, size_t len, uint3
     if (rehash(p) || grow((void **)&p->entries, &p->cap, p->n + 1, sizeof *p->entries))
         return ENOMEM;
     slot *s = find(p, term, len);
+    if (s->first && p->entries[s->last - 1].docid == docid) { /* again in this document */
+        uint8_t *tf = &p->entries[s->last - 1].tf[field];
+        *tf += *tf < 255;
+        return 0;
+    }
     uint32_t id = (uint32_t)++p->n; /* index + 1 */
     entry *e = &p->entries[id - 1];
+    memset(e, 0, sizeof *e);
     e->docid = docid;
-    e->next = 0;
-    memcpy(e->tf, tf, CJX_FIELDS);
+    e->tf[field] = 1;
     if (s->first) {
         p->entries[s->last - 1].next = id;
         s->last = id;
