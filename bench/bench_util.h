@@ -39,14 +39,14 @@ int bench_stop(pid_t pid);
 int bench_write_file(const char *path, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Starts a hub listening on a free port of 127.0.0.1, with its ini and log in
- * work and its store in work/hub. Waits (at most 20 s) until it writes its
- * endpoint, copied to ep. Returns the hub's pid, or -1 (it is then killed). */
 /* Writes to out the valid unified social credit code that starts with head
  * (11 characters: "91140400ENT" for an enterprise of Changzhi) followed by
  * n (1–999999) in six digits. Returns 0 or -1. */
 int bench_credit_code(const char *head, int n, char out[19]);
 
+/* Starts a hub listening on a free port of 127.0.0.1, with its ini and log in
+ * work and its store in work/hub. Waits (at most 20 s) until it writes its
+ * endpoint, copied to ep. Returns the hub's pid, or -1 (it is then killed). */
 pid_t bench_start_hub(const char *bin_dir, const char *conf_dir, const char *work,
                       char *ep, size_t ep_len);
 

@@ -10,6 +10,10 @@
 #       feeds: an offline subscriber's catch-up rate, fan-out latency to many
 #       subscribers at a paced publish rate, and the hub's memory while one
 #       subscriber is stopped (see bench/feed_bench.c). One run.
+#   bench/run.sh search [POSTINGS [QUERIES]]
+#       search latency (p50/p99/max) on POSTINGS varied postings (default
+#       100000), at the hub through the wire protocol and over an agent's
+#       replica (bench/search_bench.c). One run.
 #   bench/run.sh metrics [RECORDS]
 #       what the HTTP listener costs the durable publish rate: runs without
 #       it, with it idle, and with it scraped (/metrics and /status every
@@ -25,6 +29,11 @@ if [ "${1:-}" = feed ]; then
     shift
     echo "# $(nproc) cores, $(uname -sr), store in $base"
     "$build/bin/feed_bench" "$build/bin" "$PWD/config" "$base" "$@"
+    exit
+fi
+if [ "${1:-}" = search ]; then
+    shift
+    "$build/bin/search_bench" "$build/bin" "$PWD/config" "$base" "$@"
     exit
 fi
 if [ "${1:-}" = metrics ]; then

@@ -32,6 +32,7 @@ typedef struct term {
     size_t len;
     size_t df;                         /* documents that have it (and some gone since) */
     int required;                      /* else it only adds to the score */
+    double idf;                        /* BM25's weight of the term */
     span *runs;                        /* one per segment at most */
     size_t nruns;
 } term;
@@ -233,16 +234,14 @@ static const char *const field_names[CJX_FIELDS] = {"title", "description", "req
 static double score(const candidates *c, size_t i, const query_terms *q, uint32_t dl,
                     const cjx_search_stats *st, char *why, size_t cap)
 {
-    double n = st->docs ? st->docs : 1, avgdl = st->docs ? (double)st->length / n : 1, s = 0;
+    double avgdl = st->docs && st->length ? (double)st->length / st->docs : 1, s = 0;
     size_t used = 0;
     why[0] = '\0';
     for (size_t t = 0; t < c->nterms; t++) {
         const uint8_t *tf = &c->tf[(i * c->nterms + t) * CJX_FIELDS];
         double f = TITLE_WEIGHT * tf[CJX_FIELD_TITLE] + tf[CJX_FIELD_DESCRIPTION] +
                    tf[CJX_FIELD_REQUIREMENTS];
-        double df = (double)q->t[t].df;
-        double idf = log(1 + (n - df + 0.5) / (df + 0.5));
-        s += idf * f * (K1 + 1) / (f + K1 * (1 - B + B * dl / (avgdl > 0 ? avgdl : 1)));
+        s += q->t[t].idf * f * (K1 + 1) / (f + K1 * (1 - B + B * dl / avgdl));
         if (used + 1 < cap)
             used += (size_t)snprintf(why + used, cap - used, "%s%.*s:", t ? "; " : "",
                                      (int)q->t[t].len, q->t[t].text);
@@ -253,7 +252,9 @@ static double score(const candidates *c, size_t i, const query_terms *q, uint32_
     return s;
 }
 
-/* What passed, to be sorted: the page's hits are filled in afterwards. */
+/* What passed: the best offset + limit of them, kept in a heap with the
+ * worst on top, and how many passed in all. The page's hits are filled in
+ * afterwards. */
 typedef struct match {
     uint32_t docid, length;
     size_t cand;                       /* its place among the candidates */
@@ -263,40 +264,93 @@ typedef struct match {
 
 typedef struct matches {
     match *v;
-    size_t n, cap;
+    size_t n, keep;                    /* held, most held */
+    size_t total;
 } matches;
 
+/* Better first: a higher score, then the newer. */
 static int match_cmp(const void *x, const void *y)
 {
     const match *a = x, *b = y;
     if (a->score != b->score)
         return a->score > b->score ? -1 : 1;
-    return a->seq > b->seq ? -1 : a->seq < b->seq; /* newer first */
+    return a->seq > b->seq ? -1 : a->seq < b->seq;
 }
 
-/* Adds docid when it passes the filters. */
-static int consider(MDB_txn *txn, const cjx_search_index *ix, const cjx_search_query *q,
-                    int detail, uint32_t docid, const candidates *c, size_t i,
-                    const query_terms *qt, const cjx_search_stats *st, matches *m)
+static void swap(match *a, match *b)
+{
+    match t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Offers x to the heap of the best. */
+static void offer(matches *m, const match *x)
+{
+    m->total++;
+    if (!m->keep)
+        return;
+    size_t i;
+    if (m->n < m->keep) {
+        for (m->v[i = m->n++] = *x; i && match_cmp(&m->v[(i - 1) / 2], &m->v[i]) < 0;
+             i = (i - 1) / 2)
+            swap(&m->v[(i - 1) / 2], &m->v[i]);
+        return;
+    }
+    if (match_cmp(x, &m->v[0]) >= 0)
+        return; /* no better than the worst kept */
+    m->v[0] = *x;
+    for (i = 0;;) {
+        size_t w = i, l = 2 * i + 1, r = l + 1;
+        if (l < m->n && match_cmp(&m->v[l], &m->v[w]) > 0)
+            w = l;
+        if (r < m->n && match_cmp(&m->v[r], &m->v[w]) > 0)
+            w = r;
+        if (w == i)
+            break;
+        swap(&m->v[w], &m->v[i]);
+        i = w;
+    }
+}
+
+/* Adds the document (docid, its "sx_docs" value) when it passes the filters. */
+static int consider(const cjx_search_query *q, int detail, uint32_t docid, const MDB_val *v,
+                    const candidates *c, size_t i, const query_terms *qt,
+                    const cjx_search_stats *st, matches *m)
 {
     cjx_search_doc d;
-    int rc = cjx_search_doc_get(txn, ix, docid, &d, NULL, NULL);
-    if (rc == MDB_NOTFOUND) /* left behind by an update: see cjx_search_replace */
+    if (v->mv_size < sizeof d)
+        return MDB_CORRUPTED;
+    memcpy(&d, v->mv_data, sizeof d);
+    if (!passes(&d, q, detail))
         return 0;
-    if (rc || !passes(&d, q, detail))
-        return rc;
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 256;
-        match *v = realloc(m->v, cap * sizeof *v);
-        if (!v)
-            return ENOMEM;
-        m->v = v;
-        m->cap = cap;
-    }
     char why[8];
-    m->v[m->n++] = (match){docid, d.length, i, c ? score(c, i, qt, d.length, st, why, 1) : 0,
-                           d.seq};
+    match x = {docid, d.length, i, c ? score(c, i, qt, d.length, st, why, 1) : 0, d.seq};
+    offer(m, &x);
     return 0;
+}
+
+/* The candidates' documents, read in docid order with one cursor (so that
+ * LMDB mostly finds the next one on the page it is on). */
+static int candidate_docs(MDB_txn *txn, const cjx_search_index *ix, const cjx_search_query *q,
+                          int detail, const candidates *c, const query_terms *qt,
+                          const cjx_search_stats *st, matches *m)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, ix->docs, &cur);
+    for (size_t i = 0; rc == 0 && i < c->n; i++) {
+        uint8_t id[4];
+        cjx_search_be32_put(id, c->docid[i]);
+        MDB_val k = {4, id}, v;
+        int found = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+        if (found == 0)
+            rc = consider(q, detail, c->docid[i], &v, c, i, qt, st, m);
+        else if (found != MDB_NOTFOUND) /* not found: gone since (see cjx_search_replace) */
+            rc = found;
+    }
+    if (cur)
+        mdb_cursor_close(cur);
+    return rc;
 }
 
 /* Every document, for a query without keywords. */
@@ -310,7 +364,7 @@ static int all_docs(MDB_txn *txn, const cjx_search_index *ix, const cjx_search_q
          more = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         uint32_t docid = k.mv_size == 4 ? cjx_search_be32_get(k.mv_data) : 0;
         if (docid)
-            rc = consider(txn, ix, q, detail, docid, NULL, 0, NULL, NULL, m);
+            rc = consider(q, detail, docid, &v, NULL, 0, NULL, NULL, m);
     }
     if (cur)
         mdb_cursor_close(cur);
@@ -360,22 +414,26 @@ int cjx_search_run(MDB_txn *txn, const cjx_search_index *ix, const cjx_search_qu
         cjx_terms(q->text, add_term, &qt);
     cjx_search_stats st;
     candidates c = {0};
-    matches m = {0};
-    int rc = cjx_search_stats_get(txn, ix, &st);
+    matches m = {.keep = q->offset + q->limit};
+    m.v = malloc((m.keep ? m.keep : 1) * sizeof *m.v);
+    int rc = m.v ? cjx_search_stats_get(txn, ix, &st) : ENOMEM;
     if (rc == 0 && qt.n) {
         rc = match_terms(txn, ix, &qt, &c);
-        for (size_t i = 0; rc == 0 && i < c.n; i++)
-            rc = consider(txn, ix, q, detail, c.docid[i], &c, i, &qt, &st, &m);
+        for (size_t i = 0; i < qt.n; i++) {
+            double n = st.docs, df = (double)qt.t[i].df;
+            qt.t[i].idf = log(1 + (n - df + 0.5) / (df + 0.5));
+        }
+        if (rc == 0)
+            rc = candidate_docs(txn, ix, q, detail, &c, &qt, &st, &m);
     } else if (rc == 0) {
         rc = all_docs(txn, ix, q, detail, &m);
     }
     if (rc == 0) {
         if (m.n)
             qsort(m.v, m.n, sizeof *m.v, match_cmp);
-        out->total = m.n;
+        out->total = m.total;
         size_t from = q->offset < m.n ? q->offset : m.n;
-        rc = page(txn, ix, &m, from, m.n - from < q->limit ? m.n - from : q->limit, &c, &qt,
-                  &st, out);
+        rc = page(txn, ix, &m, from, m.n - from, &c, &qt, &st, out);
     }
     free(c.docid);
     free(c.tf);
