@@ -67,6 +67,7 @@ int cli_get(cli *c, int argc, char **argv);
 int cli_list(cli *c, int argc, char **argv);
 int cli_status(cli *c, int argc, char **argv);
 int cli_search(cli *c, int argc, char **argv);
+int cli_recommend(cli *c, int argc, char **argv);
 int cli_feed(cli *c, int argc, char **argv);
 int cli_fill(cli *c, int argc, char **argv);
 int cli_withdraw(cli *c, int argc, char **argv);

@@ -1,6 +1,7 @@
 /* cli_search.c — `cjx search`: postings by keywords (Chinese or English) and
- * filters, ranked, a page at a time, each with why it matched; asked of the
- * hub, or with --local of the agent's replica, offline.
+ * filters, ranked, a page at a time, each with why it matched; and `cjx
+ * recommend`: open postings for a graduate of a major. Asked of the hub, or
+ * with --local of the agent's replica, offline.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -69,7 +70,7 @@ static void print_hit(size_t n, const Cjx__SearchHit *hit)
                                 &cjx__posting_status__descriptor, p->status)->name);
         printf("\n   %s", st->id);
         if (hit->why[0])
-            printf(" · matched %s · score %.2f", hit->why, hit->score);
+            printf(" · why: %s · score %.2f", hit->why, hit->score);
         putchar('\n');
     }
     if (item)
@@ -101,7 +102,8 @@ static void print_result(const Cjx__SearchResult *r, const Cjx__SearchRequest *q
 /* Asks the hub; *out is its answer. */
 static int ask_hub(cli *c, Cjx__SearchRequest *q, Cjx__Frame **reply)
 {
-    cli_link *l = cli_link_open(c, "search");
+    const char *cmd = q->recommend ? "recommend" : "search";
+    cli_link *l = cli_link_open(c, cmd);
     if (!l)
         return 1;
     q->request_id = 1;
@@ -110,9 +112,9 @@ static int ask_hub(cli *c, Cjx__SearchRequest *q, Cjx__Frame **reply)
     fr.search_request = q;
     int rc = 1;
     if (cli_link_call(l, &fr, q->request_id, reply) != 0)
-        cli_error("search", "the hub did not answer");
+        cli_error(cmd, "the hub did not answer");
     else if ((*reply)->msg_case == CJX__FRAME__MSG_NACK)
-        cli_error("search", "refused by the hub: %s", (*reply)->nack->text);
+        cli_error(cmd, "refused by the hub: %s", (*reply)->nack->text);
     else
         rc = (*reply)->msg_case == CJX__FRAME__MSG_SEARCH_RESULT ? 0 : 1;
     cli_link_close(&l);
@@ -129,8 +131,23 @@ static int ask_replica(cli *c, const Cjx__SearchRequest *q, Cjx__SearchResult **
                                  q, out, &fault);
     cjx_outbox_close(&ob);
     if (err)
-        cli_error("search", "%s", fault.text);
+        cli_error(q->recommend ? "recommend" : "search", "%s", fault.text);
     return err ? 1 : 0;
+}
+
+/* Asks the hub or the replica and prints the answer. */
+static int answer(cli *c, Cjx__SearchRequest *q, int local, int as_json)
+{
+    Cjx__Frame *reply = NULL;
+    Cjx__SearchResult *mine = NULL;
+    int rc = local ? ask_replica(c, q, &mine) : ask_hub(c, q, &reply);
+    if (rc == 0)
+        print_result(local ? mine : reply->search_result, q, as_json);
+    if (mine)
+        cjx__search_result__free_unpacked(mine, NULL);
+    if (reply)
+        cjx__frame__free_unpacked(reply, NULL);
+    return rc;
 }
 
 int cli_search(cli *c, int argc, char **argv)
@@ -190,14 +207,54 @@ int cli_search(cli *c, int argc, char **argv)
     if (cli_need_config(c, "search"))
         return 2;
 
-    Cjx__Frame *reply = NULL;
-    Cjx__SearchResult *mine = NULL;
-    int rc = local ? ask_replica(c, &q, &mine) : ask_hub(c, &q, &reply);
-    if (rc == 0)
-        print_result(local ? mine : reply->search_result, &q, as_json);
-    if (mine)
-        cjx__search_result__free_unpacked(mine, NULL);
-    if (reply)
-        cjx__frame__free_unpacked(reply, NULL);
-    return rc;
+    return answer(c, &q, local, as_json);
+}
+
+int cli_recommend(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"major", required_argument, NULL, 'm'},     {"county", required_argument, NULL, 'd'},
+        {"division", required_argument, NULL, 'd'},  {"page", required_argument, NULL, 'P'},
+        {"per-page", required_argument, NULL, 'n'},  {"local", no_argument, NULL, 'l'},
+        {"json", no_argument, NULL, 'j'},            {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    Cjx__SearchRequest q = CJX__SEARCH_REQUEST__INIT;
+    q.recommend = 1;
+    uint64_t page = 1, per_page = 10;
+    int local = 0, as_json = 0, opt;
+    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'm': q.major_code = optarg; break;
+        case 'd': q.division_code = optarg; break;
+        case 'P': if (cli_parse_u64("recommend", "--page", optarg, &page) || !page) return 2; break;
+        case 'n':
+            if (cli_parse_u64("recommend", "--per-page", optarg, &per_page) || !per_page ||
+                per_page > 100) {
+                cli_error("recommend", "--per-page: 1 to 100");
+                return 2;
+            }
+            break;
+        case 'l': local = 1; break;
+        case 'j': as_json = 1; break;
+        case 'h':
+            printf("usage: cjx recommend --major CODE [--county CODE] [--page N] [--per-page N]\n"
+                   "                     [--local] [--json]\n\n"
+                   "Open postings for a graduate of a major, best first, each with why: the\n"
+                   "same major (4 points) or class (first four digits, 2), the county asked\n"
+                   "for (1), pay up to 10,000 yuan or more (1, less in proportion), closing\n"
+                   "within 30 days (0.5). --local: over the agent's replica, offline.\n");
+            return 0;
+        default: return 2;
+        }
+    }
+    if (!q.major_code[0] || optind != argc) {
+        cli_error("recommend", "--major CODE is needed, and nothing else (see --help)");
+        return 2;
+    }
+    q.limit = (uint32_t)per_page;
+    q.offset = (uint32_t)((page - 1) * per_page);
+    if (cli_need_config(c, "recommend"))
+        return 2;
+    return answer(c, &q, local, as_json);
 }

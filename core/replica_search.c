@@ -1,4 +1,4 @@
-/* replica_search.c — `cjx search --local`: the postings' search over the
+/* replica_search.c — `cjx search --local` and `cjx recommend --local`: over the
  * agent's replica, answered as the hub answers (a SearchResult), offline.
  * The replica's index is kept by replica.c as entries are applied. */
 #include <stdlib.h>
@@ -10,18 +10,16 @@
 cjx_err cjx_replica_search(cjx_store *s, MDB_dbi db, const Cjx__SearchRequest *m,
                            Cjx__SearchResult **out, cjx_fault *f)
 {
-    cjx_search_query q;
     cjx_search_result r = {0};
     cjx_search_index ix = {0};
     MDB_txn *txn;
     *out = NULL;
-    cjx_search_query_of(m, &q);
     int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
     if (rc)
         return cjx_store_fault(f, rc, "searching the replica");
     rc = cjx_search_open_read(txn, &ix);
     if (rc == 0)
-        rc = cjx_search_run(txn, &ix, &q, &r);
+        rc = cjx_search_answer(txn, &ix, m, &r);
     Cjx__SearchHit *hits = rc ? NULL : calloc(r.n ? r.n : 1, sizeof *hits);
     Cjx__SearchHit **ptrs = rc ? NULL : calloc(r.n ? r.n : 1, sizeof *ptrs);
     Cjx__SearchResult res = CJX__SEARCH_RESULT__INIT;

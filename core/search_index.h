@@ -90,6 +90,20 @@ typedef struct cjx_search_result {
 /* The query a SearchRequest asks (pointing into it), the limit capped. */
 void cjx_search_query_of(const Cjx__SearchRequest *m, cjx_search_query *q);
 
+/* Open postings for a graduate of major (search_recommend.c). */
+typedef struct cjx_recommend_query {
+    const char *major;                 /* required */
+    const char *division;              /* a prefix; "" any */
+    size_t offset, limit;
+} cjx_recommend_query;
+
+int cjx_recommend_run(MDB_txn *txn, const cjx_search_index *ix, const cjx_recommend_query *q,
+                      cjx_search_result *out);
+
+/* Answers a SearchRequest: a search, or with m->recommend a recommendation. */
+int cjx_search_answer(MDB_txn *txn, const cjx_search_index *ix, const Cjx__SearchRequest *m,
+                      cjx_search_result *out);
+
 /* Runs q. Returns an LMDB code (ENOMEM when out of memory); free the result
  * with cjx_search_result_free. */
 int cjx_search_run(MDB_txn *txn, const cjx_search_index *ix, const cjx_search_query *q,

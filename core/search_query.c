@@ -456,6 +456,17 @@ void cjx_search_query_of(const Cjx__SearchRequest *m, cjx_search_query *q)
     };
 }
 
+int cjx_search_answer(MDB_txn *txn, const cjx_search_index *ix, const Cjx__SearchRequest *m,
+                      cjx_search_result *out)
+{
+    cjx_search_query q;
+    cjx_search_query_of(m, &q);
+    if (!m->recommend)
+        return cjx_search_run(txn, ix, &q, out);
+    cjx_recommend_query r = {m->major_code, m->division_code, q.offset, q.limit};
+    return cjx_recommend_run(txn, ix, &r, out);
+}
+
 void cjx_search_result_free(cjx_search_result *r)
 {
     free(r->hits);

@@ -112,13 +112,16 @@ cjx_err cjx_hub_search_open(cjx_hub *h, int reindex, cjx_fault *f)
 void cjx_hub_search(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m)
 {
     cjx_fault fault = {0};
-    cjx_search_query q;
     cjx_search_result r = {0};
-    cjx_search_query_of(m, &q);
+    if (m->recommend && !m->major_code[0]) {
+        cjx_fault_set(&fault, CJX_EREQUIRED, "major_code", "a recommendation is for a major");
+        cjx_hub_refuse(h, s->rid, s->rid_len, 0, m->request_id, &fault, s->code);
+        return;
+    }
     MDB_txn *txn;
     int rc = mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &txn);
     if (rc == 0) {
-        rc = cjx_search_run(txn, &h->search, &q, &r);
+        rc = cjx_search_answer(txn, &h->search, m, &r);
         if (rc)
             mdb_txn_abort(txn);
     }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # e2e_search — `cjx search` at the hub and over a replica (--local): Chinese
 # keywords found by any two-character piece, every keyword required, titles
-# first, filters, why each matched; an update, a fill and a rebuilt index
-# (cjx-hub --reindex) change what is found; the replica answers with the hub
-# down.
+# first, filters, why each matched; `cjx recommend` for a major; an update,
+# a fill and a rebuilt index (cjx-hub --reindex) change what is found; the
+# replica answers with the hub down.
 . "$(dirname "$0")/lib.sh"
 
 ENT=91140400MA0K7C2D3J   # an enterprise
@@ -33,9 +33,10 @@ wait_until 20 cjx col verify || fail "the college's replica does not agree with 
 
 refs() { jq -r '.stored.item.posting.ref' | paste -sd' ' -; }   # the refs of --json results, in order
 both() { # both ARGS...: the hub's and the replica's answers must be the same refs
-    local hub local_
-    hub=$(cjx col search --json "$@" | refs)
-    local_=$(cjx col search --local --json "$@" | refs)
+    local hub local_ cmd=(search)
+    if [ "$1" = --recommend-major ]; then cmd=(recommend --major "$2"); shift 2; fi
+    hub=$(cjx col "${cmd[@]}" --json "$@" | refs)
+    local_=$(cjx col "${cmd[@]}" --local --json "$@" | refs)
     [ "$hub" = "$local_" ] || fail "search $*: the hub finds '$hub', the replica '$local_'"
     echo "$hub"
 }
@@ -58,6 +59,15 @@ note "filters"
 cjx col search 软件 | grep -q '2 of 2 shown' || fail "the text output does not count the results"
 if cjx col search --cluster NOSUCH 2>"$T/err"; then fail "an unknown cluster was taken"; fi
 grep -q 'unknown cluster' "$T/err" || fail "the refusal does not say why: $(cat "$T/err")"
+
+note "recommendations for a graduate of a major"
+[ "$(both --recommend-major 510203)" = "J-4 J-1" ] || fail "510203: J-4 pays more: $(both --recommend-major 510203)"
+[ "$(both --recommend-major 510203 --county 140403)" = "J-1 J-4" ] || fail "in 140403 J-1 comes first"
+[ "$(both --recommend-major 510201)" = "J-4 J-1" ] || fail "a related major (5102xx) is recommended too"
+[ "$(both --recommend-major 520201)" = "" ] || fail "nothing for a nursing graduate"
+cjx col recommend --json --major 510203 --county 140403 | head -n1 | jq -e '.why | test("major 510203; county 140403")' \
+    >/dev/null || fail "the recommendation does not say why"
+if cjx col recommend 2>"$T/err"; then fail "a recommendation without a major was taken"; fi
 
 note "an update and a fill change what is found, at the hub and in the replica"
 posting J-3 "高级钳工" "维护产线设备" "持钳工证" 140403 460301 4000 6000 | cjx ent post >/dev/null
