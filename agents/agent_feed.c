@@ -29,6 +29,7 @@
 #include "codec.h"
 #include "ids.h"
 #include "json.h"
+#include "json_write.h"
 #include "log.h"
 #include "store.h"
 
@@ -41,6 +42,11 @@
 /* A file sink's position is the seq of its last line (recover_file): the
  * copy in the store is for `cjx status` and is saved at most this often. */
 #define PROGRESS_SAVE_MS 1000
+
+/* The sinks' lines are written here: one writer for the agent's life, its
+ * buffer and scratch memory reused by every event (agent_feeds_open makes
+ * it; the agent has one loop and one agent struct). */
+static cjx_json_writer *lines;
 
 static int64_t mono_ms(void)
 {
@@ -153,7 +159,9 @@ int agent_feeds_open(agent *a)
 {
     a->nsubs = a->cfg.nsubs;
     a->subs = calloc(a->nsubs ? a->nsubs : 1, sizeof *a->subs);
-    if (!a->subs)
+    if (!lines)
+        lines = cjx_json_writer_new();
+    if (!a->subs || !lines)
         return -1;
     for (size_t i = 0; i < a->nsubs; i++) {
         agent_sub *sub = &a->subs[i];
@@ -212,6 +220,7 @@ void agent_feeds_close(agent *a)
     free(a->subs);
     a->subs = NULL;
     a->nsubs = 0;
+    cjx_json_writer_destroy(&lines);
 }
 
 void agent_feeds_subscribe(agent *a, Cjx__Subscription *extra)
@@ -310,39 +319,15 @@ int agent_feeds_on_event(agent *a, const Cjx__Event *ev)
     return 0;
 }
 
-/* The JSON line a sink gets for one event. Caller frees. */
-/* Appends the event's JSON line and a newline to buf (grown as needed; NULL
- * with cap 0 to start), as the file and command sinks get it. Returns
- * 0, or -1 when the event has no JSON form or memory ran out. */
-static int append_line(char **buf, size_t *len, size_t *cap, const agent_sub *sub,
-                       const pending *p)
+/* Appends the event's JSON line and a newline to lines, as the file and
+ * command sinks get it. Returns 0, or -1 when the event has no JSON form or
+ * memory ran out (the caller then drops what lines holds). */
+static int append_line(const agent_sub *sub, const pending *p)
 {
-    json_t *j = cjx_event_json(sub->cfg->name, p->data, p->len);
-    if (!j)
+    if (cjx_json_write_event(lines, sub->cfg->name, p->data, p->len) != CJX_OK ||
+        cjx_json_write_raw(lines, "\n", 1) != CJX_OK)
         return -1;
-    for (;;) {
-        size_t room = *cap - *len;
-        size_t n = json_dumpb(j, *buf ? *buf + *len : NULL, room,
-                              JSON_COMPACT | JSON_PRESERVE_ORDER);
-        if (n == 0) {
-            json_decref(j);
-            return -1;
-        }
-        if (n < room) { /* room for the newline too */
-            (*buf)[*len + n] = '\n';
-            *len += n + 1;
-            json_decref(j);
-            return 0;
-        }
-        size_t ncap = 2 * (*cap + n + 1);
-        char *bigger = realloc(*buf, ncap);
-        if (!bigger) {
-            json_decref(j);
-            return -1;
-        }
-        *buf = bigger;
-        *cap = ncap;
-    }
+    return 0;
 }
 
 /* Writes all of buf. Returns 0 or -1 (errno set). */
@@ -376,20 +361,20 @@ static void deliver_file(agent *a, agent_sub *sub)
 {
     off_t before = lseek(sub->fd, 0, SEEK_END);
     uint64_t last = sub->state.file_seq;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
+    size_t len;
     int bad = before < 0;
+    cjx_json_writer_clear(lines);
     for (size_t i = 0; !bad && i < sub->count; i++) {
         const pending *p = &sub->queue[(sub->head + i) % sub->cap];
         if (p->seq <= last)
             continue;
-        bad = append_line(&buf, &len, &cap, sub, p) != 0;
+        bad = append_line(sub, p) != 0;
         if (!bad)
             last = p->seq;
     }
+    const char *buf = cjx_json_writer_data(lines, &len);
     if (!bad && len)
         bad = write_all(sub->fd, buf, len) != 0 || fdatasync(sub->fd) != 0;
-    free(buf);
     if (bad) {
         int saved = errno;
         if (before >= 0 && ftruncate(sub->fd, before) != 0)
@@ -409,14 +394,15 @@ static void deliver_file(agent *a, agent_sub *sub)
 /* Starts the command for the first event it has not accepted yet. */
 static void start_command(agent *a, agent_sub *sub, const pending *p)
 {
-    char *line = NULL, path[CJX_CONF_STRMAX + 64];
-    size_t len = 0, cap = 0;
+    char path[CJX_CONF_STRMAX + 64];
+    size_t len;
     snprintf(path, sizeof path, "%.200s/feed-%.64s.event", a->cfg.data_dir, sub->cfg->name);
-    FILE *f = append_line(&line, &len, &cap, sub, p) == 0 ? fopen(path, "w") : NULL;
+    cjx_json_writer_clear(lines);
+    FILE *f = append_line(sub, p) == 0 ? fopen(path, "w") : NULL;
+    const char *line = cjx_json_writer_data(lines, &len);
     int ok = f && fwrite(line, 1, len, f) == len;
     if (f)
         ok &= fclose(f) == 0;
-    free(line);
     if (!ok) {
         note_failure(a, sub, "cannot write the event for the command");
         return;

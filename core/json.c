@@ -13,6 +13,7 @@
  * error the one call on the root message frees all that was built.
  */
 #include "json.h"
+#include "json_int.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -458,15 +459,20 @@ cjx_err cjx_json_parse_message(const char *text, size_t len,
 
 /* ---- message -> JSON ---- */
 
-/* A float or double as JSON: non-finite values as the strings the input
- * accepts, and a float by the shortest decimal that reads back as the same
- * float, so 0.1f is written 0.1 and not 0.10000000149011612. */
-static json_t *real_json(double x, int is_float)
+size_t cjx_json_type_size(ProtobufCType t)
+{
+    return types[t].size;
+}
+
+/* Non-finite values are the strings the input accepts, and a float is
+ * written by the shortest decimal that reads back as the same float, so
+ * 0.1f is 0.1 as a double (jansson then prints that double as it prints any). */
+const char *cjx_json_real(double x, int is_float, double *out)
 {
     if (isnan(x))
-        return json_string("NaN");
+        return "NaN";
     if (isinf(x))
-        return json_string(x > 0 ? "Infinity" : "-Infinity");
+        return x > 0 ? "Infinity" : "-Infinity";
     if (is_float) {
         char buf[32];
         for (int p = 6; p <= 9; p++) {
@@ -476,15 +482,21 @@ static json_t *real_json(double x, int is_float)
         }
         x = strtod(buf, NULL);
     }
-    return json_real(x);
+    *out = x;
+    return NULL;
 }
 
-static json_t *bytes_json(const ProtobufCBinaryData *b)
+static json_t *real_json(double x, int is_float)
+{
+    double v;
+    const char *s = cjx_json_real(x, is_float, &v);
+    return s ? json_string(s) : json_real(v);
+}
+
+size_t cjx_json_base64(char *dst, const ProtobufCBinaryData *b)
 {
     size_t n = b->len;
-    char *s = malloc(4 * ((n + 2) / 3) + 1), *q = s;
-    if (!s)
-        return NULL;
+    char *q = dst;
     for (size_t i = 0; i < n; i += 3) {
         uint32_t v = (uint32_t)b->data[i] << 16;
         if (i + 1 < n) v |= (uint32_t)b->data[i + 1] << 8;
@@ -494,10 +506,24 @@ static json_t *bytes_json(const ProtobufCBinaryData *b)
         *q++ = i + 1 < n ? b64_chars[v >> 6 & 63] : '=';
         *q++ = i + 2 < n ? b64_chars[v & 63] : '=';
     }
-    *q = '\0';
+    return (size_t)(q - dst);
+}
+
+static json_t *bytes_json(const ProtobufCBinaryData *b)
+{
+    char *s = malloc(CJX_JSON_BASE64_LEN(b->len) + 1);
+    if (!s)
+        return NULL;
+    s[cjx_json_base64(s, b)] = '\0';
     json_t *j = json_string(s);
     free(s);
     return j;
+}
+
+const char *cjx_json_enum_name(const ProtobufCFieldDescriptor *fd, int e)
+{
+    const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(fd->descriptor, e);
+    return ev ? ev->name : NULL;
 }
 
 /* One value of fd's type at src as JSON; NULL when out of memory (or a
@@ -526,9 +552,8 @@ static json_t *value_json(const ProtobufCFieldDescriptor *fd, const void *src)
         return json_boolean(*(const protobuf_c_boolean *)src);
     case PROTOBUF_C_TYPE_ENUM: {
         int e = *(const int *)src;
-        const ProtobufCEnumValue *ev =
-            protobuf_c_enum_descriptor_get_value(fd->descriptor, e);
-        return ev ? json_string(ev->name) : json_integer(e);
+        const char *name = cjx_json_enum_name(fd, e);
+        return name ? json_string(name) : json_integer(e);
     }
     case PROTOBUF_C_TYPE_STRING: {
         const char *s = *(char *const *)src;
@@ -558,7 +583,7 @@ static json_t *value_json(const ProtobufCFieldDescriptor *fd, const void *src)
 /* Whether a non-repeated field is written: the set member of a oneof; an
  * optional field that is present; a proto3 field not at its zero value
  * (the same test protobuf-c's pack uses, so JSON and wire agree). */
-static int present(const ProtobufCFieldDescriptor *fd, const ProtobufCMessage *m)
+int cjx_json_present(const ProtobufCFieldDescriptor *fd, const ProtobufCMessage *m)
 {
     const char *base = (const char *)m;
     const void *member = base + fd->offset;
@@ -614,7 +639,7 @@ json_t *cjx_json_from_message(const ProtobufCMessage *m)
                 }
             }
         } else {
-            if (!present(fd, m))
+            if (!cjx_json_present(fd, m))
                 continue;
             v = value_json(fd, base + fd->offset);
         }

@@ -109,7 +109,8 @@ int cjx_recommend_run(MDB_txn *txn, const cjx_search_index *ix, const cjx_recomm
     out->total = out->n;
     size_t from = q->offset < out->n ? q->offset : out->n;
     size_t n = out->n - from < q->limit ? out->n - from : q->limit;
-    memmove(out->hits, out->hits + from, n * sizeof *out->hits);
+    if (n)
+        memmove(out->hits, out->hits + from, n * sizeof *out->hits);
     out->n = n;
     return 0;
 }
