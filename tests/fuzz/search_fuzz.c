@@ -68,7 +68,7 @@ static void index_lines(MDB_txn *txn, cjx_search_index *ix, char **lines, size_t
     for (size_t i = 0; i < n; i++) {
         if (round && (lens[i] + i) % 3)
             continue; /* the second round touches a third of them */
-        char key[16], buf[4096];
+        char key[32], buf[4096];
         snprintf(key, sizeof key, "K%zu", i);
         Cjx__Posting p;
         posting_of(lines[i], lens[i] < sizeof buf - 1 ? lens[i] : sizeof buf - 1, i, &p, buf);
