@@ -17,6 +17,7 @@
 
 #include "agent.h"
 #include "codec.h"
+#include "import.h"
 #include "keys.h"
 #include "personal.h"
 #include "validate.h"
@@ -161,6 +162,9 @@ static int settle(agent *a)
         CJX_LOG(CJX_LOG_ERR, "outbox.settle", a->cfg.credit_code, "%s", fault.text);
         return -1; /* unsettled items are resent and deduplicated */
     }
+    /* a refused row imported again must be sent again, not skipped as unchanged */
+    if (cjx_import_forget(a->outbox, a->refused, a->nrefused, &fault))
+        CJX_LOG(CJX_LOG_ERR, "import.forget", a->cfg.credit_code, "%s", fault.text);
     a->total_acked += a->nacked;
     a->total_refused += a->nrefused;
     for (size_t i = 0; i < a->nrefused; i++)

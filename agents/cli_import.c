@@ -80,7 +80,9 @@ static void import_usage(FILE *out)
             "                 the configured import_kind)\n"
             "  --valid-rows   store the valid rows even when some are refused\n"
             "  --complete     the file holds every open posting of its kind: withdraw\n"
-            "                 those an earlier import published that it lacks\n"
+            "                 those an earlier import of that kind published that it\n"
+            "                 lacks (none when the file holds no row, or when they are\n"
+            "                 more than import_withdraw_max_percent of the kind)\n"
             "  --dry-run      check only, store nothing\n"
             "  --errors FILE  write the refused rows as CSV (row, column, value, reason)\n"
             "  --status       print the last import's status and the totals, as JSON\n");
@@ -123,14 +125,17 @@ static int run(cli *c, const char *path, const char *kind, cjx_import_policy pol
     }
     if (show)
         progress(im, tty, &shown);
-    print_refusals(im);
-    if (errors && cjx_import_write_report(im, errors, &fault))
-        cli_error("import", "%s", fault.text);
     cjx_import_result r;
+    /* the store may refuse rows too (a ref another kind holds): report after */
     if (cjx_import_commit(im, ob, &policy, &r, &fault)) {
         cli_error("import", "%s", fault.text);
         goto done;
     }
+    print_refusals(im);
+    if (errors && cjx_import_write_report(im, errors, &fault))
+        cli_error("import", "%s", fault.text);
+    if (r.withdraw_refused[0])
+        fprintf(stderr, "cjx import: %s\n", r.withdraw_refused);
     cjx_import_stats s = cjx_import_get_stats(im);
     printf("%s: %zu rows (%s, %s%s%s): %zu accepted, %zu refused; %s: %zu stored, %zu unchanged, "
            "%zu withdrawn\n",
@@ -194,5 +199,6 @@ int cli_import(cli *c, int argc, char **argv)
     policy.valid_rows = valid_rows > 0 || (valid_rows < 0 &&
                                            strcmp(c->cfg.import_policy, "valid_rows") == 0);
     policy.complete = complete > 0 || (complete < 0 && c->cfg.import_complete);
+    policy.withdraw_max_percent = (int)c->cfg.import_withdraw_max_percent;
     return run(c, argv[optind], kind, policy, errors);
 }

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "codec.h"
 #include "ids.h"
+#include "import_row.h"
 #include "json.h"
 #include "personal.h"
 #include "outbox.h"
@@ -58,49 +59,15 @@ typedef struct batch {
     const uint8_t *pseudonym_key;  /* personal.h */
 } batch;
 
-/* Names the institution as the item's origin, or refuses an item that
- * claims another one. */
-static cjx_err set_origin(Cjx__Item *item, const char *code, cjx_fault *f)
-{
-    const char *field;
-    char **origin = cjx_item_origin(item, &field);
-    if (!origin)
-        return CJX_OK; /* validation refuses the item */
-    if ((*origin)[0] == '\0') {
-        char *copy = strdup(code);
-        if (!copy)
-            return cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
-        *origin = copy; /* the default was protobuf_c_empty_string: not freed */
-        return CJX_OK;
-    }
-    if (strcmp(*origin, code) == 0)
-        return CJX_OK;
-    return cjx_fault_set(f, CJX_EFORBIDDEN, field, "this agent publishes as %s, not %s", code,
-                         *origin);
-}
-
-/* Maps, checks and packs one JSON object into the batch, or reports why not. */
+/* Maps, checks and packs one JSON object into the batch (the pipeline the
+ * import uses too, core/import_row.h), or reports why not. */
 static void add_item(batch *b, const json_t *obj, const cjx_validator *v, const char *code,
                      size_t number, size_t line)
 {
     cjx_fault fault = {0};
-    ProtobufCMessage *msg = NULL;
-    cjx_err rc = cjx_json_to_message(obj, &cjx__item__descriptor, &msg, &fault);
-    Cjx__Item *item = (Cjx__Item *)msg;
-    if (rc == CJX_OK && item->body_case == CJX__ITEM__BODY__NOT_SET)
-        rc = cjx_fault_set(&fault, CJX_EKIND, "",
-                           "an item is {\"posting\": {…}}, {\"record\": {…}} or "
-                           "{\"status_change\": {…}}");
-    if (rc == CJX_OK)
-        rc = set_origin(item, code, &fault);
-    if (rc == CJX_OK && cjx_personal_pseudonymize(&item->base, b->pseudonym_key) != 0)
-        rc = cjx_fault_set(&fault, CJX_ENOMEM, "", "out of memory");
-    if (rc == CJX_OK)
-        rc = cjx_validate_item(v, item, &fault);
-    if (rc == CJX_OK && cjx__item__get_packed_size(item) > CJX_MAX_ITEM_BYTES)
-        rc = cjx_fault_set(&fault, CJX_ETOOBIG, "", "the item packs to %zu bytes; the limit is %d",
-                           cjx__item__get_packed_size(item), CJX_MAX_ITEM_BYTES);
-    if (rc == CJX_OK && b->n == b->cap) {
+    ProtobufCBinaryData packed = {0, NULL};
+    cjx_err rc = CJX_OK;
+    if (b->n == b->cap) {
         size_t cap = b->cap ? 2 * b->cap : 64;
         ProtobufCBinaryData *items = realloc(b->items, cap * sizeof *items);
         if (items) {
@@ -110,24 +77,16 @@ static void add_item(batch *b, const json_t *obj, const cjx_validator *v, const 
             rc = cjx_fault_set(&fault, CJX_ENOMEM, "", "out of memory");
         }
     }
+    if (rc == CJX_OK)
+        rc = cjx_import_pack_json(obj, v, code, b->pseudonym_key, NULL, NULL, &packed, NULL,
+                                  &fault);
     if (rc == CJX_OK) {
-        ProtobufCBinaryData *out = &b->items[b->n];
-        out->len = cjx__item__get_packed_size(item);
-        out->data = malloc(out->len ? out->len : 1);
-        if (out->data) {
-            cjx__item__pack(item, out->data);
-            b->n++;
-        } else {
-            rc = cjx_fault_set(&fault, CJX_ENOMEM, "", "out of memory");
-        }
-    }
-    if (rc != CJX_OK) {
+        b->items[b->n++] = packed;
+    } else {
         b->bad++;
         fprintf(stderr, "cjx post: item %zu (line %zu): %s%s%s [%s]\n", number, line,
                 fault.field, fault.field[0] ? ": " : "", fault.text, cjx_err_name(rc));
     }
-    if (msg)
-        protobuf_c_message_free_unpacked(msg, NULL);
 }
 
 /* Advances *line over the newlines of buf between *counted and pos, so

@@ -43,14 +43,20 @@ const cjx_conf_key cjx_agent_config_keys[] = {
     KEY("feed_window", CJX_CONF_INT, 1, 4096, "1024", feed_window,
         "most events of one subscription delivered and not yet acknowledged"),
     KEY("inbox_dir", CJX_CONF_STR, 0, 0, "", inbox_dir,
-        "folder watched for exported files (CSV, JSON Lines, JSON) to import; done/ and "
-        "failed/ are made inside it; empty: no inbox"),
+        "folder watched for exported files (CSV, JSON Lines, JSON) to import; done/, "
+        "failed/ and .work/ are made inside it; empty: no inbox"),
     KEY("import_policy", CJX_CONF_STR, 0, 0, "all_or_nothing", import_policy,
         "a file with refused rows: all_or_nothing stores none of it, valid_rows stores "
         "its valid rows; either way it goes to failed/ with NAME.errors.csv"),
     KEY("import_complete", CJX_CONF_INT, 0, 1, "0", import_complete,
         "1: each file holds every open posting of its kind, so postings an earlier "
-        "file imported and this one lacks are withdrawn"),
+        "file of that kind imported and this one lacks are withdrawn"),
+    KEY("import_withdraw_max_percent", CJX_CONF_INT, 1, 100, "50", import_withdraw_max_percent,
+        "a complete export that would withdraw more than this share of its kind's imported "
+        "postings (or holds no row) withdraws none, and says so"),
+    KEY("import_settle_ms", CJX_CONF_INT, 0, 600000, "2000", import_settle_ms,
+        "a file written in the inbox (not renamed in) is imported once its size and time "
+        "have not changed for this long, ms"),
     KEY("import_encoding", CJX_CONF_STR, 0, 0, "auto", import_encoding,
         "auto (a BOM or valid UTF-8 is UTF-8, else GB18030), utf-8 or gb18030"),
     KEY("import_kind", CJX_CONF_STR, 0, 0, "", import_kind,

@@ -44,6 +44,8 @@ typedef struct cjx_agent_config {
     char inbox_dir[CJX_CONF_STRMAX];     /* watched for exported files; "": none */
     char import_policy[CJX_CONF_STRMAX]; /* all_or_nothing or valid_rows */
     long long import_complete;           /* exports hold every open posting */
+    long long import_withdraw_max_percent; /* complete exports withdraw at most this share */
+    long long import_settle_ms;          /* written files are taken once still this long */
     char import_encoding[CJX_CONF_STRMAX]; /* auto, utf-8, gb18030 */
     char import_kind[CJX_CONF_STRMAX];   /* kind of files whose name says none */
     char import_mapping_dir[CJX_CONF_STRMAX]; /* "": <catalog_dir>/import */

@@ -10,6 +10,14 @@
 #include <sys/stat.h>
 
 #include "import_int.h"
+#include "utf8.h"
+
+/* Copies text into out (cap bytes) whole characters only: a value or a
+ * column cut to fit must not leave half a character in the report. */
+static void copy_text(char *out, size_t cap, const char *text)
+{
+    cjx_utf8_repair(out, cap, text);
+}
 
 void cjx_import_refuse(cjx_import *im, size_t row, const char *column, const char *value,
                    const cjx_fault *fault)
@@ -17,14 +25,23 @@ void cjx_import_refuse(cjx_import *im, size_t row, const char *column, const cha
     im->refused++;
     if (im->nrefusals == CJX_IMPORT_MAX_REFUSALS)
         return;
-    if (!im->refusals &&
-        !(im->refusals = calloc(CJX_IMPORT_MAX_REFUSALS, sizeof *im->refusals)))
-        return;
+    if (im->nrefusals == im->refusals_cap) { /* most files have few: grow as needed */
+        size_t cap = im->refusals_cap ? 2 * im->refusals_cap : 16;
+        if (cap > CJX_IMPORT_MAX_REFUSALS)
+            cap = CJX_IMPORT_MAX_REFUSALS;
+        cjx_import_refusal *r = realloc(im->refusals, cap * sizeof *r);
+        if (!r)
+            return; /* counted, not kept */
+        im->refusals = r;
+        im->refusals_cap = cap;
+    }
     cjx_import_refusal *r = &im->refusals[im->nrefusals++];
     r->row = row;
-    snprintf(r->column, sizeof r->column, "%s", column);
-    snprintf(r->value, sizeof r->value, "%s", value);
+    copy_text(r->column, sizeof r->column, column);
+    copy_text(r->value, sizeof r->value, value);
     r->fault = *fault;
+    copy_text(r->fault.field, sizeof r->fault.field, fault->field);
+    copy_text(r->fault.text, sizeof r->fault.text, fault->text);
 }
 
 static int add_item(cjx_import *im, cjx_import_item *it)
@@ -37,8 +54,10 @@ static int add_item(cjx_import *im, cjx_import_item *it)
         im->items = items;
         im->cap = cap;
     }
-    im->items[im->nitems] = *it;
-    return cjx_import_keys_add(&im->keys, it->key, im->nitems++);
+    if (cjx_import_keys_add(&im->keys, it->key, im->nitems))
+        return -1;
+    im->items[im->nitems++] = *it;
+    return 0;
 }
 
 int cjx_import_take(cjx_import *im, const json_t *obj, size_t row, const cjx_import_column *cols,
@@ -53,10 +72,12 @@ int cjx_import_take(cjx_import *im, const json_t *obj, size_t row, const cjx_imp
                            "the same natural key (%s) as row %zu", it.key,
                            im->items[earlier].row);
         free(it.packed.data);
+        free(it.key);
     }
     if (rc == CJX_OK) {
         if (add_item(im, &it)) {
             free(it.packed.data);
+            free(it.key);
             return -1;
         }
         return 0;
@@ -120,22 +141,34 @@ static cjx_err find_map(cjx_import *im, cjx_fault *f)
     return rc;
 }
 
-/* Reads the CSV header and binds it to the mapping. */
-static cjx_err open_csv(cjx_import *im, cjx_fault *f)
+/* Reads the CSV header and binds it to the mapping. Empty names at the end
+ * of the header (a spreadsheet's blank columns) are dropped. *row is the
+ * header's line when the fault is about one of its columns. */
+static cjx_err open_csv(cjx_import *im, size_t *row, cjx_fault *f)
 {
     cjx_csv_init(&im->csv, im->text, im->len, cjx_csv_sniff(im->text, im->len));
     int got = cjx_csv_next(&im->csv, f);
     if (got <= 0)
         return got == 0 ? cjx_fault_set(f, CJX_EREQUIRED, "", "no header row") : f->code;
+    im->header_line = im->csv.record_line;
+    im->ncols = im->csv.nfields;
+    for (size_t i = 0; i < im->ncols; i++)
+        cjx_import_trim(im->csv.fields[i]);
+    while (im->ncols && !im->csv.fields[im->ncols - 1][0])
+        im->ncols--;
+    if (im->ncols == 0) {
+        *row = im->header_line;
+        return cjx_fault_set(f, CJX_EREQUIRED, "", "the header row names no column");
+    }
     cjx_err rc = find_map(im, f);
     if (rc != CJX_OK)
         return rc;
-    im->ncols = im->csv.nfields;
     if (!(im->cols = calloc(im->ncols, sizeof *im->cols)))
         return cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
-    for (size_t i = 0; i < im->ncols; i++)
-        cjx_import_trim(im->csv.fields[i]);
-    return cjx_import_bind(&im->map, im->csv.fields, im->ncols, im->cols, f);
+    rc = cjx_import_bind(&im->map, im->csv.fields, im->ncols, im->cols, f);
+    if (rc != CJX_OK)
+        *row = im->header_line;
+    return rc;
 }
 
 static enum cjx_import_format guess_format(const char *path, const char *text)
@@ -191,18 +224,20 @@ cjx_err cjx_import_open(const char *path, const cjx_import_options *o, cjx_impor
     im->line = 1;
     im->ctx = (cjx_import_ctx){o->validator, o->credit_code, o->pseudonym_key, NULL};
     cjx_fault why = {0};
+    size_t fault_row = 0;
     rc = cjx_text_to_utf8(raw, rawlen, o->encoding, &im->text, &im->len, &im->enc, &why);
     free(raw);
     if (rc == CJX_OK) {
         im->fmt = guess_format(path, im->text);
         if (im->fmt == FMT_CSV) {
-            rc = open_csv(im, &why);
+            rc = open_csv(im, &fault_row, &why);
         } else if (im->fmt == FMT_ARRAY) {
             json_error_t err;
             im->array = json_loadb(im->text, im->len, JSON_REJECT_DUPLICATES, &err);
-            if (!json_is_array(im->array))
-                rc = cjx_fault_set(&why, CJX_EMALFORMED, "", "line %d: not a JSON array: %s",
-                                   err.line, im->array ? "another value" : err.text);
+            if (!im->array)
+                rc = cjx_import_json_fault(&why, &err, 1, "not a JSON array");
+            else if (!json_is_array(im->array))
+                rc = cjx_fault_set(&why, CJX_EMALFORMED, "", "not a JSON array");
         }
         if (im->fmt != FMT_CSV && rc == CJX_OK)
             find_map(im, &why); /* needed by flat rows only: they are refused without */
@@ -212,7 +247,7 @@ cjx_err cjx_import_open(const char *path, const cjx_import_options *o, cjx_impor
         return cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
     }
     if (rc != CJX_OK) {
-        cjx_import_refuse(im, im->fmt == FMT_CSV && why.field[0] ? 1 : 0, why.field, "", &why);
+        cjx_import_refuse(im, fault_row, why.field, "", &why);
         im->done = 1;
     }
     *out = im;
@@ -224,8 +259,10 @@ void cjx_import_destroy(cjx_import **self_p)
     if (!self_p || !*self_p)
         return;
     cjx_import *im = *self_p;
-    for (size_t i = 0; i < im->nitems; i++)
+    for (size_t i = 0; i < im->nitems; i++) {
         free(im->items[i].packed.data);
+        free(im->items[i].key);
+    }
     free(im->items);
     cjx_import_keys_free(&im->keys);
     free(im->refusals);
@@ -238,26 +275,43 @@ void cjx_import_destroy(cjx_import **self_p)
     *self_p = NULL;
 }
 
-/* The next CSV record as a row; sets im->done after the last. */
+static int all_empty(char *const *cells, size_t from, size_t n)
+{
+    for (size_t i = from; i < n; i++)
+        if (cells[i][0])
+            return 0;
+    return 1;
+}
+
+/* The next CSV record as a row; sets im->done after the last. A record
+ * the reader cannot parse is refused and reading goes on at the next line;
+ * a record of empty cells only (",,,," from a spreadsheet) is skipped. */
 static int csv_row(cjx_import *im)
 {
     cjx_fault fault = {0};
     int got = cjx_csv_next(&im->csv, &fault);
     im->pos = im->csv.pos;
-    if (got <= 0) {
+    if (got < 0 && fault.code == CJX_ENOMEM) {
         im->done = 1;
-        if (got < 0 && fault.code == CJX_ENOMEM)
-            return -1;
-        if (got < 0) {
-            im->rows++;
-            cjx_import_refuse(im, im->csv.record_line, "", "", &fault);
-        }
+        return -1;
+    }
+    if (got < 0) {
+        im->rows++;
+        cjx_import_refuse(im, im->csv.record_line, "", "", &fault);
+        return 0;
+    }
+    if (got == 0) {
+        im->done = 1;
         return 0;
     }
     size_t n = im->csv.nfields;
     char **cells = im->csv.fields;
     for (size_t i = 0; i < n; i++)
         cjx_import_trim(cells[i]);
+    if (all_empty(cells, 0, n))
+        return 0;
+    if (n > im->ncols && all_empty(cells, im->ncols, n))
+        n = im->ncols; /* cells under the header's blank columns */
     if (n > im->ncols) {
         im->rows++;
         cjx_fault_set(&fault, CJX_EMALFORMED, "", "%zu fields, but the header has %zu columns",

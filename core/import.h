@@ -41,7 +41,7 @@ typedef struct cjx_import_options {
     const uint8_t *pseudonym_key;
 } cjx_import_options;
 
-/* One refused row (or the header: row 1, or row 0 for the whole file). */
+/* One refused row (or the header: its line, or row 0 for the whole file). */
 typedef struct cjx_import_refusal {
     size_t row;                         /* CSV: its line; JSON: its line, or
                                          * its number in an array */
@@ -84,19 +84,31 @@ const cjx_import_refusal *cjx_import_refusals(const cjx_import *im, size_t *n);
 /* The items made, in row order. */
 const cjx_import_item *cjx_import_items(const cjx_import *im, size_t *n);
 
-/* True when the file holds an item under this natural key. */
+/* True when the file holds an item under this natural key ("posting/REF"). */
 int cjx_import_has_key(const cjx_import *im, const char *key);
 
 /* Writes the refusals as CSV (UTF-8 with a BOM, so Excel reads it): row,
  * column, value, reason, code. Returns CJX_OK or CJX_EIO. */
 cjx_err cjx_import_write_report(const cjx_import *im, const char *path, cjx_fault *f);
 
+/* The same report for a file refused whole before any row was read (it
+ * cannot be read, or the store would not take it): one line, row 0, why. */
+cjx_err cjx_import_write_fault_report(const cjx_fault *why, const char *path, cjx_fault *f);
+
+/* A complete export withdraws at most this share of its kind's postings
+ * unless the policy says otherwise (agent config import_withdraw_max_percent). */
+#define CJX_IMPORT_WITHDRAW_MAX_PERCENT 50
+
 /* What the file's import does to the store (import_store.c). */
 typedef struct cjx_import_policy {
     int valid_rows;     /* store the valid rows of a file with refused ones */
     int complete;       /* the file holds every open posting of its kind:
-                         * withdraw those an earlier import published and it
-                         * lacks (only when no row is refused) */
+                         * withdraw those an earlier import of that kind
+                         * published and it lacks (only when no row is
+                         * refused) */
+    int withdraw_max_percent; /* … unless that is more than this share of the
+                         * kind's imported postings, or the file holds none:
+                         * then nothing is withdrawn. 0: the default above */
     int dry_run;        /* store nothing, not even the status */
 } cjx_import_policy;
 
@@ -106,21 +118,37 @@ typedef struct cjx_import_result {
     size_t withdrawn;   /* postings withdrawn (complete exports) */
     uint64_t first_seq; /* the first item's outbox sequence, when stored */
     int imported;       /* the valid rows went in (else none did) */
+    char withdraw_refused[200]; /* why a complete export withdrew nothing, or "" */
 } cjx_import_result;
 
 /* Stores the import in one synced transaction: the items whose natural key
- * is new or whose content changed since the last import of that key (the
- * "imports" database of the agent's store keeps a hash per key), the
- * withdrawals of a complete export, the updated hashes, and the import's
- * status (cjx_import_status). A file with refused rows stores no item unless
- * p->valid_rows. Returns CJX_OK or CJX_ESTORE/CJX_ENOMEM with nothing
- * stored. */
-cjx_err cjx_import_commit(const cjx_import *im, cjx_outbox *ob, const cjx_import_policy *p,
+ * is new or whose content changed since the last import of that key, the
+ * withdrawals of a complete export, the updated keys, and the import's
+ * status (cjx_import_status).
+ *
+ * The "imports" database of the agent's store keys by class and ref
+ * ("posting/GX-JOB-017"), as the hub does: the value is the hash of the
+ * packed item last imported, its outbox sequence and its kind; "seq/" and
+ * the 8-byte sequence lead back to the key (cjx_import_forget). A row whose
+ * ref an import of another kind holds is refused here: it is added to im's
+ * refusals (hence im is not const), and counts as any refusal. A file with
+ * refused rows stores no item unless p->valid_rows. With p->dry_run the
+ * checks run and nothing is stored. Returns CJX_OK or CJX_ESTORE/CJX_ENOMEM
+ * with nothing stored. */
+cjx_err cjx_import_commit(cjx_import *im, cjx_outbox *ob, const cjx_import_policy *p,
                           cjx_import_result *r, cjx_fault *f);
+
+/* Forgets the natural keys whose last imported item the hub refused (the
+ * Nacks' outbox sequences; others are ignored), so that the row imported
+ * again is sent again rather than skipped as unchanged. Called when the
+ * agent settles refusals (agents/agent_link.c). Returns CJX_OK or
+ * CJX_ESTORE. */
+cjx_err cjx_import_forget(cjx_outbox *ob, Cjx__Nack *const *refused, size_t n, cjx_fault *f);
 
 /* The status of the last import and the totals since the store was made,
  * as JSON (caller owns it): {"last": {file, finished, format, encoding,
- * kind, rows, accepted, refused, stored, unchanged, withdrawn, imported},
+ * kind, rows, accepted, refused, stored, unchanged, withdrawn, imported,
+ * and withdraw_refused when a complete export withdrew nothing},
  * "files", "rows_accepted", "rows_refused"}; an empty object before any
  * import. NULL when out of memory. */
 json_t *cjx_import_status(cjx_outbox *ob);

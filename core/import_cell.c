@@ -38,6 +38,25 @@ static int skip(const char **p, const char *const *seps)
     return -1;
 }
 
+/* 0 when p is exactly a time of day, H:MM or HH:MM, with :SS or not. */
+static int time_of_day(const char *p)
+{
+    int h, m, sec = 0;
+    const char *q = p;
+    if (digits(&q, 2, &h) || *q++ != ':' || !isdigit((unsigned char)q[0]) ||
+        !isdigit((unsigned char)q[1]))
+        return -1;
+    m = (q[0] - '0') * 10 + (q[1] - '0');
+    q += 2;
+    if (*q == ':') {
+        if (!isdigit((unsigned char)q[1]) || !isdigit((unsigned char)q[2]))
+            return -1;
+        sec = (q[1] - '0') * 10 + (q[2] - '0');
+        q += 3;
+    }
+    return *q || h > 23 || m > 59 || sec > 59 ? -1 : 0;
+}
+
 int cjx_import_date(const char *text, char out[11])
 {
     static const char *const after_year[] = {"-", "/", ".", "年", NULL};
@@ -56,9 +75,9 @@ int cjx_import_date(const char *text, char out[11])
         if (strncmp(p, "日", strlen("日")) == 0)
             p += strlen("日");
         /* a time of day after the date (Excel writes "2026/3/1 0:00") */
-        if (*p == ' ' || *p == 'T')
-            p += strspn(p, " T0123456789:.");
-        if (*p)
+        if ((*p == ' ' || *p == 'T') && time_of_day(p + 1 + strspn(p + 1, " ")))
+            return -1;
+        if (*p && *p != ' ' && *p != 'T')
             return -1;
     }
     if (m < 1 || m > 12 || d < 1 || d > 31)
@@ -77,8 +96,9 @@ static int is_date_field(const char *name)
            (n > 5 && strcmp(name + n - 5, "_date") == 0);
 }
 
-/* A whole number: sign, digits with optional thousands separators, and
- * optionally ".0…" (spreadsheets write 5000.00). */
+/* A whole number: sign, digits with optional thousands separators (then
+ * in groups of three: "7,500", never "1,5"), and optionally ".0…"
+ * (spreadsheets write 5000.00). */
 static cjx_err whole_number(const char *text, json_t **out, cjx_fault *f)
 {
     char buf[32];
@@ -88,12 +108,21 @@ static cjx_err whole_number(const char *text, json_t **out, cjx_fault *f)
         buf[n++] = *p++;
     if (!isdigit((unsigned char)*p))
         goto bad;
+    size_t group = 0;   /* digits since the last separator */
+    int separated = 0;
     for (; *p && n < sizeof buf - 1; p++) {
-        if (isdigit((unsigned char)*p))
+        if (isdigit((unsigned char)*p)) {
             buf[n++] = *p;
-        else if (*p != ',')
+            group++;
+        } else if (*p == ',' && group > 0 && (separated ? group == 3 : group <= 3)) {
+            separated = 1;
+            group = 0;
+        } else {
             break;
+        }
     }
+    if (separated && group != 3)
+        goto bad;
     if (*p == '.' && strspn(p + 1, "0") == strlen(p + 1))
         p += strlen(p);
     if (*p)
@@ -153,7 +182,7 @@ static cjx_err list(const char *text, json_t **out, cjx_fault *f)
 cjx_err cjx_import_cell(const cjx_import_map *m, const ProtobufCFieldDescriptor *fd,
                         const char *text, json_t **out, cjx_fault *f)
 {
-    char date[11];
+    char date[11], upper[64];
     if (fd->label == PROTOBUF_C_LABEL_REPEATED)
         return list(text, out, f);
     switch (fd->type) {
@@ -167,6 +196,13 @@ cjx_err cjx_import_cell(const cjx_import_map *m, const ProtobufCFieldDescriptor 
             return whole_number(text, out, f);
         break;
     case PROTOBUF_C_TYPE_STRING:
+        if (strcmp(fd->name, "pii_id_number") == 0 && strlen(text) < sizeof upper) {
+            /* codes.c takes an upper-case X only; the pseudonym is of it too */
+            for (size_t i = 0; (upper[i] = (char)toupper((unsigned char)text[i])); i++)
+                ;
+            text = upper;
+            break;
+        }
         if (!is_date_field(fd->name))
             break;
         if (cjx_import_date(text, date))

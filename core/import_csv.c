@@ -77,8 +77,10 @@ static size_t line_at(const char *data, size_t pos)
     return line;
 }
 
-static cjx_err gb18030_to_utf8(const char *data, size_t len, char **out, size_t *out_len,
-                               cjx_fault *f)
+/* Converts GB18030 to UTF-8. utf8_bad is where the text stopped being
+ * UTF-8 when GB18030 was a guess (else len): a fault tells both. */
+static cjx_err gb18030_to_utf8(const char *data, size_t len, size_t utf8_bad, char **out,
+                               size_t *out_len, cjx_fault *f)
 {
     iconv_t cd = iconv_open("UTF-8", "GB18030");
     if (cd == (iconv_t)-1)
@@ -98,9 +100,15 @@ static cjx_err gb18030_to_utf8(const char *data, size_t len, char **out, size_t 
         free(buf);
         if (err == E2BIG)
             return cjx_fault_set(f, CJX_ENOMEM, "", "GB18030 text grew past its bound");
-        return cjx_fault_set(f, CJX_EMALFORMED, "",
-                             "line %zu: bytes that are neither UTF-8 nor GB18030",
-                             line_at(data, (size_t)(in - data)));
+        const char *why = err == EINVAL ? "the last character is cut off"
+                                        : "bytes that are not GB18030";
+        if (utf8_bad < len)
+            return cjx_fault_set(f, CJX_EMALFORMED, "",
+                                 "line %zu: not valid UTF-8; read as GB18030, line %zu: %s",
+                                 line_at(data, utf8_bad), line_at(data, (size_t)(in - data)),
+                                 why);
+        return cjx_fault_set(f, CJX_EMALFORMED, "", "line %zu: %s",
+                             line_at(data, (size_t)(in - data)), why);
     }
     *o = '\0';
     *out = buf;
@@ -116,14 +124,20 @@ cjx_err cjx_text_to_utf8(const char *data, size_t len, cjx_encoding enc, char **
         len -= 3;
         if (enc == CJX_ENC_AUTO)
             enc = CJX_ENC_UTF8;
+    } else if (len >= 4 && memcmp(data, "\x84\x31\x95\x33", 4) == 0 &&
+               enc != CJX_ENC_UTF8) { /* U+FEFF in GB18030 */
+        data += 4;
+        len -= 4;
+        enc = CJX_ENC_GB18030;
     }
     size_t good = utf8_prefix((const uint8_t *)data, len);
+    int guessed = enc == CJX_ENC_AUTO;
     if (enc == CJX_ENC_AUTO)
         enc = good == len ? CJX_ENC_UTF8 : CJX_ENC_GB18030;
     if (used)
         *used = enc;
     if (enc == CJX_ENC_GB18030)
-        return gb18030_to_utf8(data, len, out, out_len, f);
+        return gb18030_to_utf8(data, len, guessed ? good : len, out, out_len, f);
     if (good != len)
         return cjx_fault_set(f, CJX_EMALFORMED, "", "line %zu: not valid UTF-8",
                              line_at(data, good));
@@ -199,6 +213,18 @@ static int end_field(cjx_csv *c, size_t *used, size_t start)
     return 0;
 }
 
+/* Moves past the end of the line at c->pos: where reading goes on after a
+ * record that cannot be parsed. */
+static void resync(cjx_csv *c)
+{
+    while (c->pos < c->len && c->buf[c->pos] != '\n')
+        c->pos++;
+    if (c->pos < c->len) {
+        c->pos++;
+        c->line++;
+    }
+}
+
 int cjx_csv_next(cjx_csv *c, cjx_fault *f)
 {
     while (c->pos < c->len && (c->buf[c->pos] == '\n' || c->buf[c->pos] == '\r')) {
@@ -209,6 +235,7 @@ int cjx_csv_next(cjx_csv *c, cjx_fault *f)
         return 0;
     c->record_line = c->line;
     c->nfields = 0;
+    size_t record_pos = c->pos;
     size_t used = 0, start = 0;
     int quoted = 0, closed = 0;
     for (;;) {
@@ -217,6 +244,10 @@ int cjx_csv_next(cjx_csv *c, cjx_fault *f)
         if (quoted && at_end) {
             cjx_fault_set(f, CJX_EMALFORMED, "", "line %zu: a quoted field is never closed",
                           c->record_line);
+            /* go on at the line after the record's first */
+            c->pos = record_pos;
+            c->line = c->record_line;
+            resync(c);
             return -1;
         }
         if (quoted) {
@@ -252,6 +283,7 @@ int cjx_csv_next(cjx_csv *c, cjx_fault *f)
         if (closed) {
             cjx_fault_set(f, CJX_EMALFORMED, "",
                           "line %zu: text after the closing quote of a field", c->line);
+            resync(c);
             return -1;
         }
         c->pos++;

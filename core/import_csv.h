@@ -22,11 +22,13 @@ typedef enum cjx_encoding {
 int cjx_encoding_by_name(const char *name, cjx_encoding *out);
 const char *cjx_encoding_name(cjx_encoding enc);
 
-/* Converts len bytes to UTF-8, dropping a UTF-8 BOM. With CJX_ENC_AUTO the
- * encoding is guessed as above; *used (may be NULL) says which was read. On
- * success *out is a new NUL-terminated buffer the caller frees and *out_len
- * its length. Returns CJX_OK, CJX_EMALFORMED (bytes invalid in the encoding;
- * f->text gives the line) or CJX_ENOMEM. */
+/* Converts len bytes to UTF-8, dropping a BOM (UTF-8's, or GB18030's
+ * 84 31 95 33, which also means GB18030). With CJX_ENC_AUTO the encoding is
+ * guessed as above; *used (may be NULL) says which was read. On success *out
+ * is a new NUL-terminated buffer the caller frees and *out_len its length.
+ * Returns CJX_OK, CJX_EMALFORMED (bytes invalid in the encoding, or a last
+ * character cut off; f->text gives the line, and when GB18030 was a guess,
+ * the line where the text stopped being UTF-8) or CJX_ENOMEM. */
 cjx_err cjx_text_to_utf8(const char *data, size_t len, cjx_encoding enc, char **out,
                          size_t *out_len, cjx_encoding *used, cjx_fault *f);
 
@@ -51,8 +53,10 @@ void cjx_csv_init(cjx_csv *c, const char *buf, size_t len, char delim);
 void cjx_csv_free(cjx_csv *c);
 
 /* Reads the next record into c->fields, skipping empty lines. Returns 1 with
- * a record, 0 at the end, or -1 with f set: CJX_EMALFORMED (a quote never
- * closed, text after a closing quote) or CJX_ENOMEM. */
+ * a record, 0 at the end, or -1 with f set: CJX_ENOMEM, or CJX_EMALFORMED (a
+ * quote never closed, text after a closing quote), after which the next call
+ * reads on from the line after the fault (a quote never closed: after the
+ * record's first line). */
 int cjx_csv_next(cjx_csv *c, cjx_fault *f);
 
 /* Writes s as one CSV field, quoted when it holds a comma, a quote or a

@@ -28,6 +28,7 @@ cjx_err cjx_import_env_open(cjx_import_env *env, const cjx_agent_config *cfg, cj
     cjx_encoding_by_name(cfg->import_encoding, &o->encoding); /* checked at load */
     env->policy.valid_rows = strcmp(cfg->import_policy, "valid_rows") == 0;
     env->policy.complete = cfg->import_complete != 0;
+    env->policy.withdraw_max_percent = (int)cfg->import_withdraw_max_percent;
     return CJX_OK;
 }
 

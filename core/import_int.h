@@ -29,8 +29,9 @@ struct cjx_import {
     cjx_import_item *items;
     size_t nitems, cap;
     cjx_import_keys keys;
-    cjx_import_refusal *refusals;
-    size_t nrefusals, refused, rows;
+    cjx_import_refusal *refusals;   /* grown as needed, to CJX_IMPORT_MAX_REFUSALS */
+    size_t nrefusals, refusals_cap, refused, rows;
+    size_t header_line;             /* CSV: the header's line */
 };
 
 /* Keeps a refusal (the first CJX_IMPORT_MAX_REFUSALS in detail). */
@@ -49,6 +50,12 @@ int cjx_import_take_row(cjx_import *im, const cjx_import_column *cols, char *con
 
 /* Strips blanks at both ends, in place. */
 void cjx_import_trim(char *s);
+
+/* Sets f to a JSON syntax error at err, told by line (counted from
+ * first_line) and column only: jansson's text quotes the input, which may
+ * be personal data. Returns CJX_EMALFORMED. */
+cjx_err cjx_import_json_fault(cjx_fault *f, const json_error_t *err, size_t first_line,
+                              const char *what);
 
 /* import_json.c: the next value of JSON Lines or of the array; sets
  * im->done after the last. -1 when memory ran out. */

@@ -93,8 +93,29 @@ static int value(cjx_import *im, const json_t *v, size_t row)
     return cjx_import_take(im, v, row, NULL, NULL, 0);
 }
 
+cjx_err cjx_import_json_fault(cjx_fault *f, const json_error_t *err, size_t first_line,
+                              const char *what)
+{
+    const char *why;
+    switch (json_error_code(err)) {
+    case json_error_premature_end_of_input: why = "the text ends inside a value"; break;
+    case json_error_end_of_input_expected: why = "text after the value"; break;
+    case json_error_invalid_utf8: why = "not UTF-8"; break;
+    case json_error_null_character:
+    case json_error_null_byte_in_key: why = "a NUL character"; break;
+    case json_error_duplicate_key: why = "a key given twice"; break;
+    case json_error_numeric_overflow: why = "a number too large"; break;
+    case json_error_stack_overflow: why = "nested too deep"; break;
+    default: why = "malformed JSON"; break;
+    }
+    return cjx_fault_set(f, CJX_EMALFORMED, "", "line %zu, column %d: %s: %s",
+                         first_line + (size_t)(err->line > 0 ? err->line - 1 : 0), err->column,
+                         what, why);
+}
+
 /* The next value of a stream: its line is counted incrementally, so that
- * numbering every line of a large file stays linear. */
+ * numbering every line of a large file stays linear. A value that cannot
+ * be read is refused, and reading goes on at the line after the fault. */
 static int next_in_stream(cjx_import *im)
 {
     while (im->pos < im->len && strchr(" \t\r\n", im->text[im->pos]))
@@ -109,12 +130,16 @@ static int next_in_stream(cjx_import *im)
     json_t *v = json_loadb(im->text + im->pos, im->len - im->pos,
                            JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &err);
     if (!v) {
-        /* the rest cannot be read: one refusal for it */
+        if (json_error_code(&err) == json_error_out_of_memory)
+            return -1;
         cjx_fault fault;
-        cjx_fault_set(&fault, CJX_EMALFORMED, "", "malformed JSON: %s", err.text);
+        cjx_import_json_fault(&fault, &err, im->line, "not a JSON value");
         im->rows++;
-        cjx_import_refuse(im, im->line + (size_t)err.line - 1, "", "", &fault);
-        im->done = 1;
+        cjx_import_refuse(im, im->line + (size_t)(err.line > 0 ? err.line - 1 : 0), "", "",
+                          &fault);
+        /* past the end of the line the fault is on */
+        for (int nl = 0; im->pos < im->len && nl < (err.line > 0 ? err.line : 1); im->pos++)
+            nl += im->text[im->pos] == '\n';
         return 0;
     }
     int rc = value(im, v, im->line);

@@ -1,4 +1,4 @@
-/* import_keys.h — the natural keys one file holds ("job/GX-JOB-2026-017"),
+/* import_keys.h — the natural keys one file holds ("posting/GX-JOB-2026-017"),
  * each with the index of its item: finds a key given twice in a file, and
  * tells a complete export's withdrawals (postings it no longer holds). An
  * open-addressing hash table of copied strings. */

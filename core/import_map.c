@@ -239,32 +239,52 @@ static void each_kind(const char *dir, void (*fn)(void *, const char *), void *c
         closedir(d);
 }
 
-struct guess {
-    const char *dir, *file;
-    size_t best;
-    char *kind;
-};
+/* The kinds and names of one folder's mappings, read once per process
+ * (a mapping changes with a restart, as the rest of the configuration). */
+#define MAX_KINDS 64
+static struct names {
+    char dir[512];
+    int loaded;
+    size_t n;
+    char kind[MAX_KINDS][48];
+    char name[MAX_KINDS][CJX_IMPORT_NAME_MAX];
+} names;
 
-static void try_kind(void *ctx, const char *kind)
+static void add_name(void *ctx, const char *kind)
 {
-    struct guess *g = ctx;
+    struct names *c = ctx;
     static cjx_import_map m; /* large: not on the stack */
     cjx_fault f;
-    size_t n = announces(g->file, kind);
-    if (cjx_import_map_load(g->dir, kind, &m, &f) == CJX_OK && announces(g->file, m.name) > n)
-        n = announces(g->file, m.name);
-    if (n > g->best) {
-        g->best = n;
-        snprintf(g->kind, 48, "%s", kind);
-    }
+    if (c->n == MAX_KINDS)
+        return;
+    snprintf(c->kind[c->n], sizeof c->kind[0], "%s", kind);
+    c->name[c->n][0] = '\0';
+    if (cjx_import_map_load(c->dir, kind, &m, &f) == CJX_OK)
+        snprintf(c->name[c->n], sizeof c->name[0], "%s", m.name);
+    c->n++;
 }
 
 int cjx_import_kind_of_file(const char *dir, const char *file_name, char kind[48])
 {
+    if (!names.loaded || strcmp(names.dir, dir)) {
+        memset(&names, 0, sizeof names);
+        snprintf(names.dir, sizeof names.dir, "%s", dir);
+        each_kind(dir, add_name, &names);
+        names.loaded = 1;
+    }
     const char *base = strrchr(file_name, '/');
-    struct guess g = {dir, base ? base + 1 : file_name, 0, kind};
-    each_kind(dir, try_kind, &g);
-    return g.best ? 0 : -1;
+    const char *file = base ? base + 1 : file_name;
+    size_t best = 0;
+    for (size_t i = 0; i < names.n; i++) {
+        size_t n = announces(file, names.kind[i]), by_name = announces(file, names.name[i]);
+        if (by_name > n)
+            n = by_name;
+        if (n > best) {
+            best = n;
+            snprintf(kind, 48, "%s", names.kind[i]);
+        }
+    }
+    return best ? 0 : -1;
 }
 
 struct list {
@@ -293,6 +313,9 @@ cjx_err cjx_import_bind(const cjx_import_map *m, char *const *headers, size_t n,
     for (size_t i = 0; i < n; i++) {
         cjx_import_column *c = &out[i];
         memset(c, 0, sizeof *c);
+        if (!headers[i][0])
+            return cjx_fault_set(f, CJX_EFIELD, "", "column %zu of the header has no name",
+                                 i + 1);
         snprintf(c->name, sizeof c->name, "%s", headers[i]);
         for (size_t k = 0; k < m->ncols && !c->field; k++) {
             if (strcmp(m->cols[k].name, headers[i]) == 0) {

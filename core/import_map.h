@@ -76,7 +76,7 @@ cjx_err cjx_import_map_load(const char *dir, const char *kind, cjx_import_map *m
 /* The kind a file's name announces: it starts with a mapping's kind or name
  * followed by nothing more, a digit or one of ". -_". The longest wins
  * (internship_placement over internship). Writes it to kind; 0, or -1 when
- * none does. */
+ * none does. The mappings' names are read once per process and folder. */
 int cjx_import_kind_of_file(const char *dir, const char *file_name, char kind[48]);
 
 /* Every kind that has a mapping in dir, comma-separated, into out. */

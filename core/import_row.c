@@ -163,15 +163,11 @@ static char **ref_of(Cjx__Item *item, ProtobufCMessage **body)
     }
 }
 
-/* Names the agent's institution as the item's origin; an item claiming
- * another is refused (after validation, so a bad code is told as such). */
-static cjx_err claim(Cjx__Item *item, const char *code, cjx_fault *f)
+/* Names the agent's institution as the origin of an item that names none. */
+static cjx_err fill_origin(Cjx__Item *item, const char *code, cjx_fault *f)
 {
     const char *field;
     char **origin = cjx_item_origin(item, &field);
-    if (origin && **origin && strcmp(*origin, code))
-        return cjx_fault_set(f, CJX_EFORBIDDEN, field, "this agent publishes as %s, not %s",
-                             code, *origin);
     if (origin && !**origin) {
         char *copy = strdup(code);
         if (!copy)
@@ -181,47 +177,104 @@ static cjx_err claim(Cjx__Item *item, const char *code, cjx_fault *f)
     return CJX_OK;
 }
 
-cjx_err cjx_import_make_item(const cjx_import_ctx *c, const json_t *obj, cjx_import_item *out,
-                        cjx_fault *f)
+/* Refuses an item naming another institution than the agent's. */
+static cjx_err check_origin(Cjx__Item *item, const char *code, cjx_fault *f)
 {
-    ProtobufCMessage *msg = NULL, *body = NULL;
+    const char *field;
+    char **origin = cjx_item_origin(item, &field);
+    if (origin && strcmp(*origin, code))
+        return cjx_fault_set(f, CJX_EFORBIDDEN, field, "this agent publishes as %s, not %s",
+                             code, *origin);
+    return CJX_OK;
+}
+
+cjx_err cjx_import_pack_json(const json_t *obj, const cjx_validator *v, const char *credit_code,
+                             const uint8_t *pseudonym_key, cjx_import_fill_fn fill, void *ctx,
+                             ProtobufCBinaryData *packed, Cjx__Item **item_out, cjx_fault *f)
+{
+    ProtobufCMessage *msg = NULL;
     cjx_err rc = cjx_json_to_message(obj, &cjx__item__descriptor, &msg, f);
     if (rc != CJX_OK)
         return rc;
     Cjx__Item *item = (Cjx__Item *)msg;
-    char **ref = ref_of(item, &body);
-    const char *kind = cjx_item_kind(item);
-    if (!ref)
-        rc = cjx_fault_set(f, CJX_EKIND, "", "an item is {\"posting\": …}, {\"record\": …} or "
-                                             "{\"status_change\": …}");
-    else if (cjx_personal_pseudonymize(msg, c->pseudonym_key))
+    if (item->body_case == CJX__ITEM__BODY__NOT_SET)
+        rc = cjx_fault_set(f, CJX_EKIND, "", "an item is {\"posting\": {…}}, {\"record\": {…}} "
+                                             "or {\"status_change\": {…}}");
+    else if (cjx_personal_pseudonymize(msg, pseudonym_key))
         rc = cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
-    if (rc == CJX_OK && !**ref && c->map && kind && strcmp(kind, c->map->kind) == 0 &&
-        strcmp(c->map->key[0], "ref")) { /* a key of "ref" alone: the row must give it */
-        char *derived = derive_ref(c->map, body);
-        if (derived)
-            set_string(ref, derived);
-        else
-            rc = cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
-    }
+    if (rc == CJX_OK && fill)
+        rc = fill(ctx, item, f);
     if (rc == CJX_OK)
-        rc = cjx_validate_item(c->validator, item, f);
+        rc = fill_origin(item, credit_code, f);
     if (rc == CJX_OK)
-        rc = claim(item, c->credit_code, f);
+        rc = cjx_validate_item(v, item, f);
+    if (rc == CJX_OK)
+        rc = check_origin(item, credit_code, f);
     size_t len = rc == CJX_OK ? cjx__item__get_packed_size(item) : 0;
     if (rc == CJX_OK && len > CJX_MAX_ITEM_BYTES)
         rc = cjx_fault_set(f, CJX_ETOOBIG, "", "the item packs to %zu bytes; the limit is %d",
                            len, CJX_MAX_ITEM_BYTES);
-    if (rc == CJX_OK && !(out->packed.data = malloc(len ? len : 1)))
+    if (rc == CJX_OK && !(packed->data = malloc(len ? len : 1)))
         rc = cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
-    if (rc == CJX_OK) {
-        out->packed.len = cjx__item__pack(item, out->packed.data);
-        out->is_posting = item->body_case == CJX__ITEM__BODY_POSTING;
-        snprintf(out->key, sizeof out->key, "%s/%s", kind ? kind : "status_change", *ref);
+    if (rc == CJX_OK)
+        packed->len = cjx__item__pack(item, packed->data);
+    if (rc == CJX_OK && item_out)
+        *item_out = item;
+    else
+        protobuf_c_message_free_unpacked(msg, NULL);
+    return rc;
+}
+
+/* cjx_import_pack_json's fill for a row: a ref from the natural key when
+ * the row gives none. */
+static cjx_err fill_ref(void *ctx, Cjx__Item *item, cjx_fault *f)
+{
+    const cjx_import_ctx *c = ctx;
+    ProtobufCMessage *body = NULL;
+    char **ref = ref_of(item, &body);
+    const char *kind = cjx_item_kind(item);
+    if (!ref || **ref || !c->map || !kind || strcmp(kind, c->map->kind) ||
+        strcmp(c->map->key[0], "ref") == 0) /* a key of "ref" alone: the row must give it */
+        return CJX_OK;
+    char *derived = derive_ref(c->map, body);
+    if (!derived)
+        return cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
+    set_string(ref, derived);
+    return CJX_OK;
+}
+
+cjx_err cjx_import_make_item(const cjx_import_ctx *c, const json_t *obj, cjx_import_item *out,
+                        cjx_fault *f)
+{
+    Cjx__Item *item = NULL;
+    cjx_err rc = cjx_import_pack_json(obj, c->validator, c->credit_code, c->pseudonym_key,
+                                      fill_ref, (void *)c, &out->packed, &item, f);
+    if (rc != CJX_OK)
+        return rc;
+    ProtobufCMessage *body;
+    const char *ref = *ref_of(item, &body), *kind = cjx_item_kind(item);
+    const char *class = item->body_case == CJX__ITEM__BODY_POSTING  ? "posting"
+                        : item->body_case == CJX__ITEM__BODY_RECORD ? "record"
+                                                                    : "status_change";
+    size_t len = strlen(class) + 1 + strlen(ref) + 1;
+    out->is_posting = item->body_case == CJX__ITEM__BODY_POSTING;
+    snprintf(out->kind, sizeof out->kind, "%s",
+             kind && item->body_case != CJX__ITEM__BODY_STATUS_CHANGE ? kind : "");
+    if (len > CJX_IMPORT_KEY_MAX)
+        rc = cjx_fault_set(f, CJX_ETOOBIG, out->is_posting ? "posting.ref" : "record.ref",
+                           "a ref of more than %d bytes", CJX_REF_MAX_BYTES);
+    else if (!(out->key = malloc(len)))
+        rc = cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
+    else
+        snprintf(out->key, len, "%s/%s", class, ref);
+    if (rc == CJX_OK)
         crypto_generichash(out->hash, sizeof out->hash, out->packed.data, out->packed.len,
                            NULL, 0);
+    cjx__item__free_unpacked(item, NULL);
+    if (rc != CJX_OK) {
+        free(out->packed.data);
+        out->packed.data = NULL;
     }
-    protobuf_c_message_free_unpacked(msg, NULL);
     return rc;
 }
 

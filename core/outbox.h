@@ -8,7 +8,8 @@
  * Sub-databases: "outbox" (8-byte seq → packed cjx.Item), "refused" (8-byte
  * seq → packed cjx.Nack, kept for the operator), "feeds" (subscription name →
  * packed cjx.FeedState, written by agent_feed.c), "replica" (replica.h),
- * "imports" (import.h: natural key → hash of what was last imported), and
+ * "imports" (import.h: class and ref → hash, outbox sequence and kind of
+ * what was last imported, and outbox sequence → key), and
  * meta "next_outbox_seq".
  */
 #ifndef CJX_OUTBOX_H

@@ -61,8 +61,9 @@ wait_until 60 outbox_empty ent || fail "the ent outbox never emptied"
 note "bad rows: failed/ with a report, nothing stored"
 drop "$T/ent-inbox" "$DATA/job-bad-rows.csv"
 report="$T/ent-inbox/failed/job-bad-rows.csv.errors.csv"
-wait_until 60 test -f "$report" || fail "no $report"
-test -f "$T/ent-inbox/failed/job-bad-rows.csv" || fail "job-bad-rows.csv not in failed/"
+# the report is written before the file moves: the move is the final state
+wait_until 60 test -f "$T/ent-inbox/failed/job-bad-rows.csv" || fail "job-bad-rows.csv not in failed/"
+test -f "$report" || fail "no $report"
 for line in '^3,统一社会信用代码,91140400MA0K7C2D3K,.*check character.*,check_char' \
             '^4,专业代码,519999,.*,major' \
             '^5,截止日期,2025/1/1,.*must be after valid_from.*,date' \
@@ -118,7 +119,8 @@ cjx ent verify --wait 20 >/dev/null || fail "the ent replica does not match the 
 
 note "bad rows under valid_rows: failed/ with a report, the valid row at the hub"
 drop "$T/ent-inbox" "$DATA/job-bad-rows.csv"
-wait_until 60 test -f "$T/ent-inbox/failed/job-bad-rows.1.csv.errors.csv" || fail "no second report"
+wait_until 60 test -f "$T/ent-inbox/failed/job-bad-rows.1.csv" || fail "the second bad file not in failed/"
+test -f "$T/ent-inbox/failed/job-bad-rows.1.csv.errors.csv" || fail "no second report"
 [ "$(last ent imported)" = true ] || fail "valid_rows did not import the valid row"
 wait_until 60 outbox_empty ent || fail "the ent outbox never emptied"
 cjx ent list --kind job | grep -q GX-JOB-101 || fail "the valid row did not reach the hub"

@@ -1,12 +1,13 @@
 /* import_fuzz.c — libFuzzer harness for importing exported files: what the
  * agent's inbox and `cjx import` do with a file (core/import.c).
  *
- * The input is written to a file and imported as a job CSV, or as JSON
- * Lines when its first byte is '{' or '[' (the name picks the kind, the
- * content the format): decoded (BOM, GB18030), split into rows, mapped
- * through config/import/job.ini, validated, and the refusals written as a
- * report. Nothing may crash, leak or read out of bounds, and every item
- * made must unpack again.
+ * The input is written to a file and imported as a job CSV, as JSON Lines
+ * when its first byte is '{', or as a JSON array when it is '[' (the name
+ * picks the kind, and the format by its extension): decoded (BOM,
+ * GB18030), split into rows, mapped through config/import/job.ini,
+ * validated, and the refusals written as a report. Nothing may crash, leak
+ * or read out of bounds, every item made must unpack again, and the report
+ * must be UTF-8.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "fuzz.h"
 #include "import.h"
+#include "utf8.h"
 
 #define CODE "91140400MA0K7C2D3J"
 
@@ -23,7 +25,7 @@ static char dir[64];
 static void remove_dir(void)
 {
     char path[128];
-    static const char *const names[] = {"job.csv", "job.jsonl", "job.errors.csv"};
+    static const char *const names[] = {"job.csv", "job.jsonl", "job.json", "job.errors.csv"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         unlink(path);
@@ -45,8 +47,8 @@ static const char *work_dir(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[128], report[128], mappings[4096];
-    int json = size && (data[0] == '{' || data[0] == '[');
-    snprintf(path, sizeof path, "%s/job.%s", work_dir(), json ? "jsonl" : "csv");
+    const char *ext = size && data[0] == '{' ? "jsonl" : size && data[0] == '[' ? "json" : "csv";
+    snprintf(path, sizeof path, "%s/job.%s", work_dir(), ext);
     snprintf(report, sizeof report, "%s/job.errors.csv", work_dir());
     const char *conf = getenv("CJX_CONFIG_DIR");
     snprintf(mappings, sizeof mappings, "%s/import", conf && *conf ? conf : CJX_CONFIG_DIR);
@@ -71,7 +73,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort(); /* an item made must be one */
             cjx__item__free_unpacked(back, NULL);
         }
-        cjx_import_write_report(im, report, &f);
+        if (cjx_import_write_report(im, report, &f) == CJX_OK) {
+            static char text[1 << 22];
+            FILE *in = fopen(report, "rb");
+            size_t len = in ? fread(text, 1, sizeof text, in) : 0;
+            if (in)
+                fclose(in);
+            if (!cjx_utf8_valid(text, len))
+                abort(); /* a value cut mid-character */
+        }
     }
     cjx_import_destroy(&im);
     unlink(path);

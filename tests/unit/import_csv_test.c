@@ -58,6 +58,29 @@ static void gb18030_detected_and_converted(void **state)
     assert_null(out);
 }
 
+static void gb18030_bom_and_cut_characters(void **state)
+{
+    (void)state;
+    /* GB18030's BOM (U+FEFF) is dropped and means GB18030 */
+    static const char gb[] = "\x84\x31\x95\x33\xB8\xDA\xCE\xBB";
+    cjx_encoding used;
+    char *s = decode(gb, sizeof gb - 1, CJX_ENC_AUTO, &used);
+    assert_non_null(s);
+    assert_string_equal(s, "岗位");
+    assert_int_equal(used, CJX_ENC_GB18030);
+    free(s);
+    /* UTF-8 cut in the middle of its last character: neither UTF-8 nor
+     * GB18030; the fault says where UTF-8 failed */
+    cjx_fault f = {0};
+    char *out = NULL;
+    size_t n;
+    static const char cut[] = "a\nb\n\xE5";
+    assert_int_equal(cjx_text_to_utf8(cut, sizeof cut - 1, CJX_ENC_AUTO, &out, &n, NULL, &f),
+                     CJX_EMALFORMED);
+    assert_non_null(strstr(f.text, "line 3: not valid UTF-8"));
+    assert_non_null(strstr(f.text, "cut off"));
+}
+
 static void encoding_names(void **state)
 {
     (void)state;
@@ -130,10 +153,12 @@ static void dates(void **state)
         {"2026-03-01", "2026-03-01"}, {"2026/3/1", "2026-03-01"},
         {"2026年3月1日", "2026-03-01"}, {"2026年12月31", "2026-12-31"},
         {"2026.3.1", "2026-03-01"},   {"20260301", "2026-03-01"},
-        {"2026/3/1 0:00", "2026-03-01"},
+        {"2026/3/1 0:00", "2026-03-01"}, {"2026-03-01T08:30:00", "2026-03-01"},
+        {"2026/3/1 23:59:59", "2026-03-01"},
     };
     static const char *const bad[] = {"3/1/2026", "2026-13-01", "2026-3", "明天", "2026/3/1x",
-                                      "26-03-01", ""};
+                                      "26-03-01", "", "2099-12-31 25:99", "2026/3/1 9",
+                                      "2026/3/1 12:60", "2026/3/1 1:2:3", "2026/3/1 ..::"};
     char out[11];
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         assert_int_equal(cjx_import_date(good[i][0], out), 0);
@@ -180,6 +205,18 @@ static void cells(void **state)
     assert_null(cell("job.headcount", "三人", &rc));
     assert_int_equal(rc, CJX_EMALFORMED);
     assert_null(cell("job.headcount", "6.5", &rc));
+    /* thousands separators only in groups of three */
+    static const char *const not_grouped[] = {"1,5", "15,00", "1500,000", "1,5000", ",500",
+                                              "1,,500", "1,500,00"};
+    for (size_t i = 0; i < sizeof not_grouped / sizeof not_grouped[0]; i++) {
+        char *s = cell("job.pay_min_yuan", not_grouped[i], &rc);
+        if (s)
+            fail_msg("\"%s\" read as %s", not_grouped[i], s);
+        assert_int_equal(rc, CJX_EMALFORMED);
+    }
+    char *big = cell("job.pay_min_yuan", "1,234,567", &rc);
+    assert_string_equal(big, "1234567");
+    free(big);
     assert_null(cell("valid_from", "下周一", &rc));
     assert_int_equal(rc, CJX_EDATE);
 }
@@ -189,6 +226,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(utf8_with_and_without_bom),
         cmocka_unit_test(gb18030_detected_and_converted),
+        cmocka_unit_test(gb18030_bom_and_cut_characters),
         cmocka_unit_test(encoding_names),
         cmocka_unit_test(csv_records),
         cmocka_unit_test(csv_line_numbers),
