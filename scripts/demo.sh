@@ -95,7 +95,11 @@ for who in changzhi-vtc gaoxin-optoelectronics education-bureau; do
     cjx "$who" verify | sed -n 's/.*"agree":\([a-z]*\).*"entries":\([0-9]*\).*/agree=\1, entries=\2/p'
 done
 
-say "the hub's counters (cjx status)"
+say "search: postings for 半导体 at the hub, and for students of major 510101 (cjx search, cjx recommend)"
+cjx changzhi-vtc search 半导体
+cjx changzhi-vtc recommend --major 510101 --local
+
+say "the hub's status for operators (cjx status; the same live at the dashboard, http://$(cat data/hub/http_endpoint 2>/dev/null || echo 127.0.0.1:7451)/)"
 cjx education-bureau status
 
 echo
