@@ -68,6 +68,7 @@ int cli_list(cli *c, int argc, char **argv);
 int cli_status(cli *c, int argc, char **argv);
 int cli_search(cli *c, int argc, char **argv);
 int cli_recommend(cli *c, int argc, char **argv);
+int cli_report(cli *c, int argc, char **argv);
 int cli_feed(cli *c, int argc, char **argv);
 int cli_fill(cli *c, int argc, char **argv);
 int cli_withdraw(cli *c, int argc, char **argv);

@@ -124,6 +124,7 @@ static uint64_t request_id_of(const Cjx__Frame *fr)
     case CJX__FRAME__MSG_RESULT: return fr->result->request_id;
     case CJX__FRAME__MSG_HUB_STATUS: return fr->hub_status->request_id;
     case CJX__FRAME__MSG_SEARCH_RESULT: return fr->search_result->request_id;
+    case CJX__FRAME__MSG_REPORT: return fr->report->request_id;
     case CJX__FRAME__MSG_NACK: return fr->nack->request_id;
     case CJX__FRAME__MSG_DIGEST: return fr->digest->request_id;
     case CJX__FRAME__MSG_INSTITUTION_ADMIN_RESULT: return fr->institution_admin_result->request_id;

@@ -21,6 +21,7 @@ static const struct command {
     {"list", cli_list, "print stored items in sequence order (--local: the replica)"},
     {"search", cli_search, "search postings by keywords and filters (--local: the replica)"},
     {"recommend", cli_recommend, "open postings for a graduate of a major, best first"},
+    {"report", cli_report, "one of the plan's reports for a year: table, JSON or CSV"},
     {"status", cli_status, "the hub's status for operators (--local: this agent's store)"},
     {"feed", cli_feed, "show a subscription's events live"},
     {"fill", cli_fill, "mark one of this institution's open postings as filled"},

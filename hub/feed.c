@@ -219,7 +219,7 @@ static int lose_on_purpose(cjx_hub *h, uint64_t seq)
 /* Log entries unpacked once for every feed that looks at them: in a
  * fan-out all the subscribers read the same new entries. A log entry never
  * changes, so the cache lives as long as the hub. */
-#define CACHE_SLOTS 1024
+#define CACHE_SLOTS 256
 
 struct cjx_feed_cache {
     uint64_t seq[CACHE_SLOTS];

@@ -46,6 +46,9 @@ typedef struct cjx_hub_config {
     long long alert_silent_s;          /* an agent silent this long is an alert */
     long long alert_lag;               /* a subscription this many entries behind is one */
     long long alert_map_percent;       /* the store's map this full is one */
+    long long report_min_cell;         /* reports: counts of people under it are suppressed */
+    long long report_warn_high_pct;    /* supply-demand: demand/supply over it is a warning */
+    long long report_warn_low_pct;     /* … and under it */
     char publish[CJX_POLICY_KINDS][CJX_CONF_STRMAX]; /* [publish], by InstitutionKind */
     char read[CJX_POLICY_KINDS][CJX_CONF_STRMAX];    /* [read] */
     char personal[CJX_RECORD_KINDS][CJX_CONF_STRMAX]; /* [personal]: receivers by record kind */
@@ -322,6 +325,10 @@ void cjx_hub_query(cjx_hub *h, const cjx_session *s, const Cjx__Query *q);
 /* Opens the search index, building it when the store has none (or reindex). */
 cjx_err cjx_hub_search_open(cjx_hub *h, int reindex, cjx_fault *f);
 void cjx_hub_search(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m);
+
+/* report.c: the plan's reports (core/report.h); bureaus and operators get
+ * every line, other institutions their own. */
+void cjx_hub_report(cjx_hub *h, cjx_session *s, const Cjx__ReportRequest *m);
 
 /* status.c: what `cjx status`, /status and /metrics show. */
 /* Builds the hub's status; NULL when out of memory. Free with cjx_hub_status_free. */

@@ -444,6 +444,7 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
     case CJX__FRAME__MSG_AUDIT_QUERY:
     case CJX__FRAME__MSG_STATUS_REQUEST:
     case CJX__FRAME__MSG_SEARCH_REQUEST:
+    case CJX__FRAME__MSG_REPORT_REQUEST:
         if (s && s->operator_ && for_institutions_only(fr->msg_case)) {
             cjx_fault_set(&fault, CJX_EFORBIDDEN, "", "an operator's session administers; "
                           "institutions publish and subscribe through their own agents");
@@ -476,6 +477,8 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
             cjx_hub_status_request(h, s, fr->status_request);
         } else if (fr->msg_case == CJX__FRAME__MSG_SEARCH_REQUEST) {
             cjx_hub_search(h, s, fr->search_request);
+        } else if (fr->msg_case == CJX__FRAME__MSG_REPORT_REQUEST) {
+            cjx_hub_report(h, s, fr->report_request);
         } else {
             cjx_hub_query(h, s, fr->query);
         }

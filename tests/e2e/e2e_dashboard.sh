@@ -6,29 +6,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dashboard_check.sh"
 
-ENT=91140400MA0K7C2D3J   # an enterprise
-COL=12140400405710843M   # a college
-HRB=11140400012345686X   # 市人社局, a bureau
 SHOT_DIR=$(cd "$BIN/.." && pwd)/test-artifacts
 mkdir -p "$SHOT_DIR"
 
-HUB_INI_EXTRA="alert_silent_s = 1
-alert_lag = 50"
-start_hub
-make_agent ent $ENT
-make_agent col $COL
-make_agent hrb $HRB
-sed -i 's/^name = .*/name = 长治高新区光电科技有限公司/' "$T/ent.ini"
-sed -i 's/^name = .*/name = Changzhi Vocational and Technical College/' "$T/col.ini"
-sed -i 's/^name = .*/name = 长治市人力资源和社会保障局/' "$T/hrb.ini"
-cat >>"$T/hrb.ini" <<INI
-
-[subscription jobs]
-kinds = job
-sink_file = $T/hrb-jobs.jsonl
-INI
-for who in ent col hrb; do start_agent $who; done
-hrb_pid=$AGENT_PID
+start_watched_institutions
 
 note "jobs published and delivered; then the bureau stops and falls behind"
 for n in $(seq 1 50); do job_json "$n"; done | cjx ent post >/dev/null

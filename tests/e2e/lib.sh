@@ -116,6 +116,27 @@ hub_refused() {
         '[.refused_by_reason[]? | select(.name == $r) | .rate.total] | add // 0'
 }
 
+# start_watched_institutions: a hub that alerts soon (an agent silent 1 s,
+# a subscription 50 behind) and the agents of an enterprise, a college and
+# a bureau with Chinese and English names; the bureau subscribes to jobs in
+# $T/hrb-jobs.jsonl. Sets ENT, COL, HRB and hrb_pid (the bureau's agent).
+start_watched_institutions() {
+    ENT=91140400MA0K7C2D3J   # an enterprise
+    COL=12140400405710843M   # a college
+    HRB=11140400012345686X   # 市人社局, a bureau
+    HUB_INI_EXTRA=$'alert_silent_s = 1\nalert_lag = 50'
+    start_hub
+    make_agent ent $ENT
+    make_agent col $COL
+    make_agent hrb $HRB
+    sed -i 's/^name = .*/name = 长治高新区光电科技有限公司/' "$T/ent.ini"
+    sed -i 's/^name = .*/name = Changzhi Vocational and Technical College/' "$T/col.ini"
+    sed -i 's/^name = .*/name = 长治市人力资源和社会保障局/' "$T/hrb.ini"
+    printf '\n[subscription jobs]\nkinds = job\nsink_file = %s\n' "$T/hrb-jobs.jsonl" >>"$T/hrb.ini"
+    for who in ent col hrb; do start_agent $who; done
+    hrb_pid=$AGENT_PID
+}
+
 # Posting dates around today, so that test postings stay open whenever the
 # tests run (the hub expires postings after valid_until).
 VALID_FROM=$(date -d '30 days ago' +%F)
