@@ -1,5 +1,6 @@
 /* http.c — the hub's HTTP listener: /metrics (Prometheus), /status (JSON,
- * as `cjx status --json`), /healthz, and the dashboard at /.
+ * as `cjx status --json`), /healthz, the dashboard at /, and the plan's
+ * reports as charts at /reports (their data at /report?name=…&year=…).
  *
  * libmicrohttpd runs in the hub's own thread: in epoll mode it hands out one
  * descriptor, which the event loop polls next to the ROUTER socket, and
@@ -27,9 +28,9 @@
 #define CONNECTION_TIMEOUT_S 10
 #define STATUS_MAX_AGE_MS 1000         /* one status serves all requests for this long */
 
-/* dashboard.c, made at build time from hub/dashboard/index.html */
-extern const unsigned char cjx_dashboard_html[];
-extern const size_t cjx_dashboard_html_len;
+/* made at build time from hub/dashboard/index.html and reports.html */
+extern const unsigned char cjx_dashboard_html[], cjx_reports_html[];
+extern const size_t cjx_dashboard_html_len, cjx_reports_html_len;
 
 struct cjx_http {
     struct MHD_Daemon *daemon;
@@ -93,6 +94,26 @@ static enum MHD_Result respond_status(cjx_hub *h, struct MHD_Connection *c, int 
                    body, strlen(body), MHD_RESPMEM_MUST_FREE);
 }
 
+/* /report?name=…&year=…: a report as a bureau sees it, as JSON. */
+static enum MHD_Result respond_report(cjx_hub *h, struct MHD_Connection *c)
+{
+    const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+    const char *year = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "year");
+    cjx_fault f = {0};
+    Cjx__Report *r = cjx_hub_report_build(h, name ? name : "", year ? atoi(year) : 0, &f);
+    json_t *j = r ? cjx_json_from_message(&r->base) : json_pack("{s:s,s:s}", "error", f.text,
+                                                                  "field", f.field);
+    char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    unsigned status = r ? MHD_HTTP_OK : MHD_HTTP_BAD_REQUEST;
+    if (r)
+        cjx__report__free_unpacked(r, NULL);
+    if (!body)
+        return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
+    return respond(c, status, "application/json; charset=utf-8", body, strlen(body),
+                   MHD_RESPMEM_MUST_FREE);
+}
+
 /* Healthy when the store can be read: the loop answering proves the rest. */
 static enum MHD_Result respond_health(cjx_hub *h, struct MHD_Connection *c)
 {
@@ -116,13 +137,19 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0)
         return respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", (void *)cjx_dashboard_html,
                        cjx_dashboard_html_len, MHD_RESPMEM_PERSISTENT);
+    if (strcmp(url, "/reports") == 0)
+        return respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", (void *)cjx_reports_html,
+                       cjx_reports_html_len, MHD_RESPMEM_PERSISTENT);
+    if (strcmp(url, "/report") == 0)
+        return respond_report(h, c);
     if (strcmp(url, "/status") == 0)
         return respond_status(h, c, 0);
     if (strcmp(url, "/metrics") == 0)
         return respond_status(h, c, 1);
     if (strcmp(url, "/healthz") == 0)
         return respond_health(h, c);
-    return respond_text(c, MHD_HTTP_NOT_FOUND, "not found: try /, /status, /metrics, /healthz\n");
+    return respond_text(c, MHD_HTTP_NOT_FOUND,
+                        "not found: try /, /reports, /status, /metrics, /healthz\n");
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)

@@ -141,26 +141,21 @@ static int sees_all(const cjx_session *s)
     return s->operator_ || s->kind == CJX__INSTITUTION_KIND__INSTITUTION_BUREAU;
 }
 
-void cjx_hub_report(cjx_hub *h, cjx_session *s, const Cjx__ReportRequest *m)
+Cjx__Report *cjx_hub_report_build(cjx_hub *h, const char *name, int year, cjx_fault *f)
 {
-    cjx_fault fault = {0};
-    const cjx_report_def *d = cjx_report_find(m->name);
+    const cjx_report_def *d = cjx_report_find(name);
     if (!d) {
         char names[512] = "";
         for (const cjx_report_def *x = cjx_reports; x->name; x++)
             strncat(strncat(names, names[0] ? ", " : "", sizeof names - strlen(names) - 1),
                     x->name, sizeof names - strlen(names) - 1);
-        cjx_fault_set(&fault, CJX_ENOTFOUND, "name", "no report \"%s\"; there are: %s", m->name,
-                      names);
-    } else if (m->year < 1900 || m->year > 9999) {
-        cjx_fault_set(&fault, CJX_ERANGE, "year", "%d is not a year", m->year);
+        cjx_fault_set(f, CJX_ENOTFOUND, "name", "no report \"%s\"; there are: %s", name, names);
+        return NULL;
     }
-    if (fault.code) {
-        cjx_hub_refuse(h, s->rid, s->rid_len, 0, m->request_id, &fault, s->code);
-        return;
+    if (year < 1900 || year > 9999) {
+        cjx_fault_set(f, CJX_ERANGE, "year", "%d is not a year", year);
+        return NULL;
     }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     gathered g = {0};
     Cjx__Report *r = NULL;
     MDB_txn *txn;
@@ -168,14 +163,14 @@ void cjx_hub_report(cjx_hub *h, cjx_session *s, const Cjx__ReportRequest *m)
     int rc = mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &txn);
     if (rc == 0) {
         as_of = committed_seq(h, txn);
-        rc = gather(h, txn, d, m->year, &g);
+        rc = gather(h, txn, d, year, &g);
         mdb_txn_abort(txn);
     }
     if (rc) {
-        cjx_store_fault(&fault, rc, "reading the state for a report");
+        cjx_store_fault(f, rc, "reading the state for a report");
     } else {
         cjx_report_input in = {
-            .year = m->year,
+            .year = year,
             .min_cell = (int)h->cfg.report_min_cell,
             .warn_high_pct = (int)h->cfg.report_warn_high_pct,
             .warn_low_pct = (int)h->cfg.report_warn_low_pct,
@@ -183,22 +178,35 @@ void cjx_hub_report(cjx_hub *h, cjx_session *s, const Cjx__ReportRequest *m)
             .postings = g.v[G_POSTINGS], .npostings = g.n[G_POSTINGS],
             .registry = g.v[G_REGISTRY], .nregistry = g.n[G_REGISTRY],
         };
-        if (cjx_report_compute(d, &in, &r) != CJX_OK)
-            cjx_fault_set(&fault, CJX_ENOMEM, "", "out of memory computing the report");
+        if (cjx_report_compute(d, &in, &r) != CJX_OK) {
+            cjx_fault_set(f, CJX_ENOMEM, "", "out of memory computing the report");
+            r = NULL;
+        }
     }
     gathered_free(&g);
-    if (fault.code) {
+    if (r) {
+        r->as_of_seq = as_of;
+        r->as_of_ms = cjx_now_ms();
+    }
+    return r;
+}
+
+void cjx_hub_report(cjx_hub *h, cjx_session *s, const Cjx__ReportRequest *m)
+{
+    cjx_fault fault = {0};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    Cjx__Report *r = cjx_hub_report_build(h, m->name, m->year, &fault);
+    if (!r) {
         cjx_hub_refuse(h, s->rid, s->rid_len, 0, m->request_id, &fault, s->code);
         return;
     }
     if (!sees_all(s))
         cjx_report_restrict(r, s->code);
     r->request_id = m->request_id;
-    r->as_of_seq = as_of;
-    r->as_of_ms = cjx_now_ms();
     clock_gettime(CLOCK_MONOTONIC, &t1);
     CJX_LOG(CJX_LOG_INFO, "report.run", s->code, "%s %d (%s): %zu lines, %llu records, %.1f ms",
-            d->name, m->year, s->operator_ ? "operator" : cjx_policy_kind_name(s->kind), r->n_rows,
+            r->name, m->year, s->operator_ ? "operator" : cjx_policy_kind_name(s->kind), r->n_rows,
             (unsigned long long)r->records_used,
             (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     Cjx__Frame fr = CJX__FRAME__INIT;

@@ -19,7 +19,8 @@
 # that each NAME appears in the page).
 #
 # Environment: CHROMIUM (default /usr/bin/chromium), DASH_BUDGET_MS (virtual
-# time budget, default 5000), DASH_WINDOW (default 1280,1000).
+# time budget, default 5000), DASH_WINDOW (default 1280,1000), DASH_MARKER
+# (the id the page must have, default institutions: the dashboard).
 
 # Prints the value of attribute ATTR of the element with id ID (or of <body>
 # when ID is "body") in a DOM dump; empty when absent.
@@ -99,7 +100,7 @@ dashboard_main() {
         return 1
     fi
 
-    if ! grep -q 'id="institutions"' "$tmp/dom.html"; then
+    if ! grep -q "id=\"${DASH_MARKER:-institutions}\"" "$tmp/dom.html"; then
         echo "dashboard_check: $url did not load the cjx dashboard; its DOM starts:" >&2
         head -c 600 "$tmp/dom.html" >&2; echo >&2
         rm -rf "$tmp"

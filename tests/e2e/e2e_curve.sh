@@ -50,7 +50,7 @@ start_agent ent
 ent_pid=$AGENT_PID
 id=$(job_json 1 | cjx ent post)
 wait_until 20 outbox_empty ent || fail "ent's outbox never emptied over CURVE"
-cjx ent get "$id" | grep -q '"ref":"JOB-1"' || fail "ent's job not at the hub"
+cjx ent get "$id" | matches '"ref":"JOB-1"' || fail "ent's job not at the hub"
 if cjx rogue --timeout 2 list >/dev/null 2>&1; then fail "an unknown key got a session"; fi
 if cjx plain --timeout 2 list >/dev/null 2>&1; then fail "a plain client got a session"; fi
 if cjx liar --timeout 2 list 2>"$T/err" >/dev/null; then fail "the enterprise's key spoke for the college"; fi
@@ -65,7 +65,7 @@ grep -q 'for operators' "$T/err" || fail "the status refusal does not say why: $
 
 note "a revoked key is cut off while the hub keeps running"
 out=$(cjx ops institution revoke --key "$K/ent.pub" 2>&1) || fail "revoke failed: $out"
-echo "$out" | grep -q '"status":"revoked"' || fail "revoke did not report the key: $out"
+grep -q '"status":"revoked"' <<<"$out" || fail "revoke did not report the key: $out"
 gone() { ! kill -0 "$ent_pid" 2>/dev/null; }
 wait_until 10 gone || fail "the agent of a revoked key still runs"
 grep -q 'refuses this agent' "$T/ent.log" || fail "the agent did not say it was refused"

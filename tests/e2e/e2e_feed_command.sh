@@ -31,9 +31,9 @@ start_agent ent
 start_agent edu
 
 { job_json 1; job_json 2; job_json 3; } | cjx ent post >/dev/null
-failing() { cjx edu status --local | grep -q '"failures": [1-9]'; }
+failing() { cjx edu status --local | matches '"failures": [1-9]'; }
 wait_until 30 failing || fail "a failing command does not show in status"
-cjx edu status --local | grep -q '"last_error": "command exited with 3' \
+cjx edu status --local | matches '"last_error": "command exited with 3' \
     || fail "status lacks the command's exit code: $(cjx edu status --local)"
 [ ! -e "$T/seen" ] || fail "the command ran successfully while failing"
 
@@ -46,5 +46,5 @@ sleep 0.5
 want="$(seq_of ent $ENT-1) $(seq_of ent $ENT-2) $(seq_of ent $ENT-3) "
 [ "$(cut -d' ' -f1 "$T/seen" | tr '\n' ' ')" = "$want" ] || fail "wrong order: $(cut -d' ' -f1 "$T/seen")"
 grep -q '"title":"半导体封装工艺工程师 2"' "$T/seen" || fail "the event JSON is not on stdin"
-cjx edu status --local | grep -q "\"command_seq\": $(seq_of ent $ENT-3)" || fail "command cursor not recorded"
+cjx edu status --local | matches "\"command_seq\": $(seq_of ent $ENT-3)" || fail "command cursor not recorded"
 echo ok

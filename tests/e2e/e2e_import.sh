@@ -40,9 +40,9 @@ wait_until 60 test -f "$T/ent-inbox/done/job-gb18030.csv" || fail "job-gb18030.c
 wait_until 60 outbox_empty ent || fail "the ent outbox never emptied"
 [ "$(count ent job)" = 3 ] || fail "the hub holds $(count ent job) jobs, expected 3"
 jobs=$(cjx ent list --kind job)
-echo "$jobs" | grep -q '"title": *"设备维护工程师"' || fail "a GB18030 title did not arrive as UTF-8"
-echo "$jobs" | grep -q '"valid_until": *"2099-12-31"' || fail "20991231 was not read as a date"
-echo "$jobs" | grep -q '"pay_max_yuan": *7500' || fail "\"7,500\" was not read as 7500"
+grep -q '"title": *"设备维护工程师"' <<<"$jobs" || fail "a GB18030 title did not arrive as UTF-8"
+grep -q '"valid_until": *"2099-12-31"' <<<"$jobs" || fail "20991231 was not read as a date"
+grep -q '"pay_max_yuan": *7500' <<<"$jobs" || fail "\"7,500\" was not read as 7500"
 
 note "a UTF-8 CSV with a BOM, its kind from its Chinese name: 2 internships"
 drop "$T/ent-inbox" "$DATA/岗位实习-2026春.csv"
@@ -74,7 +74,7 @@ done
 [ "$(last ent refused)" = 4 ] && [ "$(last ent accepted)" = 1 ] || fail "status: $(cjx ent import --status)"
 [ "$(last ent imported)" = false ] || fail "all_or_nothing imported the valid row"
 [ "$(last ent file)" = '"job-bad-rows.csv"' ] || fail "status names $(last ent file)"
-cjx ent list --kind job | grep -q GX-JOB-101 && fail "the good row of a failed file reached the hub"
+cjx ent list --kind job | matches GX-JOB-101 && fail "the good row of a failed file reached the hub"
 
 note "JSON: flat rows with Chinese keys and people, and JSON Lines of whole items"
 cat >"$T/outcomes.json" <<'JSON'
@@ -95,8 +95,8 @@ wait_until 60 outbox_empty col || fail "the col outbox never emptied"
 [ "$(count col programme_record)" = 2 ] || fail "the hub holds $(count col programme_record) programmes"
 outcomes=$(cjx col list --kind graduate_outcome)
 [ "$(echo "$outcomes" | wc -l)" = 2 ] || fail "the hub holds other than 2 outcomes: $outcomes"
-echo "$outcomes" | grep -q '"pseudonym": *"p:' || fail "no pseudonyms: $outcomes"
-echo "$outcomes" | grep -q 'pii_\|赵六' && fail "personal data left the agent: $outcomes"
+grep -q '"pseudonym": *"p:' <<<"$outcomes" || fail "no pseudonyms: $outcomes"
+grep -q 'pii_\|赵六' <<<"$outcomes" && fail "personal data left the agent: $outcomes"
 
 note "the config says valid_rows and complete exports: restart the agent"
 kill -TERM "$ENT_PID"; wait "$ENT_PID" 2>/dev/null || true
@@ -113,7 +113,7 @@ wait_until 60 outbox_empty ent || fail "the ent outbox never emptied"
 jobs=$(cjx ent list --kind job)
 [ "$(echo "$jobs" | grep -c '"change": *"update"')" = 1 ] || fail "not one update: $jobs"
 [ "$(echo "$jobs" | grep -c '"change": *"withdraw"')" = 1 ] || fail "not one withdrawal: $jobs"
-echo "$jobs" | grep '"withdraw"' | grep -q GX-JOB-002 || fail "GX-JOB-002 was not the one withdrawn"
+[ "$(grep '"withdraw"' <<<"$jobs" | grep -c GX-JOB-002)" = 1 ] || fail "GX-JOB-002 was not the one withdrawn"
 cjx ent verify --wait 20 >/dev/null || fail "the ent replica does not match the hub"
 [ "$(cjx ent list --local --kind job | wc -l)" = 2 ] || fail "the replica holds other than 2 open jobs"
 
@@ -123,15 +123,15 @@ wait_until 60 test -f "$T/ent-inbox/failed/job-bad-rows.1.csv" || fail "the seco
 test -f "$T/ent-inbox/failed/job-bad-rows.1.csv.errors.csv" || fail "no second report"
 [ "$(last ent imported)" = true ] || fail "valid_rows did not import the valid row"
 wait_until 60 outbox_empty ent || fail "the ent outbox never emptied"
-cjx ent list --kind job | grep -q GX-JOB-101 || fail "the valid row did not reach the hub"
+cjx ent list --kind job | matches GX-JOB-101 || fail "the valid row did not reach the hub"
 [ "$(count ent job)" = 6 ] || fail "the hub holds $(count ent job) job entries, expected 6"
 
 note "cjx template writes a CSV that cjx import takes as it is"
 cjx col template programme_record >"$T/programme_record-template.csv"
-head -n1 "$T/programme_record-template.csv" | grep -q '学校信用代码,专业代码' \
+head -n1 "$T/programme_record-template.csv" | matches '学校信用代码,专业代码' \
     || fail "template header: $(head -n1 "$T/programme_record-template.csv")"
 out=$(cjx col import "$T/programme_record-template.csv") || fail "the template did not import: $out"
-echo "$out" | grep -q '1 stored' || fail "the template row was not stored: $out"
+grep -q '1 stored' <<<"$out" || fail "the template row was not stored: $out"
 wait_until 60 outbox_empty col || fail "the col outbox never emptied"
 [ "$(count col programme_record)" = 3 ] || fail "the template's programme is not at the hub"
 echo "ok"

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# e2e_import_inbox — how the inbox takes files: a file dropped again under
-# the same name while the first is importing is imported too (each is taken
-# into .work/ first); a file written in place in two goes is imported once,
+# e2e_import_inbox — how the inbox takes files: a file left in .work/ by an
+# agent stopped mid-import is imported at start, and one dropped meanwhile
+# under the same name too (each is taken into .work/ first); a file written in place in two goes is imported once,
 # whole (it must settle first); a file that cannot be read goes to failed/
 # with a one-line report; a row the hub refuses is sent again when its file
 # is dropped again; `cjx import` keeps personal data off stderr.
 . "$(dirname "$0")/lib.sh"
 
 ENT=91140400MA0K7C2D3J
-ROWS=${CJX_IMPORT_INBOX_ROWS:-20000}
+ROWS=${CJX_IMPORT_INBOX_ROWS:-5000}
 
 start_hub
 make_agent ent $ENT
-printf 'inbox_dir = %s\nimport_settle_ms = 1500\n' "$T/inbox" >>"$T/ent.ini"
+printf 'inbox_dir = %s\nimport_settle_ms = 3000\n' "$T/inbox" >>"$T/ent.ini"
 start_agent ent
 wait_until 20 test -d "$T/inbox/.work" || fail "the agent made no inbox"
 
@@ -21,17 +21,20 @@ row() { printf '%s,工程师%s,大专及以上,140400,半导体光电,510101,202
 last() { cjx ent import --status | jq -r ".last.$1"; }
 at_hub() { cjx ent list --kind job | grep -c "\"ref\": *\"$1\"" || true; }
 
-note "a large file, then a small one of the same name renamed in while it imports"
+note "a file left in .work/ (the agent stopped while importing it) and another of the same name"
+# The agent is stopped with the large file half imported, as a crash would
+# leave it, and a small file of the same name is dropped meanwhile: when the
+# agent starts, it imports the one in .work/ first, and each reaches done/.
 { echo "$header"; awk -v n="$ROWS" 'BEGIN { for (i = 1; i <= n; i++)
     printf "GX-L-%06d,工程师,大专及以上,140400,半导体光电,510101,2026/3/1,2099/12/31,2,长治高新区光电科技有限公司,维修,5000,7000\n", i }'
 } >"$T/big.csv"
 { echo "$header"; row GX-SMALL-1; } >"$T/small.csv"
-cp "$T/big.csv" "$T/inbox/.job-same.tmp"
-mv "$T/inbox/.job-same.tmp" "$T/inbox/job-same.csv"
-sleep 1 # the large file is being imported
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null || true
+cp "$T/big.csv" "$T/inbox/.work/job-same.csv"
 cp "$T/small.csv" "$T/inbox/.job-same.tmp"
 mv "$T/inbox/.job-same.tmp" "$T/inbox/job-same.csv"
-test -f "$T/inbox/done/job-same.csv" && fail "the large file was done too soon to test this: raise ROWS"
+start_agent ent
 wait_until 300 test -f "$T/inbox/done/job-same.1.csv" || fail "the second file never reached done/: $(ls -R "$T/inbox")"
 [ "$(grep -c '' "$T/inbox/done/job-same.csv")" = $((ROWS + 1)) ] || fail "done/job-same.csv is not the large file"
 [ "$(grep -c '' "$T/inbox/done/job-same.1.csv")" = 2 ] || fail "done/job-same.1.csv is not the small file"
@@ -41,7 +44,7 @@ wait_until 300 outbox_empty ent || fail "the outbox never emptied"
 
 note "a file written in place in two goes is imported once it settled, whole"
 { echo "$header"; row GX-SLOW-1; } >"$T/inbox/job-slow.csv"   # closed: IN_CLOSE_WRITE
-sleep 0.7
+sleep 0.5                                                      # well within the settling
 row GX-SLOW-2 >>"$T/inbox/job-slow.csv"                        # closed again
 wait_until 30 test -f "$T/inbox/done/job-slow.csv" || fail "job-slow.csv not in done/"
 [ "$(grep -c '' "$T/inbox/done/job-slow.csv")" = 3 ] || fail "done/job-slow.csv is not whole"

@@ -25,7 +25,7 @@ wait_until 20 test -d "$T/inbox/done" || fail "the agent made no inbox"
 
 note "cjx import --dry-run shows progress lines for a large file"
 progress=$(cjx ent import --dry-run "$T/job-large.csv" 2>&1 >/dev/null)
-echo "$progress" | grep -q 'cjx import: 50%' || fail "no progress shown: $progress"
+grep -q 'cjx import: 50%' <<<"$progress" || fail "no progress shown: $progress"
 
 note "$ROWS rows dropped in the inbox"
 start=$(date +%s.%N)
@@ -40,6 +40,6 @@ note "$(echo "$ROWS $start $end" | awk '{ printf "%d rows acknowledged in %.1f s
 n=$(cjx ent list --kind job | grep -c '"change": *"new"')
 [ "$n" = "$ROWS" ] || fail "the hub holds $n new jobs, expected $ROWS"
 last=$(printf 'GX-BIG-%06d' "$ROWS")
-cjx ent list --kind job --since "$((ROWS - 5))" | grep -q "\"ref\": *\"$last\"" \
+cjx ent list --kind job --since "$((ROWS - 5))" | matches "\"ref\": *\"$last\"" \
     || fail "the last row $last is not at the hub"
 echo "ok"

@@ -38,9 +38,9 @@ GO=$(sed -n 1p "$T/ids"); TC=$(sed -n 2p "$T/ids")
 wait_until 20 outbox_empty col || fail "the college's outbox never emptied"
 
 note "pseudonyms are made at the agent; a kind no receiver is named for leaves it without pii_ fields"
-cjx col get "$GO" | grep -q '"pseudonym":"p:[0-9a-f]\{16\}"' || fail "no pseudonym on the graduate outcome"
-cjx col get "$TC" | grep -q '"pseudonym":"p:' || fail "no pseudonym on the training completion"
-cjx hrb get "$TC" | grep -q pii_ && fail "the training completion reached the hub with personal fields"
+cjx col get "$GO" | matches '"pseudonym":"p:[0-9a-f]\{16\}"' || fail "no pseudonym on the graduate outcome"
+cjx col get "$TC" | matches '"pseudonym":"p:' || fail "no pseudonym on the training completion"
+cjx hrb get "$TC" | matches pii_ && fail "the training completion reached the hub with personal fields"
 grep -qa "$ID2" "$T/hub/data.mdb" && fail "the hub's store holds an ID number that should not have left the agent"
 
 note "the named receiver gets the personal fields, others the record without them"
@@ -50,15 +50,15 @@ grep -q "\"pii_id_number\":\"$ID1\"" "$T/edu-outcomes.jsonl" || fail "the named 
 grep -q pii_ "$T/hrb-outcomes.jsonl" && fail "a receiver the policy does not name got personal fields"
 pseudo=$(grep -o '"pseudonym":"[^"]*"' "$T/hrb-outcomes.jsonl")
 grep -q "$pseudo" "$T/edu-outcomes.jsonl" || fail "the two bureaus do not see the same pseudonym"
-cjx hrb get "$GO" | grep -q pii_ && fail "get gave personal fields to a receiver the policy does not name"
-cjx edu get "$GO" | grep -q "$ID1" || fail "get did not give the named receiver the personal fields"
+cjx hrb get "$GO" | matches pii_ && fail "get gave personal fields to a receiver the policy does not name"
+cjx edu get "$GO" | matches "$ID1" || fail "get did not give the named receiver the personal fields"
 
 note "the audit log holds exactly the two deliveries to 市教育局, and its chain holds"
 cjx edu audit >"$T/audit"
 [ "$(wc -l <"$T/audit")" = 2 ] || fail "the audit log has $(wc -l <"$T/audit") entries, expected 2: $(cat "$T/audit")"
 [ "$(grep -c "\"receiver\":\"$EDU\",\"record\":\"$GO\"" "$T/audit")" = 2 ] || fail "audit entries do not name receiver and record"
 grep -q '"rule":"personal.graduate_outcome"' "$T/audit" || fail "audit entries do not name the rule"
-cjx edu audit verify | grep -q '"intact":true' || fail "the intact chain does not verify"
+cjx edu audit verify | matches '"intact":true' || fail "the intact chain does not verify"
 
 note "one byte changed in the log: verify fails"
 kill_hub TERM

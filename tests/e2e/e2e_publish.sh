@@ -19,9 +19,9 @@ id=$(job_json 1 | cjx ent post)
 [ "$id" = "$ENT-1" ] || fail "post printed '$id', expected $ENT-1"
 wait_until 20 outbox_empty ent || fail "outbox of ent never emptied"
 got=$(cjx ent get "$id")
-echo "$got" | grep -q '"title": *"半导体封装工艺工程师 1"' || fail "get lost the title: $got"
-echo "$got" | grep -q '"kind": *"job"' || fail "get has no kind job: $got"
-echo "$got" | grep -q "\"publisher_credit_code\": *\"$ENT\"" || fail "origin not set: $got"
+grep -q '"title": *"半导体封装工艺工程师 1"' <<<"$got" || fail "get lost the title: $got"
+grep -q '"kind": *"job"' <<<"$got" || fail "get has no kind job: $got"
+grep -q "\"publisher_credit_code\": *\"$ENT\"" <<<"$got" || fail "origin not set: $got"
 n=$(cjx ent list --kind institution | wc -l)
 [ "$n" = 2 ] || fail "the registry holds $n institutions, expected both agents"
 
@@ -38,7 +38,7 @@ JSON
 gid=$(cjx col post "$T/outcome.json")
 [ "$gid" = "$COL-1" ] || fail "college post printed '$gid'"
 wait_until 20 outbox_empty col || fail "outbox of col never emptied"
-cjx col get "$gid" | grep -q '"destination_code": *"10"' || fail "outcome not read back"
+cjx col get "$gid" | matches '"destination_code": *"10"' || fail "outcome not read back"
 
 note "several items in one post, as JSON lines and as an array"
 ids=$( { job_json 2; job_json 3; job_json 4; } | cjx ent post)
@@ -54,7 +54,7 @@ n=$(cjx ent list --kind graduate_outcome | wc -l)
 s4=$(seq_of ent "$ENT-4")
 n=$(cjx ent list --kind job --since "$s4" | wc -l)
 [ "$n" = 2 ] || fail "list --since $s4 gave $n jobs, expected 2"
-cjx ent list --kind job --since "$s4" --limit 1 | grep -q "\"id\": *\"$ENT-5\"" \
+cjx ent list --kind job --since "$s4" --limit 1 | matches "\"id\": *\"$ENT-5\"" \
     || fail "list --limit 1 after $ENT-4 is not $ENT-5"
 
 note "bad input: the CLI says which field and why, and stores nothing"
@@ -62,7 +62,7 @@ before=$(cjx ent status --local | sed -n 's/.*"next_seq": \([0-9]*\).*/\1/p')
 expect_refused() { # expect_refused WHAT PATTERN: the input on stdin must be refused
     local what=$1 pattern=$2 err
     if err=$(cjx ent post 2>&1 >/dev/null); then fail "$what was accepted"; fi
-    echo "$err" | grep -q -- "$pattern" || fail "$what: message '$err' lacks '$pattern'"
+    grep -q -- "$pattern" <<<"$err" || fail "$what: message '$err' lacks '$pattern'"
 }
 echo '{"posting": {"title": ' | expect_refused "malformed JSON" "malformed JSON"
 echo '{"posting":{"title":"x","valid_from":"2026-01-01","valid_until":"2026-02-01","division_code":"140400","telepathy":{}}}' \

@@ -49,10 +49,10 @@ JSON
 wait_until 30 outbox_empty col || fail "col's outbox never emptied"
 wait_equal 30 400 replica_jobs hrb || fail "hrb's replica has $(replica_jobs hrb) jobs, expected 400"
 grep -q 'replica.snapshot.*loaded' "$T/hrb.log" || fail "hrb did not load a snapshot"
-cjx hrb status --local | grep -q '"loaded": true' || fail "status does not show the replica loaded"
+cjx hrb status --local | matches '"loaded": true' || fail "status does not show the replica loaded"
 for who in ent col hrb; do verify $who; done
 [ "$(cjx hrb list --local --kind institution | wc -l)" = 3 ] || fail "the registry in hrb's replica lacks an institution"
-cjx hrb list --local --kind institution | grep -q '"kind":"INSTITUTION_BUREAU"' || fail "registry lost the institution kind"
+cjx hrb list --local --kind institution | matches '"kind":"INSTITUTION_BUREAU"' || fail "registry lost the institution kind"
 
 note "while 市人社局 is offline: an update, a fill, a withdrawal, an expiry and a new posting"
 kill -TERM "$hrb_pid"; wait "$hrb_pid" 2>/dev/null || true
@@ -65,7 +65,7 @@ job_json 402 | cjx ent post >/dev/null
 cjx ent withdraw JOB-999 >/dev/null    # refused at the hub: no such posting
 outcome_json 2 | cjx col post >/dev/null
 wait_until 30 outbox_empty ent && wait_until 30 outbox_empty col || fail "outboxes never emptied"
-cjx ent status --local | grep -q '"refused": 1' || fail "withdrawing an unknown posting was not refused"
+cjx ent status --local | matches '"refused": 1' || fail "withdrawing an unknown posting was not refused"
 # (grep without -q: it reads all, so cjx never dies of SIGPIPE under pipefail)
 expired() { cjx ent list --kind job | grep '"change":"expire"' >/dev/null; }
 wait_until 30 expired || fail "the hub did not expire JOB-401 (valid until $yesterday)"
@@ -79,7 +79,7 @@ for who in ent col hrb; do
     for ref in JOB-4 JOB-5 JOB-401; do
         if cjx $who get --local "$ENT/$ref" >/dev/null 2>&1; then fail "$who's replica still holds closed $ref"; fi
     done
-    cjx $who get --local "$ENT/JOB-3" | grep -q '高级封装工艺工程师 3' || fail "$who's replica missed the update of JOB-3"
+    cjx $who get --local "$ENT/JOB-3" | matches '高级封装工艺工程师 3' || fail "$who's replica missed the update of JOB-3"
 done
 [ "$(cjx col list --local --kind graduate_outcome | wc -l)" = 2 ] || fail "the college's replica lacks its own records"
 [ "$(cjx hrb list --local --kind graduate_outcome | wc -l)" = 0 ] || fail "another institution's records reached hrb's replica"
@@ -93,7 +93,7 @@ grep -q '"change":"withdraw","note":"岗位取消"' "$T/hrb-jobs.jsonl" || fail 
 note "the replicas answer while the hub is down"
 kill_hub KILL
 [ "$(replica_jobs hrb)" = 399 ] || fail "hrb's replica does not answer without the hub"
-cjx hrb get --local "$ENT-1" | grep -q '"ref":"JOB-1"' || fail "get --local by id failed"
+cjx hrb get --local "$ENT-1" | matches '"ref":"JOB-1"' || fail "get --local by id failed"
 
 note "a hub that lost its store: the replicas notice and load again"
 rm -rf "$T/hub"

@@ -2,7 +2,8 @@
 # e2e_report — the plan's reports (`cjx report`): two enterprises' census, a
 # college's programmes and graduate outcomes published through real agents;
 # a bureau's reports with figures worked out by hand, an enterprise and the
-# college seeing only their own lines, the three formats, and freshness.
+# college seeing only their own lines, the three formats, freshness, and the
+# dashboard's reports page in headless Chromium.
 . "$(dirname "$0")/lib.sh"
 
 ENT=91140400MA0K7C2D3J   # an enterprise: exactly 10%
@@ -115,11 +116,27 @@ grep -q "records used: 2 (enterprise_census 2)" "$T/ir.txt" || fail "no records 
 grep -q "out of compliance (1): $ENT2" "$T/ir.txt" || fail "no compliance line in the table"
 grep -Eq "^$ENT2 +.* 41 +0 +0\.0 +5 +5 " "$T/ir.txt" || fail "the table's row: $(cat "$T/ir.txt")"
 rep hrb internship-ratio --year 2026 --format csv >"$T/ir.csv"
-head -c3 "$T/ir.csv" | od -An -tx1 | grep -q 'ef bb bf' || fail "no BOM"
+head -c3 "$T/ir.csv" | od -An -tx1 | matches 'ef bb bf' || fail "no BOM"
 [ "$(head -n1 "$T/ir.csv" | tail -c +4 | tr -d '\r')" = "enterprise,name,technical_posts,internship_posts,ratio_%,required,shortfall,posted,status" ] ||
     fail "CSV header: $(head -n1 "$T/ir.csv")"
 [ "$(grep -c $'\r$' "$T/ir.csv")" = 4 ] || fail "CSV lines do not end in CRLF"
 grep -q "^$ENT2,ent2,41,0,0.0,5,5,0,short"$'\r'"\$" "$T/ir.csv" || fail "CSV row: $(cat "$T/ir.csv")"
+
+note "the dashboard's reports page draws it; /report serves it as a bureau sees it"
+. "$(dirname "$0")/dashboard_check.sh"
+curl -sS "http://$HTTP_EP/report?name=internship-ratio&year=2026" >"$T/http-ir.json"
+[ "$(jqr '.non_compliant | join(" ")' "$T/http-ir.json")" = "$ENT2" ] || fail "/report: $(cat "$T/http-ir.json")"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$HTTP_EP/report?name=nosuch&year=2026")" = 400 ] ||
+    fail "/report takes an unknown report"
+SHOT_DIR=$(cd "$BIN/.." && pwd)/test-artifacts
+mkdir -p "$SHOT_DIR"
+DASH_MARKER=rows dashboard_main "http://$HTTP_EP/reports?name=internship-ratio&year=2026" \
+    "$SHOT_DIR/reports.png" "$T/reports.html" || fail "the reports page did not load cleanly"
+[ "$(dashboard_attr "$T/reports.html" body data-errors)" = 0 ] || fail "script errors on the reports page"
+[ "$(dashboard_attr "$T/reports.html" rows data-rows)" = 3 ] ||
+    fail "the reports page shows $(dashboard_attr "$T/reports.html" rows data-rows) rows, expected 3"
+[ "$(dashboard_attr "$T/reports.html" chart data-bars)" -ge 2 ] || fail "the chart has no bars"
+grep -q "$ENT2" "$T/reports.html" || fail "the page does not name the enterprise"
 
 note "refusals: an unknown report, a year out of range"
 if rep hrb nosuch --year 2026 2>"$T/err"; then fail "an unknown report ran"; fi

@@ -56,7 +56,7 @@ note "filters"
 [ "$(both --kind internship)" = "" ] || fail "--kind internship: $(both --kind internship)"
 [ "$(both 软件 --county 1404 --major 510101)" = "J-2" ] || fail "keywords and filters together"
 [ "$(both --per-page 2 --page 2 --county 1404)" = "J-2 J-1" ] || fail "page 2 of 2: $(both --per-page 2 --page 2 --county 1404)"
-cjx col search 软件 | grep -q '2 of 2 shown' || fail "the text output does not count the results"
+cjx col search 软件 | matches '2 of 2 shown' || fail "the text output does not count the results"
 if cjx col search --cluster NOSUCH 2>"$T/err"; then fail "an unknown cluster was taken"; fi
 grep -q 'unknown cluster' "$T/err" || fail "the refusal does not say why: $(cat "$T/err")"
 

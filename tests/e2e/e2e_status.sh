@@ -45,7 +45,7 @@ same() { jq -S '.institutions | map(del(.last_seen_ms))'; }
 [ "$(status | jq '.published.last_hour')" = 20 ] || fail "status: 20 publishes not in the last hour"
 [ "$(status | jq '[.refused_by_reason[] | select(.name == "forbidden")][0].rate.total')" = 1 ] \
     || fail "status: the refusal is not broken down by reason"
-inst $ENT last_error | grep -q 'forbidden record.graduate_outcome' || fail "status: no last error for the enterprise"
+inst $ENT last_error | matches 'forbidden record.graduate_outcome' || fail "status: no last error for the enterprise"
 [ "$(inst $HRB name)" = 长治市人力资源和社会保障局 ] || fail "status: the bureau's name is $(inst $HRB name)"
 [ "$(status | jq '.alerts | length')" = 0 ] || fail "alerts with everyone connected: $(status | jq -c .alerts)"
 
@@ -66,7 +66,7 @@ cjx hrb list --limit 1 >/dev/null   # the bureau's tool has a session: its agent
 [ "$(metric "cjx_subscriber_lag{institution=\"$HRB\",subscription=\"jobs\"}")" = "$lag" ] \
     || { kill -CONT "$hrb_pid"; fail "cjx_subscriber_lag differs from the status"; }
 cjx col status >"$T/status.txt"
-grep '长治市人力资源和社会保障局' "$T/status.txt" | grep -q 'disconnected' \
+grep '长治市人力资源和社会保障局' "$T/status.txt" | matches 'disconnected' \
     || { kill -CONT "$hrb_pid"; fail "the table does not show the bureau disconnected: $(cat "$T/status.txt")"; }
 grep -q 'agent_silent' "$T/status.txt" || { kill -CONT "$hrb_pid"; fail "the table shows no alert"; }
 

@@ -13,7 +13,7 @@ make_agent ent $ENT
 start_agent ent
 
 expect() { # expect WHAT PATTERN OUTPUT
-    echo "$3" | grep -q -- "$2" || fail "$1: expected '$2', hub said: $3"
+    echo "$3" | matches -- "$2" || fail "$1: expected '$2', hub said: $3"
 }
 expect "garbage bytes" "nack malformed" "$(probe garbage 300)"
 expect "multi-part message" "nack malformed" "$(probe multipart)"

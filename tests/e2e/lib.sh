@@ -23,6 +23,11 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# … | matches [GREP_OPTIONS] PATTERN: like grep -q, but reads all of its
+# input, so that under pipefail the writer never dies of SIGPIPE when the
+# pattern is found before it is done.
+matches() { grep -c "$@" >/dev/null; }
 note() { echo "# $*"; }
 
 # wait_until SECONDS COMMAND...: retries COMMAND every 0.1 s until it succeeds.
