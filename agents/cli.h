@@ -68,6 +68,9 @@ int cli_list(cli *c, int argc, char **argv);
 int cli_status(cli *c, int argc, char **argv);
 int cli_search(cli *c, int argc, char **argv);
 int cli_recommend(cli *c, int argc, char **argv);
+/* cli_report.c: asks the hub for report q and prints it as format (table,
+ * json, csv); cmd names the command in messages. Returns the exit status. */
+int cli_report_run(cli *c, const char *cmd, Cjx__ReportRequest *q, const char *format);
 int cli_report(cli *c, int argc, char **argv);
 int cli_feed(cli *c, int argc, char **argv);
 int cli_fill(cli *c, int argc, char **argv);

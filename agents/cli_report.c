@@ -222,21 +222,26 @@ int cli_report(cli *c, int argc, char **argv)
     }
     if (cli_need_config(c, "report"))
         return 1;
-    cli_link *l = cli_link_open(c, "report");
-    if (!l)
-        return 1;
     Cjx__ReportRequest q = CJX__REPORT_REQUEST__INIT;
-    q.request_id = 1;
     q.name = argv[optind];
     q.year = (int32_t)year;
+    return cli_report_run(c, "report", &q, format);
+}
+
+int cli_report_run(cli *c, const char *cmd, Cjx__ReportRequest *q, const char *format)
+{
+    cli_link *l = cli_link_open(c, cmd);
+    if (!l)
+        return 1;
+    q->request_id = 1;
     Cjx__Frame fr = CJX__FRAME__INIT, *reply = NULL;
     fr.msg_case = CJX__FRAME__MSG_REPORT_REQUEST;
-    fr.report_request = &q;
+    fr.report_request = q;
     int rc = 1;
-    if (cli_link_call(l, &fr, q.request_id, &reply) != 0)
-        cli_error("report", "the hub did not answer");
+    if (cli_link_call(l, &fr, q->request_id, &reply) != 0)
+        cli_error(cmd, "the hub did not answer");
     else if (reply->msg_case == CJX__FRAME__MSG_NACK)
-        cli_error("report", "refused by the hub: %s", reply->nack->text);
+        cli_error(cmd, "refused by the hub: %s", reply->nack->text);
     else if (reply->msg_case == CJX__FRAME__MSG_REPORT)
         rc = 0;
     if (rc == 0) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "cli.h"
 #include "json.h"
@@ -215,17 +216,26 @@ int cli_recommend(cli *c, int argc, char **argv)
     static const struct option opts[] = {
         {"major", required_argument, NULL, 'm'},     {"county", required_argument, NULL, 'd'},
         {"division", required_argument, NULL, 'd'},  {"page", required_argument, NULL, 'P'},
+        {"posting", required_argument, NULL, 'p'},   {"year", required_argument, NULL, 'y'},
         {"per-page", required_argument, NULL, 'n'},  {"local", no_argument, NULL, 'l'},
         {"json", no_argument, NULL, 'j'},            {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     Cjx__SearchRequest q = CJX__SEARCH_REQUEST__INIT;
     q.recommend = 1;
-    uint64_t page = 1, per_page = 10;
+    uint64_t page = 1, per_page = 10, year = 0;
     int local = 0, as_json = 0, opt;
+    const char *posting = NULL;
     while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (opt) {
         case 'm': q.major_code = optarg; break;
+        case 'p': posting = optarg; break;
+        case 'y':
+            if (cli_parse_u64("recommend", "--year", optarg, &year) || year < 1900 || year > 9999) {
+                cli_error("recommend", "--year: \"%s\" is not a year", optarg);
+                return 2;
+            }
+            break;
         case 'd': q.division_code = optarg; break;
         case 'P': if (cli_parse_u64("recommend", "--page", optarg, &page) || !page) return 2; break;
         case 'n':
@@ -239,17 +249,33 @@ int cli_recommend(cli *c, int argc, char **argv)
         case 'j': as_json = 1; break;
         case 'h':
             printf("usage: cjx recommend --major CODE [--county CODE] [--page N] [--per-page N]\n"
-                   "                     [--local] [--json]\n\n"
+                   "                     [--local] [--json]\n"
+                   "       cjx recommend --posting CODE/REF [--year Y] [--json]\n\n"
                    "Open postings for a graduate of a major, best first, each with why: the\n"
                    "same major (4 points) or class (first four digits, 2), the county asked\n"
                    "for (1), pay up to 10,000 yuan or more (1, less in proportion), closing\n"
-                   "within 30 days (0.5). --local: over the agent's replica, offline.\n");
+                   "within 30 days (0.5). --local: over the agent's replica, offline.\n\n"
+                   "With --posting: the colleges whose programmes graduate students of the\n"
+                   "posting's majors in year Y (default this year), and how many interns each\n"
+                   "placed with the posting's enterprise (counts of people under 5 hidden).\n");
             return 0;
         default: return 2;
         }
     }
-    if (!q.major_code[0] || optind != argc) {
-        cli_error("recommend", "--major CODE is needed, and nothing else (see --help)");
+    if (posting && !q.major_code[0] && optind == argc) {
+        if (cli_need_config(c, "recommend"))
+            return 2;
+        Cjx__ReportRequest r = CJX__REPORT_REQUEST__INIT;
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        r.name = "colleges-for-posting";
+        r.posting = (char *)posting;
+        r.year = year ? (int32_t)year : tm.tm_year + 1900;
+        return cli_report_run(c, "recommend", &r, as_json ? "json" : "table");
+    }
+    if (!q.major_code[0] || posting || optind != argc) {
+        cli_error("recommend", "--major CODE or --posting CODE/REF is needed (see --help)");
         return 2;
     }
     q.limit = (uint32_t)per_page;

@@ -38,6 +38,8 @@ typedef struct cjx_report_input {
     size_t npostings;
     const cjx_report_entry *registry;  /* the registry's institutions */
     size_t nregistry;
+    const char *posting;               /* colleges-for-posting: "CODE/REF" */
+    const char *asker;                 /* who asks; NULL or "" for one who sees all */
 } cjx_report_input;
 
 typedef struct cjx_report_ctx cjx_report_ctx;
@@ -49,6 +51,7 @@ typedef struct cjx_report_def {
     int postings;                      /* reads postings */
     int all_years;                     /* reads records of every year (trends) */
     cjx_err (*run)(cjx_report_ctx *c);
+    int unrestricted;                  /* its lines are for whoever asks (no policy cut) */
 } cjx_report_def;
 
 #define CJX_REPORT_BIT(detail) (1u << ((detail) - CJX__RECORD__DETAIL_INTERNSHIP_PLACEMENT))
@@ -125,5 +128,6 @@ cjx_err cjx_report_rotating_posts(cjx_report_ctx *c);
 cjx_err cjx_report_employment_quality(cjx_report_ctx *c);
 cjx_err cjx_report_supply_demand(cjx_report_ctx *c);
 cjx_err cjx_report_subsidy(cjx_report_ctx *c);
+cjx_err cjx_report_colleges_for_posting(cjx_report_ctx *c);
 
 #endif

@@ -100,7 +100,9 @@ static enum MHD_Result respond_report(cjx_hub *h, struct MHD_Connection *c)
     const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
     const char *year = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "year");
     cjx_fault f = {0};
-    Cjx__Report *r = cjx_hub_report_build(h, name ? name : "", year ? atoi(year) : 0, &f);
+    const char *posting = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "posting");
+    Cjx__Report *r = cjx_hub_report_build(h, name ? name : "", year ? atoi(year) : 0,
+                                          posting ? posting : "", "", &f);
     json_t *j = r ? cjx_json_from_message(&r->base) : json_pack("{s:s,s:s}", "error", f.text,
                                                                   "field", f.field);
     char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;

@@ -329,9 +329,11 @@ void cjx_hub_search(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m);
 /* report.c: the plan's reports (core/report.h); bureaus and operators get
  * every line, other institutions their own. */
 void cjx_hub_report(cjx_hub *h, cjx_session *s, const Cjx__ReportRequest *m);
-/* The report name for year with every line (as a bureau sees it); NULL
- * with f set when there is no such report or year, or it cannot be read. */
-Cjx__Report *cjx_hub_report_build(cjx_hub *h, const char *name, int year, cjx_fault *f);
+/* The report name for year (posting: for colleges-for-posting) as asker
+ * may see it ("" for all of it, as a bureau); NULL with f set when there
+ * is no such report or year, or it cannot be read. */
+Cjx__Report *cjx_hub_report_build(cjx_hub *h, const char *name, int year, const char *posting,
+                                  const char *asker, cjx_fault *f);
 
 /* status.c: what `cjx status`, /status and /metrics show. */
 /* Builds the hub's status; NULL when out of memory. Free with cjx_hub_status_free. */

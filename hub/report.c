@@ -141,7 +141,8 @@ static int sees_all(const cjx_session *s)
     return s->operator_ || s->kind == CJX__INSTITUTION_KIND__INSTITUTION_BUREAU;
 }
 
-Cjx__Report *cjx_hub_report_build(cjx_hub *h, const char *name, int year, cjx_fault *f)
+Cjx__Report *cjx_hub_report_build(cjx_hub *h, const char *name, int year, const char *posting,
+                                  const char *asker, cjx_fault *f)
 {
     const cjx_report_def *d = cjx_report_find(name);
     if (!d) {
@@ -177,6 +178,8 @@ Cjx__Report *cjx_hub_report_build(cjx_hub *h, const char *name, int year, cjx_fa
             .records = g.v[G_RECORDS], .nrecords = g.n[G_RECORDS],
             .postings = g.v[G_POSTINGS], .npostings = g.n[G_POSTINGS],
             .registry = g.v[G_REGISTRY], .nregistry = g.n[G_REGISTRY],
+            .posting = posting,
+            .asker = asker,
         };
         if (cjx_report_compute(d, &in, &r) != CJX_OK) {
             cjx_fault_set(f, CJX_ENOMEM, "", "out of memory computing the report");
@@ -196,12 +199,13 @@ void cjx_hub_report(cjx_hub *h, cjx_session *s, const Cjx__ReportRequest *m)
     cjx_fault fault = {0};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    Cjx__Report *r = cjx_hub_report_build(h, m->name, m->year, &fault);
+    Cjx__Report *r = cjx_hub_report_build(h, m->name, m->year, m->posting,
+                                          sees_all(s) ? "" : s->code, &fault);
     if (!r) {
         cjx_hub_refuse(h, s->rid, s->rid_len, 0, m->request_id, &fault, s->code);
         return;
     }
-    if (!sees_all(s))
+    if (!sees_all(s) && !cjx_report_find(m->name)->unrestricted)
         cjx_report_restrict(r, s->code);
     r->request_id = m->request_id;
     clock_gettime(CLOCK_MONOTONIC, &t1);

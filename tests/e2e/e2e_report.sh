@@ -108,6 +108,20 @@ rep hrb supply-demand --year "$Y0" --format json >"$T/sd.json"
 [ "$(rep col supply-demand --year "$Y0" --format json | jq '.rows | length')" = 0 ] ||
     fail "a college sees the city's supply and demand"
 
+note "colleges for a posting: graduates of its majors, placements with its enterprise"
+job_json MATCH | sed 's/"510101"/"510203"/' | cjx ent post >/dev/null
+for i in 1 2 3 4 5; do
+    printf '{"record":{"ref":"IP-%s","year":2026,"internship_placement":{"student":{"pseudonym":"p:%016d"},"college_credit_code":"%s","enterprise_credit_code":"%s","major_code":"510203","start_date":"2026-03-01","end_date":"2026-06-30"}}}\n' \
+        "$i" "$((100 + i))" "$COL" "$ENT"
+done | cjx col post >/dev/null
+wait_until 20 outbox_empty col && wait_until 20 outbox_empty ent || fail "outboxes never emptied"
+cjx ent recommend --posting "$ENT/JOB-MATCH" --year 2026 --json >"$T/cfp.json" || fail "recommend --posting failed"
+[ "$(row "$T/cfp.json" "$COL" '.same_major_graduates + " " + .placed_with_enterprise + " " + .score')" = "50 5 100.0" ] ||
+    fail "colleges for the posting: $(cat "$T/cfp.json")"
+[ "$(cjx ent2 recommend --posting "$ENT/JOB-MATCH" --year 2026 --json | jq -r '.rows[0].same_major_graduates + " " + .rows[0].placed_with_enterprise')" = "50 -" ] ||
+    fail "another enterprise sees the enterprise's placements, or not the colleges"
+cjx ent recommend --posting "$ENT/NOSUCH" --year 2026 | matches 'no posting' || fail "an unknown posting is not said"
+
 note "table and CSV"
 rep hrb internship-ratio --year 2026 >"$T/ir.txt"
 grep -q '^internship-ratio 2026 — §11' "$T/ir.txt" || fail "table header: $(cat "$T/ir.txt")"
