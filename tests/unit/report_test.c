@@ -522,6 +522,62 @@ static void test_subsidy(void **state)
     assert_int_equal(used(r, "training_completion"), 12);
 }
 
+/* ---- colleges for a posting ---- */
+
+static void intern(fixture *f, const char *college, const char *ent)
+{
+    char json[512];
+    snprintf(json, sizeof json,
+             "{\"record\":{\"ref\":\"I-%llu\",\"year\":2025,\"internship_placement\":{"
+             "\"student\":{\"pseudonym\":\"p:%llu\"},\"college_credit_code\":\"%s\","
+             "\"enterprise_credit_code\":\"%s\"}}}",
+             (unsigned long long)f->seq, (unsigned long long)f->seq, college, ent);
+    add(f, college, json);
+}
+
+static Cjx__Report *match(fixture *f, const char *posting, const char *asker)
+{
+    cjx_report_input in = {.year = 2026, .min_cell = 5, .records = f->rec, .nrecords = f->nrec,
+                           .postings = f->post, .npostings = f->npost, .registry = f->reg,
+                           .nregistry = f->nreg, .posting = posting, .asker = asker};
+    if (f->r)
+        cjx__report__free_unpacked(f->r, NULL);
+    f->r = NULL;
+    assert_int_equal(cjx_report_compute(cjx_report_find("colleges-for-posting"), &in, &f->r),
+                     CJX_OK);
+    return f->r;
+}
+
+static void test_colleges_for_posting(void **state)
+{
+    fixture *f = *state;
+    add(f, "E1", "{\"posting\":{\"ref\":\"J1\",\"title\":\"软件工程师\","
+                 "\"publisher_credit_code\":\"E1\",\"major_codes\":[\"510203\"],"
+                 "\"job\":{\"headcount\":2}}}");
+    programme(f, "S1", "510203", 2026, 2000, 1000, 2026, 40); /* the same major: 40 */
+    programme(f, "S2", "510201", 2026, 2000, 1000, 2026, 30); /* the same class: 15 */
+    programme(f, "S2", "510203", 2025, 2000, 1000, 2025, 99); /* graduating another year */
+    programme(f, "S3", "520201", 2026, 2000, 1000, 2026, 80); /* another class */
+    for (int i = 0; i < 4; i++)                               /* 4 with E1: 40, shown <5 */
+        intern(f, "S2", "E1");
+    intern(f, "S1", "E2");                                    /* with another enterprise */
+    Cjx__Report *r = match(f, "E1/J1", "");
+    assert_int_equal(r->n_rows, 2);
+    assert_string_equal(r->rows[0]->cells[0], "S2");          /* 15 + 40 before 40 */
+    assert_string_equal(cell(r, "S2", NULL, "same_class_graduates"), "30");
+    assert_string_equal(cell(r, "S2", NULL, "same_major_graduates"), "0");
+    assert_string_equal(cell(r, "S2", NULL, "placed_with_enterprise"), "<5");
+    assert_string_equal(cell(r, "S2", NULL, "score"), "55.0");
+    assert_string_equal(cell(r, "S1", NULL, "same_major_graduates"), "40");
+    assert_string_equal(cell(r, "S1", NULL, "placed_with_enterprise"), "0");
+    r = match(f, "E1/J1", "E2");                              /* another enterprise asks */
+    assert_string_equal(cell(r, "S2", NULL, "placed_with_enterprise"), "-");
+    assert_string_equal(cell(r, "S2", NULL, "score"), "55.0");
+    r = match(f, "E1/NOSUCH", "");
+    assert_int_equal(r->n_rows, 0);
+    assert_true(r->n_notes >= 1 && strstr(r->notes[0], "no posting"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -534,6 +590,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_employment_quality, setup, teardown),
         cmocka_unit_test_setup_teardown(test_supply_demand, setup, teardown),
         cmocka_unit_test_setup_teardown(test_subsidy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_colleges_for_posting, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
