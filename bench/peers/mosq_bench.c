@@ -26,7 +26,6 @@
 
 #include "peer_common.h"
 
-#define SIZE_MAX_BYTES 65536
 
 /* One connection and what it has done; callbacks run in the thread that
  * drives its loop. */
@@ -142,7 +141,7 @@ static void client_close(client *c, int threaded)
 static void *publish_all(void *arg)
 {
     client *c = arg;
-    static __thread uint8_t buf[SIZE_MAX_BYTES];
+    static __thread uint8_t buf[PEER_MAX_PAYLOAD];
     while (c->acked < c->n) {
         while (c->sent < c->n && c->sent - c->acked < c->window) {
             peer_payload(buf, c->size, c->first + (uint64_t)c->sent, peer_now_us());
@@ -308,25 +307,10 @@ int main(int argc, char **argv)
         return 2;
     }
     port = atoi(argv[1]);
-    const char *mode = argv[2];
     setvbuf(stdout, NULL, _IOLBF, 0);
     mosquitto_lib_init();
-    int rc = 2;
-    if (!strcmp(mode, "publish")) {
-        long pubs = peer_arg(argc, argv, 3, 1), size = peer_arg(argc, argv, 6, 512);
-        if (pubs >= 1 && pubs <= PEER_MAX_PUBS && size >= 16 && size <= SIZE_MAX_BYTES)
-            rc = run_publish((int)pubs, peer_arg(argc, argv, 4, 200000),
-                             peer_arg(argc, argv, 5, 4096), (size_t)size);
-    } else if (!strcmp(mode, "fanout")) {
-        long subs = peer_arg(argc, argv, 3, 20);
-        if (subs >= 1 && subs <= PEER_MAX_SUBS)
-            rc = run_fanout((int)subs, (double)peer_arg(argc, argv, 4, 5000),
-                            (double)peer_arg(argc, argv, 5, 10));
-    } else if (!strcmp(mode, "catchup")) {
-        rc = run_catchup(peer_arg(argc, argv, 3, 200000), peer_arg(argc, argv, 4, 4096));
-    }
-    if (rc == 2)
-        fprintf(stderr, "mosq_bench: bad arguments\n");
+    static const peer_workloads w = {run_publish, run_fanout, run_catchup};
+    int rc = peer_run("mosq_bench", argc, argv, &w);
     mosquitto_lib_cleanup();
     return rc;
 }

@@ -27,7 +27,6 @@
 
 #include "peer_common.h"
 
-#define SIZE_MAX_BYTES 65536
 #define FETCH_BATCH 1024
 
 static const char *url;
@@ -110,7 +109,7 @@ static int make_stream(conn *c)
 static void *publish_all(void *arg)
 {
     conn *c = arg;
-    static __thread uint8_t buf[SIZE_MAX_BYTES];
+    static __thread uint8_t buf[PEER_MAX_PAYLOAD];
     for (long i = 0; i < c->n; i++) {
         peer_payload(buf, c->size, c->first + (uint64_t)i, peer_now_us());
         if (check(js_PublishAsync(c->js, c->subject, buf, (int)c->size, NULL), 0, "publish"))
@@ -316,24 +315,9 @@ int main(int argc, char **argv)
         return 2;
     }
     url = argv[1];
-    const char *mode = argv[2];
     setvbuf(stdout, NULL, _IOLBF, 0);
-    int rc = 2;
-    if (!strcmp(mode, "publish")) {
-        long pubs = peer_arg(argc, argv, 3, 1), size = peer_arg(argc, argv, 6, 512);
-        if (pubs >= 1 && pubs <= PEER_MAX_PUBS && size >= 16 && size <= SIZE_MAX_BYTES)
-            rc = run_publish((int)pubs, peer_arg(argc, argv, 4, 200000),
-                             peer_arg(argc, argv, 5, 4096), (size_t)size);
-    } else if (!strcmp(mode, "fanout")) {
-        long subs = peer_arg(argc, argv, 3, 20);
-        if (subs >= 1 && subs <= PEER_MAX_SUBS)
-            rc = run_fanout((int)subs, (double)peer_arg(argc, argv, 4, 5000),
-                            (double)peer_arg(argc, argv, 5, 10));
-    } else if (!strcmp(mode, "catchup")) {
-        rc = run_catchup(peer_arg(argc, argv, 3, 200000), peer_arg(argc, argv, 4, 4096));
-    }
-    if (rc == 2)
-        fprintf(stderr, "nats_bench: bad arguments\n");
+    static const peer_workloads w = {run_publish, run_fanout, run_catchup};
+    int rc = peer_run("nats_bench", argc, argv, &w);
     nats_Close();
     return rc;
 }

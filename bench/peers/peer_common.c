@@ -141,3 +141,25 @@ long peer_arg(int argc, char **argv, int i, long dflt)
 {
     return argc > i ? atol(argv[i]) : dflt;
 }
+
+int peer_run(const char *prog, int argc, char **argv, const peer_workloads *w)
+{
+    const char *mode = argc > 2 ? argv[2] : "";
+    int rc = 2;
+    if (!strcmp(mode, "publish")) {
+        long pubs = peer_arg(argc, argv, 3, 1), size = peer_arg(argc, argv, 6, 512);
+        if (pubs >= 1 && pubs <= PEER_MAX_PUBS && size >= 16 && size <= PEER_MAX_PAYLOAD)
+            rc = w->publish((int)pubs, peer_arg(argc, argv, 4, 200000),
+                            peer_arg(argc, argv, 5, 4096), (size_t)size);
+    } else if (!strcmp(mode, "fanout")) {
+        long subs = peer_arg(argc, argv, 3, 20);
+        if (subs >= 1 && subs <= PEER_MAX_SUBS)
+            rc = w->fanout((int)subs, (double)peer_arg(argc, argv, 4, 5000),
+                           (double)peer_arg(argc, argv, 5, 10));
+    } else if (!strcmp(mode, "catchup")) {
+        rc = w->catchup(peer_arg(argc, argv, 3, 200000), peer_arg(argc, argv, 4, 4096));
+    }
+    if (rc == 2)
+        fprintf(stderr, "%s: bad arguments\n", prog);
+    return rc;
+}

@@ -61,4 +61,19 @@ long peer_fanout_report(const char *system, peer_sub_log *logs, int nsubs, long 
 /* Reads a positive number from argv[i], or dflt when argc <= i. */
 long peer_arg(int argc, char **argv, int i, long dflt);
 
+/* Largest payload a peer client sends. */
+#define PEER_MAX_PAYLOAD 65536
+
+/* A peer client's workloads, the same for every broker. */
+typedef struct peer_workloads {
+    int (*publish)(int pubs, long n, long window, size_t size);
+    int (*fanout)(int subs, double rate, double seconds);
+    int (*catchup)(long n, long window);
+} peer_workloads;
+
+/* Runs the workload argv[2] names with its arguments: "publish PUBS N
+ * WINDOW [SIZE]", "fanout SUBS RATE SECONDS" or "catchup N WINDOW".
+ * Returns its status, or 2 after saying so for bad arguments. */
+int peer_run(const char *prog, int argc, char **argv, const peer_workloads *w);
+
 #endif
