@@ -68,6 +68,13 @@ int cli_list(cli *c, int argc, char **argv);
 int cli_status(cli *c, int argc, char **argv);
 int cli_search(cli *c, int argc, char **argv);
 int cli_recommend(cli *c, int argc, char **argv);
+/* Reads --page N (is_page) or --per-page N (1 to 100) of search and
+ * recommend; 0, or 2 after saying what is wrong. */
+int cli_search_paging(const char *cmd, int is_page, const char *text, uint64_t *page,
+                      uint64_t *per_page);
+/* Asks the hub (or with local, the agent's replica) the search or
+ * recommendation q and prints the answer (cli_search.c); 0 or 1. */
+int cli_search_answer(cli *c, Cjx__SearchRequest *q, int local, int as_json);
 /* cli_report.c: asks the hub for report q and prints it as format (table,
  * json, csv); cmd names the command in messages. Returns the exit status. */
 int cli_report_run(cli *c, const char *cmd, Cjx__ReportRequest *q, const char *format);

@@ -1,14 +1,13 @@
 /* cli_search.c — `cjx search`: postings by keywords (Chinese or English) and
- * filters, ranked, a page at a time, each with why it matched; and `cjx
- * recommend`: open postings for a graduate of a major. Asked of the hub, or
- * with --local of the agent's replica, offline.
+ * filters, ranked, a page at a time, each with why it matched. Asked of the
+ * hub, or with --local of the agent's replica, offline. `cjx recommend`
+ * (cli_recommend.c) prints its answers the same way.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "cli.h"
 #include "json.h"
@@ -136,8 +135,21 @@ static int ask_replica(cli *c, const Cjx__SearchRequest *q, Cjx__SearchResult **
     return err ? 1 : 0;
 }
 
+int cli_search_paging(const char *cmd, int is_page, const char *text, uint64_t *page,
+                      uint64_t *per_page)
+{
+    const char *opt = is_page ? "--page" : "--per-page";
+    uint64_t *v = is_page ? page : per_page;
+    if (cli_parse_u64(cmd, opt, text, v))
+        return 2;
+    if (*v >= 1 && (is_page || *v <= 100))
+        return 0;
+    cli_error(cmd, is_page ? "%s: pages are counted from 1" : "%s: 1 to 100", opt);
+    return 2;
+}
+
 /* Asks the hub or the replica and prints the answer. */
-static int answer(cli *c, Cjx__SearchRequest *q, int local, int as_json)
+int cli_search_answer(cli *c, Cjx__SearchRequest *q, int local, int as_json)
 {
     Cjx__Frame *reply = NULL;
     Cjx__SearchResult *mine = NULL;
@@ -184,13 +196,10 @@ int cli_search(cli *c, int argc, char **argv)
         case 'f': q.valid_until_from = optarg; break;
         case 't': q.valid_until_to = optarg; break;
         case 'A': q.any_status = 1; break;
-        case 'P': if (cli_parse_u64("search", "--page", optarg, &page) || !page) return 2; break;
+        case 'P':
         case 'n':
-            if (cli_parse_u64("search", "--per-page", optarg, &per_page) || !per_page ||
-                per_page > 100) {
-                cli_error("search", "--per-page: 1 to 100");
+            if (cli_search_paging("search", opt == 'P', optarg, &page, &per_page))
                 return 2;
-            }
             break;
         case 'l': local = 1; break;
         case 'j': as_json = 1; break;
@@ -208,79 +217,5 @@ int cli_search(cli *c, int argc, char **argv)
     if (cli_need_config(c, "search"))
         return 2;
 
-    return answer(c, &q, local, as_json);
-}
-
-int cli_recommend(cli *c, int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"major", required_argument, NULL, 'm'},     {"county", required_argument, NULL, 'd'},
-        {"division", required_argument, NULL, 'd'},  {"page", required_argument, NULL, 'P'},
-        {"posting", required_argument, NULL, 'p'},   {"year", required_argument, NULL, 'y'},
-        {"per-page", required_argument, NULL, 'n'},  {"local", no_argument, NULL, 'l'},
-        {"json", no_argument, NULL, 'j'},            {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    Cjx__SearchRequest q = CJX__SEARCH_REQUEST__INIT;
-    q.recommend = 1;
-    uint64_t page = 1, per_page = 10, year = 0;
-    int local = 0, as_json = 0, opt;
-    const char *posting = NULL;
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'm': q.major_code = optarg; break;
-        case 'p': posting = optarg; break;
-        case 'y':
-            if (cli_parse_u64("recommend", "--year", optarg, &year) || year < 1900 || year > 9999) {
-                cli_error("recommend", "--year: \"%s\" is not a year", optarg);
-                return 2;
-            }
-            break;
-        case 'd': q.division_code = optarg; break;
-        case 'P': if (cli_parse_u64("recommend", "--page", optarg, &page) || !page) return 2; break;
-        case 'n':
-            if (cli_parse_u64("recommend", "--per-page", optarg, &per_page) || !per_page ||
-                per_page > 100) {
-                cli_error("recommend", "--per-page: 1 to 100");
-                return 2;
-            }
-            break;
-        case 'l': local = 1; break;
-        case 'j': as_json = 1; break;
-        case 'h':
-            printf("usage: cjx recommend --major CODE [--county CODE] [--page N] [--per-page N]\n"
-                   "                     [--local] [--json]\n"
-                   "       cjx recommend --posting CODE/REF [--year Y] [--json]\n\n"
-                   "Open postings for a graduate of a major, best first, each with why: the\n"
-                   "same major (4 points) or class (first four digits, 2), the county asked\n"
-                   "for (1), pay up to 10,000 yuan or more (1, less in proportion), closing\n"
-                   "within 30 days (0.5). --local: over the agent's replica, offline.\n\n"
-                   "With --posting: the colleges whose programmes graduate students of the\n"
-                   "posting's majors in year Y (default this year), and how many interns each\n"
-                   "placed with the posting's enterprise (counts of people under 5 hidden).\n");
-            return 0;
-        default: return 2;
-        }
-    }
-    if (posting && !q.major_code[0] && optind == argc) {
-        if (cli_need_config(c, "recommend"))
-            return 2;
-        Cjx__ReportRequest r = CJX__REPORT_REQUEST__INIT;
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        r.name = "colleges-for-posting";
-        r.posting = (char *)posting;
-        r.year = year ? (int32_t)year : tm.tm_year + 1900;
-        return cli_report_run(c, "recommend", &r, as_json ? "json" : "table");
-    }
-    if (!q.major_code[0] || posting || optind != argc) {
-        cli_error("recommend", "--major CODE or --posting CODE/REF is needed (see --help)");
-        return 2;
-    }
-    q.limit = (uint32_t)per_page;
-    q.offset = (uint32_t)((page - 1) * per_page);
-    if (cli_need_config(c, "recommend"))
-        return 2;
-    return answer(c, &q, local, as_json);
+    return cli_search_answer(c, &q, local, as_json);
 }

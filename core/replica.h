@@ -81,4 +81,19 @@ cjx_err cjx_replica_search(cjx_store *s, MDB_dbi db, const Cjx__SearchRequest *m
 cjx_err cjx_replica_get(cjx_store *s, MDB_dbi db, const uint8_t *key, size_t klen,
                         void **stored, size_t *len, cjx_fault *f);
 
+/* The person one of the institution's own records is about, for a
+ * recommendation made for them (replica_person.c). */
+typedef struct cjx_person_subject {
+    char kind[32];                     /* "graduate_outcome", "internship_placement" */
+    char major[8];                     /* the person's major code */
+    char opt_out_ref[CJX_REF_MAX_BYTES + 1]; /* their recommendation_opt_out, "" when none */
+    char opt_out_date[16];
+} cjx_person_subject;
+
+/* Reads record ref of institution own from the replica, and the opt-out
+ * recorded for its person, if any. CJX_ENOTFOUND when the replica has no
+ * such record; CJX_EKIND when it is about no person with a major. */
+cjx_err cjx_replica_person(cjx_store *s, MDB_dbi db, const char *own, const char *ref,
+                           cjx_person_subject *out, cjx_fault *f);
+
 #endif

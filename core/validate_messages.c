@@ -49,6 +49,7 @@ static const struct {
     {"cjx.EnterpriseCensus", {"enterprise_credit_code", "employees"}},
     {"cjx.ProgrammeRecord", {"school_credit_code", "major_code",
                              "total_hours"}},
+    {"cjx.RecommendationOptOut", {"person", "opt_out_date"}},
 };
 
 /* Messages that need at least one of two fields. */
@@ -83,6 +84,8 @@ static const struct order_rule {
     {"training_fund_front_line_yuan", "training_fund_spent_yuan",
      "training_fund_front_line_yuan", "must not exceed training_fund_spent_yuan",
      ORD_NUMBER, 0, 0, CJX_ERANGE},
+    {"opt_out_date", "lifted_date", "lifted_date", "must not be before opt_out_date",
+     ORD_DATE, 0, 0, CJX_EDATE},
     {"skill_level_before", "skill_level_after", "skill_level_after",
      "must not be below skill_level_before", ORD_SKILL, 0, 0, CJX_ERANGE},
 };

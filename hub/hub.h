@@ -24,7 +24,7 @@
 #define CJX_RID_MAX 256
 #define CJX_HUB_MAX_SUBSCRIPTIONS 32    /* per session */
 #define CJX_POLICY_KINDS 6              /* InstitutionKind values */
-#define CJX_RECORD_KINDS 6              /* details of Record */
+#define CJX_RECORD_KINDS 7              /* details of Record */
 
 typedef struct cjx_hub_config {
     char listen[CJX_CONF_STRMAX];

@@ -19,11 +19,11 @@
 
 #define ENTERPRISE_POSTS                                                                       \
     "job, internship, apprenticeship, order_training, teacher_practice, rd_call, tech_service, " \
-    "cooperation, practice_site, enterprise_census, training_completion"
+    "cooperation, practice_site, enterprise_census, training_completion, recommendation_opt_out"
 #define SCHOOL_POSTS                                                                           \
     "training_course, teaching_resource, order_training, tech_service, cooperation, "           \
     "programme_record, internship_placement, teacher_placement, graduate_outcome, "             \
-    "training_completion"
+    "training_completion, recommendation_opt_out"
 #define ALL_RECORDS                                                                            \
     "internship_placement, teacher_placement, training_completion, graduate_outcome, "          \
     "enterprise_census, programme_record"
@@ -65,6 +65,7 @@ const cjx_conf_key cjx_hub_policy_keys[] = {
     PERSONAL_KEY(CJX__RECORD__DETAIL_GRADUATE_OUTCOME, "graduate_outcome"),
     PERSONAL_KEY(CJX__RECORD__DETAIL_ENTERPRISE_CENSUS, "enterprise_census"),
     PERSONAL_KEY(CJX__RECORD__DETAIL_PROGRAMME_RECORD, "programme_record"),
+    PERSONAL_KEY(CJX__RECORD__DETAIL_RECOMMENDATION_OPT_OUT, "recommendation_opt_out"),
     {NULL, NULL, 0, 0, 0, NULL, 0, NULL},
 };
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # e2e_search — `cjx search` at the hub and over a replica (--local): Chinese
 # keywords found by any two-character piece, every keyword required, titles
-# first, filters, why each matched; `cjx recommend` for a major; an update,
+# first, filters, why each matched; `cjx recommend` for a major and for a
+# person of the college's records, refused after their opt-out; an update,
 # a fill and a rebuilt index (cjx-hub --reindex) change what is found; the
 # replica answers with the hub down.
 . "$(dirname "$0")/lib.sh"
@@ -68,6 +69,41 @@ note "recommendations for a graduate of a major"
 cjx col recommend --json --major 510203 --county 140403 | head -n1 | jq -e '.why | test("major 510203; county 140403")' \
     >/dev/null || fail "the recommendation does not say why"
 if cjx col recommend 2>"$T/err"; then fail "a recommendation without a major was taken"; fi
+
+note "recommendations for a person of the college's records, unless they opted out (PIPL art. 24)"
+# graduate REF ID_NUMBER MAJOR; opt_out REF ID_NUMBER [LIFTED_DATE]: the agent pseudonymizes the IDs
+graduate() {
+    printf '{"record":{"ref":"%s","year":2026,"graduate_outcome":{"graduate":{"pii_id_number":"%s"},"school_credit_code":"%s","major_code":"%s","graduation_year":2026,"destination_code":"70"}}}\n' \
+        "$1" "$2" "$COL" "$3"
+}
+opt_out() {
+    printf '{"record":{"ref":"%s","year":2026,"recommendation_opt_out":{"person":{"pii_id_number":"%s"},"opt_out_date":"2026-09-01","lifted_date":"%s"}}}\n' \
+        "$1" "$2" "${3:-}"
+}
+ID_A=11010519491231002X ID_B=110105198001010016
+{ graduate GO-A $ID_A 510203; graduate GO-B $ID_B 510201; opt_out OPT-B $ID_B; } | cjx col post >/dev/null
+wait_until 20 outbox_empty col || fail "col's outbox never emptied"
+wait_until 20 cjx col verify || fail "the college's replica does not hold its records"
+for where in "" --local; do
+    [ "$(cjx col recommend --person GO-A --json $where | refs)" = "J-4 J-1" ] \
+        || fail "GO-A (510203) $where: $(cjx col recommend --person GO-A --json $where | refs)"
+done
+cjx col recommend --person GO-A | matches 'For the person of graduate_outcome record "GO-A": major 510203' \
+    || fail "the text output does not say whom it is for"
+code=0; cjx col recommend --person GO-B >"$T/out" 2>"$T/err" || code=$?
+[ $code = 3 ] || fail "GO-B opted out: exit $code, not 3"
+[ ! -s "$T/out" ] || fail "something was recommended to a person who opted out: $(cat "$T/out")"
+grep -q 'refused recommendations (PIPL art. 24).*"OPT-B" of 2026-09-01' "$T/err" \
+    || fail "the refusal does not name the opt-out: $(cat "$T/err")"
+if cjx col recommend --person NO-SUCH 2>"$T/err"; then fail "a recommendation for an unknown record"; fi
+grep -q 'no record "NO-SUCH"' "$T/err" || fail "the refusal does not say why: $(cat "$T/err")"
+if cjx ent recommend --person GO-A 2>"$T/err"; then fail "the enterprise recommended for the college's graduate"; fi
+grep -q 'no record "GO-A" of this institution' "$T/err" || fail "another institution's record: $(cat "$T/err")"
+opt_out OPT-B $ID_B 2026-10-01 | cjx col post >/dev/null
+wait_until 20 outbox_empty col || fail "col's outbox never emptied"
+wait_until 20 cjx col verify || fail "the replica does not hold the lifted opt-out"
+[ "$(cjx col recommend --person GO-B --json | refs)" = "J-4 J-1" ] \
+    || fail "GO-B lifted the opt-out (related major 5102xx): $(cjx col recommend --person GO-B --json | refs)"
 
 note "an update and a fill change what is found, at the hub and in the replica"
 posting J-3 "高级钳工" "维护产线设备" "持钳工证" 140403 460301 4000 6000 | cjx ent post >/dev/null
