@@ -106,7 +106,7 @@ cjx_err cjx_replica_person(cjx_store *s, MDB_dbi db, const char *own, const char
     cjx_err err = CJX_OK;
     rc = mdb_get(txn, db, &k, &v);
     const Cjx__Record *r = rc ? NULL : record_of(&v, &st, &item);
-    const char *major = NULL;
+    const char *major = NULL, *kind = st ? st->kind : "damaged entry";
     const Cjx__Person *p = r ? subject_of(r, &major) : NULL;
     if (rc == MDB_NOTFOUND)
         err = cjx_fault_set(f, CJX_ENOTFOUND, "ref",
@@ -116,13 +116,12 @@ cjx_err cjx_replica_person(cjx_store *s, MDB_dbi db, const char *own, const char
     else if (!p)
         err = cjx_fault_set(f, CJX_EKIND, "ref",
                             "record \"%s\" is a %s: a recommendation is for the person of a "
-                            "graduate_outcome or internship_placement record", ref,
-                            st ? st->kind : "damaged entry");
+                            "graduate_outcome or internship_placement record", ref, kind);
     else if (!p->pseudonym[0] || !major[0])
         err = cjx_fault_set(f, CJX_EREQUIRED, p->pseudonym[0] ? "major_code" : "pseudonym",
                             "record \"%s\" does not say it", ref);
     if (err == CJX_OK) {
-        snprintf(out->kind, sizeof out->kind, "%s", st->kind);
+        snprintf(out->kind, sizeof out->kind, "%s", kind);
         snprintf(out->major, sizeof out->major, "%s", major);
         rc = find_opt_out(txn, db, key, CJX_CODE_LEN + 1, p->pseudonym, out);
         if (rc)
