@@ -14,6 +14,13 @@
 #       search latency (p50/p99/max) on POSTINGS varied postings (default
 #       100000), at the hub through the wire protocol and over an agent's
 #       replica (bench/search_bench.c). One run.
+#   bench/run.sh report [REPEATS [ENTERPRISES [RECORDS_PER_YEAR [POSTINGS_PER_YEAR]]]]
+#       the plan's reports at the hub on a Changzhi-sized state (13 schools,
+#       3000 enterprises, 50000 records a year and 3000 postings a year for
+#       2025 and 2026), published through the wire protocol in one session
+#       per institution: each report's round trip (p50/max of REPEATS,
+#       default 5) and how long a publish waits for its ack while one is
+#       computed (bench/report_bench.c). One run, a few minutes.
 #   bench/run.sh metrics [RECORDS]
 #       what the HTTP listener costs the durable publish rate: runs without
 #       it, with it idle, and with it scraped (/metrics and /status every
@@ -34,6 +41,12 @@ fi
 if [ "${1:-}" = search ]; then
     shift
     "$build/bin/search_bench" "$build/bin" "$PWD/config" "$base" "$@"
+    exit
+fi
+if [ "${1:-}" = report ]; then
+    shift
+    echo "# $(nproc) cores, $(uname -sr), store in $base"
+    "$build/bin/report_bench" "$build/bin" "$PWD/config" "$base" "$@"
     exit
 fi
 if [ "${1:-}" = metrics ]; then

@@ -1,0 +1,685 @@
+/* report_bench.c — how long the plan's reports take at the hub on a state
+ * the size of Changzhi's, and how long a publish waits behind one.
+ *
+ * Starts a real cjx-hub on 127.0.0.1 (plain, no CURVE) and publishes the
+ * city of report_fixture.c through the wire protocol, as agents would but
+ * without 3,000 agent processes: one DEALER session per institution, Hello
+ * as that institution (its Institution makes the registry entry the reports
+ * read: kind, size, county), its items as Publish frames with at most
+ * WINDOW unacknowledged, Bye once every one is acknowledged; SESSIONS
+ * institutions at a time. Any refusal fails the run. It then waits until
+ * the hub has expired the postings past their valid_until (a sweep of 256 a
+ * second that would otherwise write during the measurements).
+ *
+ * As the bureau it asks each report of core/report.h for the last year
+ * REPEATS times and times the round trip to the Report. Then REPEATS times
+ * more, each time publishing one posting as an enterprise right after the
+ * request, it times that publish's Ack: the hub computes a report in its
+ * event loop, so the Ack waits for it (publish_idle is the same publish
+ * with no report running). Prints:
+ *
+ *   dataset … / records year=Y … / load … / expiry … / publish_idle p50_ms=… max_ms=…
+ *   report=NAME year=Y rows=R p50_ms=… max_ms=… hub_cpu_ms=… bytes=… publish_during_ms=…
+ *          publish_during_max_ms=…
+ *
+ * (hub_cpu_ms: the hub's CPU time per report, steadier than wall time when
+ * others share the cores), each report line followed by what that report
+ * found (lines starting "#").
+ *
+ * usage: report_bench BIN_DIR CONFIG_DIR WORK_DIR [REPEATS [ENTERPRISES
+ *                     [RECORDS_PER_YEAR [POSTINGS_PER_YEAR]]]]
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "bench_util.h"
+#include "codec.h"
+#include "report.h"
+#include "report_fixture.h"
+#include "validate.h"
+
+#define SESSIONS 64                 /* institutions publishing at once */
+#define WINDOW 256                  /* unacknowledged publishes per session */
+#define MAX_REPLY_BYTES (256 << 20)
+#define REPLY_TIMEOUT_MS 60000
+#define LOAD_TIMEOUT_S 300
+#define EXPIRY_TIMEOUT_S 180
+#define TIME_LIMIT_S 600            /* the whole run (it takes about a minute) */
+#define MAX_REPEATS 1000
+#define MAX_RECORDS_PER_YEAR 2000000
+#define MAX_POSTINGS_PER_YEAR 200000
+
+/* ---- sessions ---- */
+
+/* Opens a DEALER session to the hub at ep and says Hello as in (a tool's
+ * session, not the agent's: the hub makes in's registry entry from it
+ * either way). Returns the socket, or NULL. */
+static void *session_open(void *ctx, const char *ep, const report_institution *in)
+{
+    void *sock = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 1000, timeout = REPLY_TIMEOUT_MS;
+    Cjx__Institution self;
+    report_institution_describe(in, &self);
+    if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) ||
+        zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout) ||
+        zmq_connect(sock, ep) || cjx_send_hello(sock, in->code, "report_bench", &self, 0, 0)) {
+        fprintf(stderr, "report_bench: cannot open a session for %s: %s\n", in->code,
+                zmq_strerror(errno));
+        if (sock)
+            zmq_close(sock);
+        return NULL;
+    }
+    return sock;
+}
+
+static int send_frame(void *sock, Cjx__Frame *fr)
+{
+    if (cjx_frame_send(sock, NULL, 0, fr, 0) == CJX_OK)
+        return 0;
+    fprintf(stderr, "report_bench: cannot send: %s\n", zmq_strerror(errno));
+    return -1;
+}
+
+/* Says Bye (the hub forgets the session at once) and closes sock. */
+static void session_close(void *sock)
+{
+    Cjx__Bye bye = CJX__BYE__INIT;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_BYE;
+    fr.bye = &bye;
+    cjx_frame_send(sock, NULL, 0, &fr, ZMQ_DONTWAIT);
+    zmq_close(sock);
+}
+
+/* What a reply answers: a request id, or the outbox sequence of an Ack. */
+static uint64_t answer_to(const Cjx__Frame *fr)
+{
+    switch (fr->msg_case) {
+    case CJX__FRAME__MSG_REPORT: return fr->report->request_id;
+    case CJX__FRAME__MSG_HUB_STATUS: return fr->hub_status->request_id;
+    case CJX__FRAME__MSG_ACK: return fr->ack->outbox_seq;
+    default: return 0;
+    }
+}
+
+/* Waits for the frame of case want answering id (0: any) on sock, skipping
+ * others. A Nack, a timeout or a broken frame fails, the reason on stderr
+ * with `what`. Returns the frame (caller frees) or NULL. */
+static Cjx__Frame *await(void *sock, Cjx__Frame__MsgCase want, uint64_t id, const char *what)
+{
+    for (;;) {
+        Cjx__Frame *fr = NULL;
+        cjx_fault f = {0};
+        cjx_err rc = cjx_frame_recv(sock, MAX_REPLY_BYTES, 0, &fr, &f);
+        if (rc != CJX_OK) {
+            fprintf(stderr, "report_bench: %s: %s\n", what,
+                    rc == CJX_ETIMEOUT ? "no answer in time" : f.text);
+            return NULL;
+        }
+        if (fr->msg_case == CJX__FRAME__MSG_NACK) {
+            fprintf(stderr, "report_bench: %s: refused: %s %s: %s\n", what,
+                    cjx_err_name((int)fr->nack->reason), fr->nack->field, fr->nack->text);
+            cjx__frame__free_unpacked(fr, NULL);
+            return NULL;
+        }
+        if (fr->msg_case == want && (!id || answer_to(fr) == id))
+            return fr;
+        cjx__frame__free_unpacked(fr, NULL);
+    }
+}
+
+/* Sends fr and waits for its answer (see await). */
+static Cjx__Frame *ask(void *sock, Cjx__Frame *fr, Cjx__Frame__MsgCase want, uint64_t id,
+                       const char *what)
+{
+    return send_frame(sock, fr) ? NULL : await(sock, want, id, what);
+}
+
+/* Opens a session as in and waits for Welcome; the hub's newest outbox
+ * sequence of in goes to *last_outbox_seq (may be NULL). */
+static void *session_welcomed(void *ctx, const char *ep, const report_institution *in,
+                              uint64_t *last_outbox_seq)
+{
+    void *sock = session_open(ctx, ep, in);
+    Cjx__Frame *fr = sock ? await(sock, CJX__FRAME__MSG_WELCOME, 0, "Hello") : NULL;
+    if (!fr) {
+        if (sock)
+            zmq_close(sock);
+        return NULL;
+    }
+    if (last_outbox_seq)
+        *last_outbox_seq = fr->welcome->last_outbox_seq;
+    cjx__frame__free_unpacked(fr, NULL);
+    return sock;
+}
+
+/* A heartbeat and its answer: a session silent for three heartbeat
+ * intervals is dropped by the hub. Returns 0 or -1. */
+static int keepalive(void *sock)
+{
+    Cjx__Heartbeat hb = CJX__HEARTBEAT__INIT;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_HEARTBEAT;
+    fr.heartbeat = &hb;
+    Cjx__Frame *got = ask(sock, &fr, CJX__FRAME__MSG_HEARTBEAT, 0, "heartbeat");
+    if (got)
+        cjx__frame__free_unpacked(got, NULL);
+    return got ? 0 : -1;
+}
+
+/* ---- loading the city ---- */
+
+/* One institution publishing its items. */
+typedef struct publisher {
+    void *sock;
+    report_institution *in;            /* NULL: the slot is free */
+    size_t sent, answered;
+    int welcomed;
+} publisher;
+
+typedef struct load_result {
+    size_t institutions;
+    long acked, refused;
+    char first_refusal[768];
+    double seconds;
+} load_result;
+
+/* Notes a refusal of item outbox_seq of p (the first one's reason kept). */
+static void refused(load_result *res, const publisher *p, const Cjx__Nack *n)
+{
+    if (res->refused++)
+        return;
+    const char *kind = "?";
+    Cjx__Item *item = NULL;
+    if (n->outbox_seq >= 1 && n->outbox_seq <= p->in->nitems) {
+        const ProtobufCBinaryData *b = &p->in->items[n->outbox_seq - 1];
+        item = cjx__item__unpack(NULL, b->len, b->data);
+        kind = !item ? "?" : cjx_item_kind(item) ? cjx_item_kind(item) : "status_change";
+    }
+    snprintf(res->first_refusal, sizeof res->first_refusal, "%s %s (outbox_seq %llu): %s %s: %s",
+             p->in->code, kind, (unsigned long long)n->outbox_seq,
+             cjx_err_name((int)n->reason), n->field, n->text);
+    if (item)
+        cjx__item__free_unpacked(item, NULL);
+}
+
+/* Reads every reply waiting for p. Returns 0, or -1 when its session is
+ * refused or the hub already holds items of it (not a fresh store). */
+static int take_replies(publisher *p, load_result *res)
+{
+    for (;;) {
+        Cjx__Frame *fr = NULL;
+        cjx_fault f = {0};
+        cjx_err rc = cjx_frame_recv(p->sock, MAX_REPLY_BYTES, ZMQ_DONTWAIT, &fr, &f);
+        if (rc == CJX_ETIMEOUT)
+            return 0;
+        if (rc != CJX_OK) {
+            fprintf(stderr, "report_bench: a reply to %s: %s\n", p->in->code, f.text);
+            return -1;
+        }
+        int bad = 0;
+        if (fr->msg_case == CJX__FRAME__MSG_WELCOME) {
+            p->welcomed = 1;
+            if (fr->welcome->last_outbox_seq) {
+                fprintf(stderr, "report_bench: the hub holds items of %s already\n", p->in->code);
+                bad = 1;
+            }
+        } else if (fr->msg_case == CJX__FRAME__MSG_ACK) {
+            p->answered++;
+            res->acked++;
+        } else if (fr->msg_case == CJX__FRAME__MSG_NACK && fr->nack->outbox_seq) {
+            p->answered++;
+            refused(res, p, fr->nack);
+        } else if (fr->msg_case == CJX__FRAME__MSG_NACK) {
+            fprintf(stderr, "report_bench: the session of %s was refused: %s %s: %s\n",
+                    p->in->code, cjx_err_name((int)fr->nack->reason), fr->nack->field,
+                    fr->nack->text);
+            bad = 1;
+        }
+        cjx__frame__free_unpacked(fr, NULL);
+        if (bad)
+            return -1;
+    }
+}
+
+/* Sends p's next items while fewer than WINDOW are unanswered. */
+static int feed(publisher *p)
+{
+    while (p->sent < p->in->nitems && p->sent - p->answered < WINDOW) {
+        const ProtobufCBinaryData *b = &p->in->items[p->sent];
+        if (cjx_send_publish(p->sock, p->sent + 1, b->data, b->len, ZMQ_DONTWAIT) != CJX_OK) {
+            if (errno == EAGAIN)
+                return 0;
+            fprintf(stderr, "report_bench: publishing for %s: %s\n", p->in->code,
+                    zmq_strerror(errno));
+            return -1;
+        }
+        p->sent++;
+    }
+    return 0;
+}
+
+/* Publishes every institution's items, SESSIONS institutions at a time,
+ * and waits for every answer. Returns 0 when all were answered (refusals
+ * are counted in res, not failures here), -1 otherwise. */
+static int load(void *ctx, const char *ep, report_fixture *fx, load_result *res)
+{
+    publisher slots[SESSIONS];
+    memset(slots, 0, sizeof slots);
+    size_t next = 0, active = 0;
+    double start = bench_now_s(), deadline = start + LOAD_TIMEOUT_S;
+    int rc = 0;
+    while (rc == 0 && (next < fx->ninst || active)) {
+        for (size_t i = 0; rc == 0 && i < SESSIONS && next < fx->ninst; i++) {
+            if (slots[i].in)
+                continue;
+            slots[i] = (publisher){session_open(ctx, ep, &fx->inst[next]), &fx->inst[next], 0, 0,
+                                   0};
+            next++;
+            if (!slots[i].sock)
+                rc = -1;
+            else
+                active++;
+        }
+        zmq_pollitem_t items[SESSIONS];
+        size_t slot_of[SESSIONS], n = 0;
+        for (size_t i = 0; i < SESSIONS; i++)
+            if (slots[i].in && slots[i].sock) {
+                items[n] = (zmq_pollitem_t){slots[i].sock, 0, ZMQ_POLLIN, 0};
+                slot_of[n++] = i;
+            }
+        if (rc == 0 && zmq_poll(items, (int)n, 100) < 0 && errno != EINTR)
+            rc = -1;
+        for (size_t j = 0; rc == 0 && j < n; j++)
+            if (items[j].revents & ZMQ_POLLIN)
+                rc = take_replies(&slots[slot_of[j]], res);
+        for (size_t i = 0; rc == 0 && i < SESSIONS; i++) {
+            publisher *p = &slots[i];
+            if (!p->in || !p->welcomed)
+                continue;
+            rc = feed(p);
+            if (p->answered == p->in->nitems) {
+                session_close(p->sock);
+                memset(p, 0, sizeof *p);
+                active--;
+                res->institutions++;
+            }
+        }
+        if (rc == 0 && bench_now_s() > deadline) {
+            fprintf(stderr, "report_bench: loading took more than %d s\n", LOAD_TIMEOUT_S);
+            rc = -1;
+        }
+    }
+    for (size_t i = 0; i < SESSIONS; i++)
+        if (slots[i].sock)
+            zmq_close(slots[i].sock);
+    res->seconds = bench_now_s() - start;
+    return rc;
+}
+
+/* ---- what the hub has done ---- */
+
+static uint64_t next_request = 1;
+
+/* Postings the hub has expired since it started, into *n. */
+static int hub_expired(void *sock, uint64_t *n)
+{
+    Cjx__StatusRequest rq = CJX__STATUS_REQUEST__INIT;
+    rq.request_id = next_request++;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_STATUS_REQUEST;
+    fr.status_request = &rq;
+    Cjx__Frame *got = ask(sock, &fr, CJX__FRAME__MSG_HUB_STATUS, rq.request_id, "status");
+    if (!got)
+        return -1;
+    *n = got->hub_status->expired;
+    cjx__frame__free_unpacked(got, NULL);
+    return 0;
+}
+
+/* Waits until the hub has expired the fixture's postings past their date.
+ * Returns 0 or -1. */
+static int wait_expiry(void *sock, const report_fixture *fx)
+{
+    double start = bench_now_s();
+    uint64_t n = 0;
+    while (hub_expired(sock, &n) == 0 && n < (uint64_t)fx->expiring &&
+           bench_now_s() - start < EXPIRY_TIMEOUT_S)
+        usleep(500000);
+    printf("expiry postings=%llu of %ld wait_s=%.1f\n", (unsigned long long)n, fx->expiring,
+           bench_now_s() - start);
+    if (n >= (uint64_t)fx->expiring)
+        return 0;
+    fprintf(stderr, "report_bench: the hub did not expire the postings past their date\n");
+    return -1;
+}
+
+/* ---- measuring ---- */
+
+/* The enterprise that publishes while reports run, and its next posting. */
+typedef struct prober {
+    void *sock;
+    const report_institution *in;
+    uint64_t next_seq;
+    char from[11], until[11];          /* valid from today for a month: never expires here */
+    double last_frame_s;               /* when it last sent the hub anything */
+} prober;
+
+/* Keeps the prober's session alive while only the bureau's requests run
+ * (a heartbeat when it has been silent for a second). Returns 0 or -1. */
+static int prober_keepalive(prober *p)
+{
+    if (bench_now_s() - p->last_frame_s < 1.0)
+        return 0;
+    p->last_frame_s = bench_now_s();
+    return keepalive(p->sock);
+}
+
+/* Publishes one more posting (a research call: read by no report) and
+ * waits for its Ack; the time from the send to the Ack, in ms, goes to
+ * *ms. Sent after a request when report_id is not 0: then the request's
+ * Report is awaited too, after the Ack. Returns 0 or -1. */
+static int probe(prober *p, void *bureau, uint64_t report_id, double *ms)
+{
+    char ref[32];
+    snprintf(ref, sizeof ref, "PROBE-%llu", (unsigned long long)p->next_seq);
+    Cjx__RdCall call = CJX__RD_CALL__INIT;
+    call.budget_yuan = 200000;
+    call.field = "煤化工废水处理";
+    Cjx__Posting post = CJX__POSTING__INIT;
+    post.ref = ref;
+    post.title = "横向课题：煤化工废水近零排放工艺研究";
+    post.division_code = (char *)p->in->division;
+    post.valid_from = p->from;
+    post.valid_until = p->until;
+    post.detail_case = CJX__POSTING__DETAIL_RD_CALL;
+    post.rd_call = &call;
+    Cjx__Item item = CJX__ITEM__INIT;
+    item.body_case = CJX__ITEM__BODY_POSTING;
+    item.posting = &post;
+    uint8_t buf[1024];
+    size_t len = cjx__item__get_packed_size(&item);
+    if (len > sizeof buf)
+        return -1;
+    cjx__item__pack(&item, buf);
+    uint64_t seq = p->next_seq++;
+    double t0 = bench_now_s();
+    p->last_frame_s = t0;
+    if (cjx_send_publish(p->sock, seq, buf, len, 0) != CJX_OK)
+        return -1;
+    Cjx__Frame *ack = await(p->sock, CJX__FRAME__MSG_ACK, seq, "the probe's publish");
+    *ms = (bench_now_s() - t0) * 1000;
+    if (!ack)
+        return -1;
+    cjx__frame__free_unpacked(ack, NULL);
+    if (!report_id)
+        return 0;
+    Cjx__Frame *r = await(bureau, CJX__FRAME__MSG_REPORT, report_id, "the report");
+    if (r)
+        cjx__frame__free_unpacked(r, NULL);
+    return r ? 0 : -1;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts the n times in ms; the median and the largest go out. */
+static void spread(double *ms, int n, double *p50, double *max)
+{
+    qsort(ms, (size_t)n, sizeof *ms, by_value);
+    *p50 = ms[n / 2];
+    *max = ms[n - 1];
+}
+
+/* CPU time (user and system) process pid has used, in ms; -1 when
+ * /proc does not say. Less disturbed than wall time by others' work on
+ * the same cores. */
+static double cpu_ms(pid_t pid)
+{
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    int ok = f && fgets(line, sizeof line, f);
+    if (f)
+        fclose(f);
+    const char *p = ok ? strrchr(line, ')') : NULL; /* the command may hold spaces */
+    unsigned long long user, sys;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &user,
+                     &sys) != 2)
+        return -1;
+    return (double)(user + sys) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Sends ReportRequest d for year (the posting for reports that take one)
+ * on the bureau's session; returns its request id, or 0. */
+static uint64_t request_report(void *bureau, const cjx_report_def *d, int year,
+                               const char *posting)
+{
+    Cjx__ReportRequest rq = CJX__REPORT_REQUEST__INIT;
+    rq.request_id = next_request++;
+    rq.name = (char *)d->name;
+    rq.year = year;
+    rq.posting = (char *)posting;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_REPORT_REQUEST;
+    fr.report_request = &rq;
+    return send_frame(bureau, &fr) ? 0 : rq.request_id;
+}
+
+/* What a report found, as "#" lines: what it used, whom it flags, its last
+ * line (the total, where it has one) and its notes. */
+static void describe(const Cjx__Report *r)
+{
+    printf("#   used %llu:", (unsigned long long)r->records_used);
+    for (size_t i = 0; i < r->n_kinds_used; i++)
+        printf(" %s=%llu", r->kinds_used[i]->kind, (unsigned long long)r->kinds_used[i]->count);
+    printf("; non_compliant=%zu unreported=%zu\n", r->n_non_compliant, r->n_unreported);
+    if (r->n_rows) {
+        const Cjx__ReportRow *last = r->rows[r->n_rows - 1];
+        printf("#   last row:");
+        for (size_t i = 0; i < last->n_cells && i < r->n_columns; i++)
+            printf(" %s=%s", r->columns[i], last->cells[i]);
+        printf("\n");
+    }
+    for (size_t i = 0; i < r->n_notes; i++)
+        printf("#   note: %s\n", r->notes[i]);
+}
+
+/* Times report d for year, repeats times alone (and the CPU time the hub
+ * at pid spends on them) and repeats times with a publish behind it, and
+ * prints its line. Returns 0 or -1. */
+static int measure(void *bureau, prober *pr, pid_t hub, const cjx_report_def *d, int year,
+                   const char *posting, int repeats)
+{
+    double *alone = calloc((size_t)repeats, sizeof *alone);
+    double *during = calloc((size_t)repeats, sizeof *during);
+    Cjx__Frame *first = NULL;
+    int rc = alone && during && keepalive(bureau) == 0 && prober_keepalive(pr) == 0 ? 0 : -1;
+    double cpu0 = cpu_ms(hub);
+    for (int i = 0; rc == 0 && i < repeats; i++) {
+        double t0 = bench_now_s();
+        uint64_t id = request_report(bureau, d, year, posting);
+        Cjx__Frame *fr = id ? await(bureau, CJX__FRAME__MSG_REPORT, id, d->name) : NULL;
+        alone[i] = (bench_now_s() - t0) * 1000;
+        if (!fr)
+            rc = -1;
+        else if (!first)
+            first = fr;
+        else
+            cjx__frame__free_unpacked(fr, NULL);
+        if (rc == 0)
+            rc = prober_keepalive(pr);
+    }
+    double cpu = (cpu_ms(hub) - cpu0) / repeats;
+    for (int i = 0; rc == 0 && i < repeats; i++) {
+        uint64_t id = request_report(bureau, d, year, posting);
+        rc = id ? probe(pr, bureau, id, &during[i]) : -1;
+    }
+    if (rc == 0) {
+        double p50, max, during_p50, during_max;
+        spread(alone, repeats, &p50, &max);
+        spread(during, repeats, &during_p50, &during_max);
+        printf("report=%s year=%d rows=%zu p50_ms=%.1f max_ms=%.1f hub_cpu_ms=%.0f bytes=%zu "
+               "publish_during_ms=%.1f publish_during_max_ms=%.1f\n",
+               d->name, year, first->report->n_rows, p50, max, cpu0 < 0 ? -1 : cpu,
+               cjx__frame__get_packed_size(first), during_p50, during_max);
+        describe(first->report);
+        fflush(stdout);
+    }
+    if (first)
+        cjx__frame__free_unpacked(first, NULL);
+    free(alone);
+    free(during);
+    return rc;
+}
+
+/* The probe's publish with no report running, n times. */
+static int publish_idle(prober *pr, int n)
+{
+    double *ms = calloc((size_t)n, sizeof *ms), p50, max;
+    int rc = ms && prober_keepalive(pr) == 0 ? 0 : -1;
+    for (int i = 0; rc == 0 && i < n; i++)
+        rc = probe(pr, NULL, 0, &ms[i]);
+    if (rc == 0) {
+        spread(ms, n, &p50, &max);
+        printf("publish_idle p50_ms=%.1f max_ms=%.1f\n", p50, max);
+    }
+    free(ms);
+    return rc;
+}
+
+/* ---- the run ---- */
+
+/* The name of detail field number `number` of message d ("job"…). */
+static const char *detail_name(const ProtobufCMessageDescriptor *d, unsigned number)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(d, number);
+    return f ? f->name : "?";
+}
+
+static void print_dataset(const report_fixture *fx, double build_s)
+{
+    long records = 0, postings = 0;
+    for (int y = 0; y < REPORT_YEARS; y++) {
+        long all = fx->records[y][REPORT_RECORD_KINDS];
+        records += all;
+        printf("records year=%d all=%ld", REPORT_FIRST_YEAR + y, all);
+        for (unsigned k = 0; k < REPORT_RECORD_KINDS; k++)
+            if (fx->records[y][k])
+                printf(" %s=%ld",
+                       detail_name(&cjx__record__descriptor,
+                                   CJX__RECORD__DETAIL_INTERNSHIP_PLACEMENT + k),
+                       fx->records[y][k]);
+        printf(" | postings");
+        for (unsigned k = 0; k < REPORT_POSTING_KINDS; k++)
+            if (fx->postings[y][k]) {
+                printf(" %s=%ld",
+                       detail_name(&cjx__posting__descriptor, CJX__POSTING__DETAIL_JOB + k),
+                       fx->postings[y][k]);
+                postings += fx->postings[y][k];
+            }
+        printf("\n");
+    }
+    printf("dataset schools=%d enterprises=%zu records=%ld postings=%ld status_changes=%ld "
+           "items=%zu mb=%.1f build_s=%.1f\n",
+           REPORT_SCHOOLS, fx->ninst - REPORT_SCHOOLS, records, postings, fx->status_changes,
+           fx->items, fx->bytes / 1048576.0, build_s);
+}
+
+/* Today and a month on, as the hub dates postings (its local time). */
+static void local_dates(char today[11], char month_on[11])
+{
+    time_t now = time(NULL), later = now + 30 * 86400;
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(today, 11, "%Y-%m-%d", &tm);
+    localtime_r(&later, &tm);
+    strftime(month_on, 11, "%Y-%m-%d", &tm);
+}
+
+/* Loads the city into the hub at ep (process hub) and measures every
+ * report. */
+static int run(void *ctx, const char *ep, pid_t hub, report_fixture *fx, int repeats)
+{
+    load_result res = {0};
+    int rc = load(ctx, ep, fx, &res);
+    printf("load institutions=%zu items=%ld seconds=%.1f items_per_s=%.0f refused=%ld\n",
+           res.institutions, res.acked + res.refused, res.seconds,
+           (double)(res.acked + res.refused) / (res.seconds > 0 ? res.seconds : 1), res.refused);
+    fflush(stdout);
+    if (res.refused) {
+        fprintf(stderr, "report_bench: the hub refused %ld of the city's items; the first: %s\n",
+                res.refused, res.first_refusal);
+        return -1;
+    }
+    if (rc || res.acked != (long)fx->items) {
+        fprintf(stderr, "report_bench: %ld of %zu items acknowledged\n", res.acked, fx->items);
+        return -1;
+    }
+    void *bureau = session_welcomed(ctx, ep, &fx->bureau, NULL);
+    rc = bureau ? wait_expiry(bureau, fx) : -1;
+    /* opened only now: the wait is longer than the hub keeps a silent session */
+    prober pr = {.in = &fx->inst[REPORT_SCHOOLS]};
+    pr.sock = rc == 0 ? session_welcomed(ctx, ep, pr.in, &pr.next_seq) : NULL;
+    pr.next_seq++;
+    pr.last_frame_s = bench_now_s();
+    local_dates(pr.from, pr.until);
+    if (rc == 0)
+        rc = pr.sock ? publish_idle(&pr, 2 * repeats < 10 ? 10 : 2 * repeats) : -1;
+    int year = REPORT_FIRST_YEAR + REPORT_YEARS - 1;
+    for (const cjx_report_def *d = cjx_reports; rc == 0 && d->name; d++)
+        rc = measure(bureau, &pr, hub, d, year, fx->sample_posting, repeats);
+    if (pr.sock)
+        session_close(pr.sock);
+    if (bureau)
+        session_close(bureau);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: report_bench BIN_DIR CONFIG_DIR WORK_DIR [REPEATS [ENTERPRISES "
+                        "[RECORDS_PER_YEAR [POSTINGS_PER_YEAR]]]]\n");
+        return 2;
+    }
+    const char *bin = argv[1], *conf = argv[2], *work = argv[3];
+    int repeats = argc > 4 ? atoi(argv[4]) : 5;
+    report_size sz = {argc > 5 ? atoi(argv[5]) : 3000, argc > 6 ? atol(argv[6]) : 50000,
+                      argc > 7 ? atol(argv[7]) : 3000};
+    if (repeats < 1 || repeats > MAX_REPEATS || sz.enterprises < 1 || sz.enterprises > 999999 ||
+        sz.records_per_year < 0 || sz.records_per_year > MAX_RECORDS_PER_YEAR ||
+        sz.postings_per_year < 0 || sz.postings_per_year > MAX_POSTINGS_PER_YEAR) {
+        fprintf(stderr, "report_bench: REPEATS 1–%d, ENTERPRISES 1–999999, RECORDS_PER_YEAR "
+                "0–%d, POSTINGS_PER_YEAR 0–%d\n", MAX_REPEATS, MAX_RECORDS_PER_YEAR,
+                MAX_POSTINGS_PER_YEAR);
+        return 2;
+    }
+    bench_guard(TIME_LIMIT_S);
+    char today[11], unused[11];
+    local_dates(today, unused);
+    report_fixture fx;
+    double t0 = bench_now_s();
+    if (report_fixture_build(&fx, &sz, conf, today))
+        return 1;
+    print_dataset(&fx, bench_now_s() - t0);
+    char ep[256];
+    pid_t hub = bench_start_hub(bin, conf, work, ep, sizeof ep);
+    int rc = 1;
+    if (hub > 0) {
+        void *ctx = zmq_ctx_new();
+        rc = run(ctx, ep, hub, &fx, repeats) ? 1 : 0;
+        zmq_ctx_term(ctx);
+        bench_stop(hub);
+    }
+    report_fixture_free(&fx);
+    return rc;
+}
