@@ -12,7 +12,7 @@
 #define META_AFTER "snapshot_after"
 #define META_LOADED "replica_loaded"
 #define META_HUB "replica_hub_store"
-#define META_SEARCH "replica_search"   /* 1: the search index holds every posting */
+#define META_SEARCH "replica_search"   /* CJX_SEARCH_FORMAT: the index holds every posting */
 
 cjx_err cjx_replica_position(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx_fault *f)
 {
@@ -276,7 +276,7 @@ cjx_err cjx_replica_index(cjx_store *s, MDB_dbi db, cjx_fault *f)
     if (rc)
         return cjx_store_fault(f, rc, "opening the replica's search index");
     rc = cjx_search_open(txn, &ix);
-    int complete = rc == 0 && cjx_store_meta_u64(txn, s, META_SEARCH) == 1;
+    int complete = rc == 0 && cjx_store_meta_u64(txn, s, META_SEARCH) == CJX_SEARCH_FORMAT;
     if (rc == 0 && !complete)
         rc = cjx_search_clear(txn, &ix);
     if (rc == 0 && !complete)
@@ -293,7 +293,7 @@ cjx_err cjx_replica_index(cjx_store *s, MDB_dbi db, cjx_fault *f)
     if (cur)
         mdb_cursor_close(cur);
     if (rc == 0 && !complete)
-        rc = cjx_store_meta_put_u64(txn, s, META_SEARCH, 1);
+        rc = cjx_store_meta_put_u64(txn, s, META_SEARCH, CJX_SEARCH_FORMAT);
     if (rc == 0)
         rc = cjx_search_flush(txn, &ix);
     cjx_search_close(&ix);

@@ -72,6 +72,8 @@ int cjx_search_open(MDB_txn *txn, cjx_search_index *ix)
 {
     int rc = mdb_dbi_open(txn, "sx_segs", MDB_CREATE, &ix->segs);
     if (rc == 0)
+        rc = mdb_dbi_open(txn, "sx_attrs", MDB_CREATE, &ix->attrs);
+    if (rc == 0)
         rc = mdb_dbi_open(txn, "sx_docs", MDB_CREATE, &ix->docs);
     if (rc == 0)
         rc = mdb_dbi_open(txn, "sx_keys", MDB_CREATE, &ix->keys);
@@ -82,6 +84,8 @@ int cjx_search_open_read(MDB_txn *txn, cjx_search_index *ix)
 {
     int rc = mdb_dbi_open(txn, "sx_segs", 0, &ix->segs);
     if (rc == 0)
+        rc = mdb_dbi_open(txn, "sx_attrs", 0, &ix->attrs);
+    if (rc == 0)
         rc = mdb_dbi_open(txn, "sx_docs", 0, &ix->docs);
     if (rc == 0)
         rc = mdb_dbi_open(txn, "sx_keys", 0, &ix->keys);
@@ -91,6 +95,8 @@ int cjx_search_open_read(MDB_txn *txn, cjx_search_index *ix)
 int cjx_search_clear(MDB_txn *txn, const cjx_search_index *ix)
 {
     int rc = mdb_drop(txn, ix->segs, 0);
+    if (rc == 0)
+        rc = mdb_drop(txn, ix->attrs, 0);
     if (rc == 0)
         rc = mdb_drop(txn, ix->docs, 0);
     if (rc == 0)
@@ -116,24 +122,27 @@ static int stats_put(MDB_txn *txn, const cjx_search_index *ix, const cjx_search_
     return mdb_put(txn, ix->docs, &k, &v, 0);
 }
 
-/* Reads what is kept of docid; MDB_NOTFOUND when it is gone. */
 int cjx_search_doc_get(MDB_txn *txn, const cjx_search_index *ix, uint32_t docid,
                        cjx_search_doc *doc, const uint8_t **key, size_t *klen)
 {
+    cjx_attrs_reader r;
+    int rc = cjx_attrs_open(txn, ix, &r);
+    if (rc == 0)
+        rc = cjx_attrs_hot(&r, docid, &doc->hot);
+    if (rc == 0)
+        cjx_attrs_cold(&r, docid, CJX_COLD_ALL, &doc->cold);
+    cjx_attrs_close(&r);
+    if (rc || !key)
+        return rc;
     uint8_t id[4];
     cjx_search_be32_put(id, docid);
     MDB_val k = {4, id}, v;
-    int rc = mdb_get(txn, ix->docs, &k, &v);
-    if (rc)
-        return rc;
-    if (v.mv_size < sizeof *doc)
-        return MDB_CORRUPTED;
-    memcpy(doc, v.mv_data, sizeof *doc);
-    if (key) {
-        *key = (const uint8_t *)v.mv_data + sizeof *doc;
-        *klen = v.mv_size - sizeof *doc;
+    rc = mdb_get(txn, ix->docs, &k, &v);
+    if (rc == 0) {
+        *key = v.mv_data;
+        *klen = v.mv_size;
     }
-    return 0;
+    return rc;
 }
 
 /* Merges the newest segments while the one before the newest is not more
@@ -167,18 +176,19 @@ static int compact(MDB_txn *txn, const cjx_search_index *ix)
 
 int cjx_search_flush(MDB_txn *txn, cjx_search_index *ix)
 {
-    if (!cjx_pending_count(ix->pending))
-        return 0;
-    cjx_search_stats st;
-    int rc = cjx_search_stats_get(txn, ix, &st);
-    uint8_t key[8];
-    cjx_be64_put(key, ++st.next_segment);
-    if (rc == 0)
-        rc = cjx_pending_write(ix->pending, txn, ix->segs, key);
-    if (rc == 0)
-        rc = stats_put(txn, ix, &st);
-    if (rc == 0)
-        rc = compact(txn, ix);
+    int rc = cjx_attrs_flush(txn, ix);
+    if (rc == 0 && cjx_pending_count(ix->pending)) {
+        cjx_search_stats st;
+        rc = cjx_search_stats_get(txn, ix, &st);
+        uint8_t key[8];
+        cjx_be64_put(key, ++st.next_segment);
+        if (rc == 0)
+            rc = cjx_pending_write(ix->pending, txn, ix->segs, key);
+        if (rc == 0)
+            rc = stats_put(txn, ix, &st);
+        if (rc == 0)
+            rc = compact(txn, ix);
+    }
     cjx_search_discard(ix);
     return rc;
 }
@@ -186,35 +196,38 @@ int cjx_search_flush(MDB_txn *txn, cjx_search_index *ix)
 void cjx_search_discard(cjx_search_index *ix)
 {
     cjx_pending_clear(ix->pending);
+    cjx_attrs_discard(ix);
 }
 
 void cjx_search_close(cjx_search_index *ix)
 {
     cjx_pending_free(&ix->pending);
+    cjx_attrs_free(ix);
 }
 
 static void describe(cjx_search_doc *d, uint64_t seq, const Cjx__Posting *p, size_t length)
 {
     memset(d, 0, sizeof *d);
-    d->seq = seq;
-    d->length = (uint32_t)length;
-    d->status = (uint8_t)p->status;
-    d->cluster = (uint8_t)p->cluster;
-    d->detail = (uint8_t)p->detail_case;
-    snprintf(d->division, sizeof d->division, "%s", p->division_code);
-    snprintf(d->valid_until, sizeof d->valid_until, "%s", p->valid_until);
-    snprintf(d->publisher, sizeof d->publisher, "%s", p->publisher_credit_code);
-    for (size_t i = 0; i < p->n_major_codes && d->nmajors < CJX_SEARCH_MAJORS; i++)
-        snprintf(d->majors[d->nmajors++], sizeof d->majors[0], "%s", p->major_codes[i]);
+    d->hot.seq = seq;
+    d->hot.length = (uint32_t)length;
+    d->hot.status = (uint8_t)p->status;
+    d->hot.cluster = (uint8_t)p->cluster;
+    d->hot.detail = (uint8_t)p->detail_case;
+    cjx_search_cold *c = &d->cold;
+    snprintf(c->division, sizeof c->division, "%s", p->division_code);
+    snprintf(c->valid_until, sizeof c->valid_until, "%s", p->valid_until);
+    snprintf(c->publisher, sizeof c->publisher, "%s", p->publisher_credit_code);
+    for (size_t i = 0; i < p->n_major_codes && c->nmajors < CJX_SEARCH_MAJORS; i++)
+        snprintf(c->majors[c->nmajors++], sizeof c->majors[0], "%s", p->major_codes[i]);
     if (p->detail_case == CJX__POSTING__DETAIL_JOB && p->job) {
-        d->pay_min = p->job->pay_min_yuan;
-        d->pay_max = p->job->pay_max_yuan;
+        c->pay_min = p->job->pay_min_yuan;
+        c->pay_max = p->job->pay_max_yuan;
     }
 }
 
 /* Forgets the key's current docid: its term entries stay in their segment
  * until a merge finds the document gone. */
-static int remove_key(MDB_txn *txn, const cjx_search_index *ix, const uint8_t *key, size_t klen,
+static int remove_key(MDB_txn *txn, cjx_search_index *ix, const uint8_t *key, size_t klen,
                       cjx_search_stats *st)
 {
     MDB_val k = {klen, (void *)key}, v;
@@ -222,11 +235,11 @@ static int remove_key(MDB_txn *txn, const cjx_search_index *ix, const uint8_t *k
     if (rc)
         return rc == MDB_NOTFOUND ? 0 : rc;
     uint32_t docid = cjx_search_be32_get(v.mv_data);
-    cjx_search_doc doc;
-    rc = cjx_search_doc_get(txn, ix, docid, &doc, NULL, NULL);
+    cjx_search_hot hot;
+    rc = cjx_attrs_remove(txn, ix, docid, &hot);
     if (rc == 0) {
         st->docs--;
-        st->length -= doc.length;
+        st->length -= hot.length;
     }
     uint8_t id[4];
     cjx_search_be32_put(id, docid);
@@ -249,16 +262,14 @@ int cjx_search_replace(MDB_txn *txn, cjx_search_index *ix, const uint8_t *key, s
         uint32_t docid = ++st.next_docid;
         size_t length = 0;
         rc = add_terms(ix, docid, posting, &length);
-        struct {
-            cjx_search_doc doc;
-            uint8_t key[CJX_STATE_KEY_MAX];
-        } entry;
-        describe(&entry.doc, seq, posting, length);
-        memcpy(entry.key, key, klen);
+        cjx_search_doc doc;
+        describe(&doc, seq, posting, length);
         uint8_t id[4];
         cjx_search_be32_put(id, docid);
-        MDB_val dk = {4, id}, dv = {sizeof entry.doc + klen, &entry};
+        MDB_val dk = {4, id}, dv = {klen, (void *)key};
         MDB_val kk = {klen, (void *)key}, kv = {4, id};
+        if (rc == 0)
+            rc = cjx_attrs_add(txn, ix, docid, &doc);
         if (rc == 0)
             rc = mdb_put(txn, ix->docs, &dk, &dv, 0);
         if (rc == 0)

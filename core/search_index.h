@@ -7,12 +7,13 @@
  * fields of its kind's details) and its requirements count separately, so
  * results can say where a term matched and the title can weigh more.
  *
- * Three databases: "sx_segs" (segments: sorted runs of term entries, each
- * a docid with per-field term counts; search_segment.c), "sx_docs" (docid
- * → what filters and ranking need, and the state key) and "sx_keys" (state
- * key → docid). An update gives the posting a new docid and forgets the
- * old one, whose entries merges then drop. Ranking is BM25 (k1 = 1.2,
- * b = 0.75); every query term must match.
+ * Four databases: "sx_segs" (segments: sorted runs of term entries, each
+ * a docid with per-field term counts; search_segment.c), "sx_attrs"
+ * (what filters and ranking need, in blocks of docids; search_attrs.c),
+ * "sx_docs" (docid → the state key) and "sx_keys" (state key → docid). An
+ * update gives the posting a new docid and forgets the old one, whose
+ * entries merges then drop. Ranking is BM25 (k1 = 1.2, b = 0.75); every
+ * query term must match.
  */
 #ifndef CJX_SEARCH_INDEX_H
 #define CJX_SEARCH_INDEX_H
@@ -25,16 +26,19 @@
 #include "protocol.pb-c.h"
 #include "state.h"
 
-#define CJX_SEARCH_DBS 3               /* databases the index uses */
+#define CJX_SEARCH_DBS 4               /* databases the index uses */
+#define CJX_SEARCH_FORMAT 2            /* their layout; a store's index of another is rebuilt */
 #define CJX_SEARCH_MAJORS 8            /* major codes kept per posting for filters */
 #define CJX_SEARCH_QUERY_TERMS 32      /* terms of a query that count */
 #define CJX_SEARCH_LIMIT_MAX 100       /* hits per answer */
 
 typedef struct cjx_search_pending cjx_search_pending;
+typedef struct cjx_attrs_fresh cjx_attrs_fresh;
 
 typedef struct cjx_search_index {
-    MDB_dbi segs, docs, keys;
+    MDB_dbi segs, attrs, docs, keys;
     cjx_search_pending *pending;       /* term entries of the open transaction */
+    cjx_attrs_fresh *fresh;            /* attributes of its new documents */
 } cjx_search_index;
 
 /* Opens (creating) the index's databases in a write transaction. */
@@ -44,9 +48,10 @@ void cjx_search_close(cjx_search_index *ix);
 
 /* Indexes posting, the version of state key key in log entry seq, in place
  * of what was indexed for the key before; a NULL posting removes the key.
- * The term entries wait in memory for cjx_search_flush, which writes them
- * as one segment: call it before the transaction commits (and
- * cjx_search_discard when it aborts). Returns an LMDB code. */
+ * The term entries and new documents' attributes wait in memory for
+ * cjx_search_flush, which writes the entries as one segment: call it before
+ * the transaction commits (and cjx_search_discard when it aborts). Returns
+ * an LMDB code. */
 int cjx_search_replace(MDB_txn *txn, cjx_search_index *ix, const uint8_t *key, size_t klen,
                        uint64_t seq, const Cjx__Posting *posting);
 int cjx_search_flush(MDB_txn *txn, cjx_search_index *ix);

@@ -1,6 +1,7 @@
 /* search_index_int.h — the search index's record layouts, shared by
- * search_index.c (keeping it), search_segment.c (its term entries) and
- * search_query.c (reading it). */
+ * search_index.c (keeping it), search_segment.c (its term entries),
+ * search_attrs.c (its documents' attributes) and search_query.c and
+ * search_recommend.c (reading it). */
 #ifndef CJX_SEARCH_INDEX_INT_H
 #define CJX_SEARCH_INDEX_INT_H
 
@@ -15,18 +16,29 @@ enum { CJX_FIELD_TITLE, CJX_FIELD_DESCRIPTION, CJX_FIELD_REQUIREMENTS, CJX_FIELD
  * (at most 255), then a zero byte. */
 #define CJX_SEARCH_ENTRY 8
 
-/* An "sx_docs" value: this, then the state key. Host byte order: an LMDB
- * file is read on the machine that wrote it. */
-typedef struct cjx_search_doc {
+/* A document's attributes: what filters and ranking need. Every candidate
+ * of a query needs the hot ones; each cold one is kept apart from the rest
+ * (search_attrs.c) and read only when a filter asks for it. Host byte
+ * order: an LMDB file is read on the machine that wrote it. */
+typedef struct cjx_search_hot {
     uint64_t seq;
-    int64_t pay_min, pay_max;          /* jobs; 0 when not given */
     uint32_t length;                   /* terms in all fields */
+    uint8_t live;                      /* 1; 0 where a block has no document */
     uint8_t status, cluster, detail;   /* PostingStatus, Cluster, Posting.detail_case */
-    uint8_t nmajors;
+} cjx_search_hot;
+
+typedef struct cjx_search_cold {
+    int64_t pay_min, pay_max;          /* jobs; 0 when not given */
     char division[13];
     char valid_until[11];
     char publisher[19];
+    uint8_t nmajors;
     char majors[CJX_SEARCH_MAJORS][8];
+} cjx_search_cold;
+
+typedef struct cjx_search_doc {
+    cjx_search_hot hot;
+    cjx_search_cold cold;
 } cjx_search_doc;
 
 /* Under docid 0 in "sx_docs": what BM25 needs of the whole. */
@@ -72,8 +84,67 @@ int cjx_segment_merge(MDB_txn *txn, MDB_dbi db, MDB_dbi docs, const uint8_t *old
                       const cjx_segment *newer);
 
 int cjx_search_stats_get(MDB_txn *txn, const cjx_search_index *ix, cjx_search_stats *st);
+/* Reads docid's attributes and, when key is not NULL, its state key
+ * (valid while txn is); MDB_NOTFOUND when the document is gone. */
 int cjx_search_doc_get(MDB_txn *txn, const cjx_search_index *ix, uint32_t docid,
                        cjx_search_doc *doc, const uint8_t **key, size_t *klen);
+
+/* The documents' attributes in "sx_attrs" (search_attrs.c): a value holds
+ * CJX_SEARCH_BLOCK docids' attributes as columns (the hot parts, then each
+ * cold attribute, each in docid order; all zero where no document is),
+ * under the block's number (docid / CJX_SEARCH_BLOCK) big-endian. A query
+ * reads its candidates' attributes a block at a time, not with a B-tree
+ * lookup each, and of the cold ones only those its filters ask for. */
+#define CJX_SEARCH_BLOCK 64
+
+/* The cold columns, as bits of what cjx_attrs_cold is asked for. */
+enum {
+    CJX_COLD_PAY_MIN = 1 << 0,
+    CJX_COLD_PAY_MAX = 1 << 1,
+    CJX_COLD_DIVISION = 1 << 2,
+    CJX_COLD_VALID_UNTIL = 1 << 3,
+    CJX_COLD_PUBLISHER = 1 << 4,
+    CJX_COLD_MAJORS = 1 << 5,          /* nmajors and majors */
+    CJX_COLD_ALL = (1 << 6) - 1
+};
+
+/* Gives docid, the transaction's newest document, its attributes: they
+ * wait in memory for cjx_attrs_flush, so that a transaction writes each
+ * block it adds to once. */
+int cjx_attrs_add(MDB_txn *txn, cjx_search_index *ix, uint32_t docid, const cjx_search_doc *doc);
+/* Clears docid's attributes, waiting or stored; *hot gets what they were.
+ * MDB_NOTFOUND when it has none. */
+int cjx_attrs_remove(MDB_txn *txn, cjx_search_index *ix, uint32_t docid, cjx_search_hot *hot);
+/* Writes the waiting attributes (cjx_attrs_discard drops them). */
+int cjx_attrs_flush(MDB_txn *txn, cjx_search_index *ix);
+void cjx_attrs_discard(cjx_search_index *ix);
+void cjx_attrs_free(cjx_search_index *ix);
+
+/* The rest read what is stored: the attributes flushed. */
+
+/* Reads attributes for docids asked in ascending order, each block once. */
+typedef struct cjx_attrs_reader {
+    MDB_cursor *cur;
+    int placed;                        /* on the first block from asked on (or end) */
+    int end;                           /* no block from asked on */
+    uint32_t asked;                    /* the last block asked for */
+    uint32_t at;                       /* the block the cursor is on */
+    const uint8_t *block;              /* its attributes, valid while txn is */
+} cjx_attrs_reader;
+
+int cjx_attrs_open(MDB_txn *txn, const cjx_search_index *ix, cjx_attrs_reader *r);
+/* docid's hot attributes into *hot; MDB_NOTFOUND when it has none. */
+int cjx_attrs_hot(cjx_attrs_reader *r, uint32_t docid, cjx_search_hot *hot);
+/* docid's cold attributes of the columns asked for (CJX_COLD_*), once
+ * cjx_attrs_hot has found docid; the others are left as they are. */
+void cjx_attrs_cold(const cjx_attrs_reader *r, uint32_t docid, unsigned asked,
+                    cjx_search_cold *cold);
+void cjx_attrs_close(cjx_attrs_reader *r);
+
+/* Calls fn with every document's attributes, in docid order, until it
+ * returns non-zero; returns that, or an LMDB code. */
+typedef int (*cjx_attrs_fn)(void *ctx, uint32_t docid, const cjx_search_doc *doc);
+int cjx_attrs_each(MDB_txn *txn, const cjx_search_index *ix, cjx_attrs_fn fn, void *ctx);
 
 static inline void cjx_search_be32_put(uint8_t *p, uint32_t v)
 {

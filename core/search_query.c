@@ -3,10 +3,11 @@
  *
  * The query's terms are taken rarest first: the rarest one's entries (its
  * runs in every segment) are the candidates, and each further term keeps
- * those it also has, found by binary search in its runs. Filters and BM25
- * then read each remaining candidate's document once (a document gone
- * since is skipped). Without keywords, every document is filtered and the
- * newest come first.
+ * those it also has, found by walking its runs forward (docids ascend in
+ * both). Filters and BM25 then read each remaining candidate's attributes
+ * (search_attrs.c, a block of docids at a time; a document gone since is
+ * skipped). Without keywords, every document is filtered and the newest
+ * come first.
  */
 #include <errno.h>
 #include <math.h>
@@ -82,25 +83,40 @@ static uint8_t *tf_of(const candidates *c, size_t i, size_t t)
     return &c->tf[(i * c->nterms + t) * CJX_FIELDS];
 }
 
-/* t's entry for docid id, or NULL. */
-static const uint8_t *find_docid(const term *t, uint32_t id)
+/* Where a term's entries are read from: run, then entry; it only moves
+ * forward, as the docids asked for ascend. */
+typedef struct walk {
+    size_t run, at;
+} walk;
+
+static uint32_t docid_at(const span *s, size_t i)
 {
-    for (size_t r = 0; r < t->nruns; r++) {
-        const span *s = &t->runs[r];
-        if (cjx_search_be32_get(s->e + (s->n - 1) * CJX_SEARCH_ENTRY) < id)
-            continue;
-        size_t lo = 0, hi = s->n;
+    return cjx_search_be32_get(s->e + i * CJX_SEARCH_ENTRY);
+}
+
+/* t's entry for docid id, or NULL; id is not below any asked before. */
+static const uint8_t *walk_to(const term *t, walk *w, uint32_t id)
+{
+    for (; w->run < t->nruns; w->run++, w->at = 0) {
+        const span *s = &t->runs[w->run];
+        if (docid_at(s, s->n - 1) < id)
+            continue; /* later runs hold higher docids */
+        /* gallop to an entry not below id, then search the last stride */
+        size_t lo = w->at, hi = w->at, step = 1;
+        while (docid_at(s, hi) < id) {
+            lo = hi + 1;
+            hi = hi + step < s->n - 1 ? hi + step : s->n - 1;
+            step *= 2;
+        }
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            uint32_t m = cjx_search_be32_get(s->e + mid * CJX_SEARCH_ENTRY);
-            if (m == id)
-                return s->e + mid * CJX_SEARCH_ENTRY;
-            if (m < id)
+            if (docid_at(s, mid) < id)
                 lo = mid + 1;
             else
                 hi = mid;
         }
-        return NULL; /* later runs hold higher docids */
+        w->at = lo;
+        return docid_at(s, lo) == id ? s->e + lo * CJX_SEARCH_ENTRY : NULL;
     }
     return NULL;
 }
@@ -110,8 +126,9 @@ static const uint8_t *find_docid(const term *t, uint32_t id)
 static void merge_term(candidates *c, size_t t, const term *tm)
 {
     size_t kept = 0;
+    walk w = {0, 0};
     for (size_t i = 0; i < c->n; i++) {
-        const uint8_t *e = find_docid(tm, c->docid[i]);
+        const uint8_t *e = walk_to(tm, &w, c->docid[i]);
         if (!e && tm->required)
             continue;
         if (kept != i) {
@@ -207,7 +224,7 @@ static int match_terms(MDB_txn *txn, const cjx_search_index *ix, query_terms *q,
 
 /* ---- filters and ranking ---- */
 
-static int has_major(const cjx_search_doc *d, const char *major)
+static int has_major(const cjx_search_cold *d, const char *major)
 {
     for (unsigned i = 0; i < d->nmajors; i++)
         if (strcmp(d->majors[i], major) == 0)
@@ -215,11 +232,29 @@ static int has_major(const cjx_search_doc *d, const char *major)
     return 0;
 }
 
-static int passes(const cjx_search_doc *d, const cjx_search_query *q, int detail)
+/* The filters on the hot attributes, which every candidate is read for. */
+static int passes_hot(const cjx_search_hot *d, const cjx_search_query *q, int detail)
 {
     return (q->any_status || d->status == CJX__POSTING_STATUS__STATUS_OPEN) &&
-           (!detail || d->detail == detail) && (!q->cluster || d->cluster == q->cluster) &&
-           (!q->division || strncmp(d->division, q->division, strlen(q->division)) == 0) &&
+           (!detail || d->detail == detail) && (!q->cluster || d->cluster == q->cluster);
+}
+
+/* The cold columns q's filters read (passes_cold). */
+static unsigned cold_columns(const cjx_search_query *q)
+{
+    return (q->division && q->division[0] ? CJX_COLD_DIVISION : 0) |
+           (q->major && q->major[0] ? CJX_COLD_MAJORS : 0) |
+           (q->publisher && q->publisher[0] ? CJX_COLD_PUBLISHER : 0) |
+           (q->pay_min ? CJX_COLD_PAY_MAX : 0) | (q->pay_max ? CJX_COLD_PAY_MIN : 0) |
+           ((q->until_from && q->until_from[0]) || (q->until_to && q->until_to[0])
+                ? CJX_COLD_VALID_UNTIL
+                : 0);
+}
+
+static int passes_cold(const cjx_search_cold *d, const cjx_search_query *q)
+{
+    return (!q->division || !q->division[0] ||
+            strncmp(d->division, q->division, strlen(q->division)) == 0) &&
            (!q->major || !q->major[0] || has_major(d, q->major)) &&
            (!q->publisher || !q->publisher[0] || strcmp(d->publisher, q->publisher) == 0) &&
            (!q->pay_min || d->pay_max >= q->pay_min) &&
@@ -313,62 +348,61 @@ static void offer(matches *m, const match *x)
     }
 }
 
-/* Adds the document (docid, its "sx_docs" value) when it passes the filters. */
-static int consider(const cjx_search_query *q, int detail, uint32_t docid, const MDB_val *v,
-                    const candidates *c, size_t i, const query_terms *qt,
-                    const cjx_search_stats *st, matches *m)
-{
-    cjx_search_doc d;
-    if (v->mv_size < sizeof d)
-        return MDB_CORRUPTED;
-    memcpy(&d, v->mv_data, sizeof d);
-    if (!passes(&d, q, detail))
-        return 0;
-    char why[8];
-    match x = {docid, d.length, i, c ? score(c, i, qt, d.length, st, why, 1) : 0, d.seq};
-    offer(m, &x);
-    return 0;
-}
-
-/* The candidates' documents, read in docid order with one cursor (so that
- * LMDB mostly finds the next one on the page it is on). */
+/* Offers the candidates that pass the filters, scored. Their attributes are
+ * read in docid order: the cold ones only in the columns q filters on, and
+ * only for the candidates that the hot ones let pass. */
 static int candidate_docs(MDB_txn *txn, const cjx_search_index *ix, const cjx_search_query *q,
                           int detail, const candidates *c, const query_terms *qt,
                           const cjx_search_stats *st, matches *m)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, ix->docs, &cur);
+    unsigned cold = cold_columns(q);
+    cjx_attrs_reader r;
+    int rc = cjx_attrs_open(txn, ix, &r);
     for (size_t i = 0; rc == 0 && i < c->n; i++) {
-        uint8_t id[4];
-        cjx_search_be32_put(id, c->docid[i]);
-        MDB_val k = {4, id}, v;
-        int found = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-        if (found == 0)
-            rc = consider(q, detail, c->docid[i], &v, c, i, qt, st, m);
-        else if (found != MDB_NOTFOUND) /* not found: gone since (see cjx_search_replace) */
-            rc = found;
+        cjx_search_doc d;
+        int found = cjx_attrs_hot(&r, c->docid[i], &d.hot);
+        if (found == MDB_NOTFOUND) /* gone since (see cjx_search_replace) */
+            continue;
+        rc = found;
+        if (rc || !passes_hot(&d.hot, q, detail))
+            continue;
+        if (cold) {
+            cjx_attrs_cold(&r, c->docid[i], cold, &d.cold);
+            if (!passes_cold(&d.cold, q))
+                continue;
+        }
+        char why[8];
+        match x = {c->docid[i], d.hot.length, i,
+                   score(c, i, qt, d.hot.length, st, why, 1), d.hot.seq};
+        offer(m, &x);
     }
-    if (cur)
-        mdb_cursor_close(cur);
+    cjx_attrs_close(&r);
     return rc;
+}
+
+/* A query without keywords, and where its answer goes. */
+typedef struct filter_all {
+    const cjx_search_query *q;
+    int detail;
+    matches *m;
+} filter_all;
+
+static int consider_any(void *ctx, uint32_t docid, const cjx_search_doc *d)
+{
+    const filter_all *f = ctx;
+    if (passes_hot(&d->hot, f->q, f->detail) && passes_cold(&d->cold, f->q)) {
+        match x = {docid, d->hot.length, 0, 0, d->hot.seq};
+        offer(f->m, &x);
+    }
+    return 0;
 }
 
 /* Every document, for a query without keywords. */
 static int all_docs(MDB_txn *txn, const cjx_search_index *ix, const cjx_search_query *q,
                     int detail, matches *m)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, ix->docs, &cur);
-    MDB_val k, v;
-    for (int more = rc ? 1 : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && more == 0;
-         more = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        uint32_t docid = k.mv_size == 4 ? cjx_search_be32_get(k.mv_data) : 0;
-        if (docid)
-            rc = consider(q, detail, docid, &v, NULL, 0, NULL, NULL, m);
-    }
-    if (cur)
-        mdb_cursor_close(cur);
-    return rc;
+    filter_all f = {q, detail, m};
+    return cjx_attrs_each(txn, ix, consider_any, &f);
 }
 
 /* The hits of the page: keys, and why each matched. */

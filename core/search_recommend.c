@@ -19,7 +19,7 @@
 #define SOON_DAYS 30
 
 /* How well d fits; 0 when no major of it is near the graduate's. */
-static double fit(const cjx_search_doc *d, const cjx_recommend_query *q, const char *soon,
+static double fit(const cjx_search_cold *d, const cjx_recommend_query *q, const char *soon,
                   char *why, size_t cap)
 {
     int same = 0, near = 0;
@@ -50,12 +50,47 @@ static double fit(const cjx_search_doc *d, const cjx_recommend_query *q, const c
     return s;
 }
 
-static int hit_cmp(const void *x, const void *y)
+/* A recommended posting; its key and why are read for the page only. */
+typedef struct pick {
+    uint32_t docid;
+    uint64_t seq;
+    double score;
+} pick;
+
+typedef struct picks {
+    const cjx_recommend_query *q;
+    const char *soon;
+    pick *v;
+    size_t n, cap;
+} picks;
+
+static int pick_cmp(const void *x, const void *y)
 {
-    const cjx_search_hit *a = x, *b = y;
+    const pick *a = x, *b = y;
     if (a->score != b->score)
         return a->score > b->score ? -1 : 1;
     return a->seq > b->seq ? -1 : a->seq < b->seq;
+}
+
+static int consider(void *ctx, uint32_t docid, const cjx_search_doc *d)
+{
+    picks *p = ctx;
+    char why[256];
+    double s = d->hot.status == CJX__POSTING_STATUS__STATUS_OPEN
+                   ? fit(&d->cold, p->q, p->soon, why, sizeof why)
+                   : 0;
+    if (s <= 0)
+        return 0;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 64;
+        pick *v = realloc(p->v, cap * sizeof *v);
+        if (!v)
+            return ENOMEM;
+        p->v = v;
+        p->cap = cap;
+    }
+    p->v[p->n++] = (pick){docid, d->hot.seq, s};
+    return 0;
 }
 
 int cjx_recommend_run(MDB_txn *txn, const cjx_search_index *ix, const cjx_recommend_query *q,
@@ -67,50 +102,32 @@ int cjx_recommend_run(MDB_txn *txn, const cjx_search_index *ix, const cjx_recomm
     struct tm tm;
     localtime_r(&t, &tm);
     strftime(soon, sizeof soon, "%Y-%m-%d", &tm);
-    size_t cap = 0;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, ix->docs, &cur);
-    MDB_val k, v;
-    for (int more = rc ? 1 : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && more == 0;
-         more = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    picks p = {q, soon, NULL, 0, 0};
+    int rc = cjx_attrs_each(txn, ix, consider, &p);
+    if (rc == 0 && p.n)
+        qsort(p.v, p.n, sizeof *p.v, pick_cmp);
+    size_t from = q->offset < p.n ? q->offset : p.n;
+    size_t n = p.n - from < q->limit ? p.n - from : q->limit;
+    if (rc == 0 && !(out->hits = calloc(n ? n : 1, sizeof *out->hits)))
+        rc = ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        cjx_search_hit *h = &out->hits[i];
         cjx_search_doc d;
-        if (k.mv_size != 4 || !cjx_search_be32_get(k.mv_data) || v.mv_size < sizeof d)
-            continue; /* the statistics, or not a document */
-        memcpy(&d, v.mv_data, sizeof d);
-        char why[256];
-        double s = d.status == CJX__POSTING_STATUS__STATUS_OPEN ? fit(&d, q, soon, why, sizeof why)
-                                                                : 0;
-        if (s <= 0)
-            continue;
-        if (out->n == cap) {
-            cap = cap ? 2 * cap : 64;
-            cjx_search_hit *h = realloc(out->hits, cap * sizeof *h);
-            if (!h) {
-                rc = ENOMEM;
-                break;
-            }
-            out->hits = h;
-        }
-        cjx_search_hit *h = &out->hits[out->n++];
-        h->klen = v.mv_size - sizeof d < CJX_STATE_KEY_MAX ? v.mv_size - sizeof d : CJX_STATE_KEY_MAX;
-        memcpy(h->key, (const uint8_t *)v.mv_data + sizeof d, h->klen);
-        h->seq = d.seq;
-        h->score = s;
-        snprintf(h->why, sizeof h->why, "%s", why);
+        const uint8_t *key;
+        rc = cjx_search_doc_get(txn, ix, p.v[from + i].docid, &d, &key, &h->klen);
+        if (rc)
+            break;
+        h->klen = h->klen < CJX_STATE_KEY_MAX ? h->klen : CJX_STATE_KEY_MAX;
+        memcpy(h->key, key, h->klen);
+        h->seq = d.hot.seq;
+        h->score = fit(&d.cold, q, soon, h->why, sizeof h->why);
+        out->n++;
     }
-    if (cur)
-        mdb_cursor_close(cur);
+    free(p.v);
     if (rc) {
         cjx_search_result_free(out);
         return rc;
     }
-    if (out->n)
-        qsort(out->hits, out->n, sizeof *out->hits, hit_cmp);
-    out->total = out->n;
-    size_t from = q->offset < out->n ? q->offset : out->n;
-    size_t n = out->n - from < q->limit ? out->n - from : q->limit;
-    if (n)
-        memmove(out->hits, out->hits + from, n * sizeof *out->hits);
-    out->n = n;
+    out->total = p.n;
     return 0;
 }

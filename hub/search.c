@@ -12,7 +12,6 @@
 #include "hub.h"
 #include "log.h"
 
-#define SEARCH_FORMAT 1                /* meta "search_format": the index is complete */
 #define REBUILD_CHUNK 2000             /* postings per write transaction */
 
 /* The posting of log entry seq; caller frees *st and *item. */
@@ -70,7 +69,7 @@ static int rebuild_chunk(cjx_hub *h, uint8_t *after, size_t *alen, size_t *index
     else
         cjx_search_discard(&h->search);
     if (rc == 0 && *done)
-        rc = cjx_store_meta_put_u64(txn, h->store, "search_format", SEARCH_FORMAT);
+        rc = cjx_store_meta_put_u64(txn, h->store, "search_format", CJX_SEARCH_FORMAT);
     if (rc == 0)
         rc = mdb_txn_commit(txn);
     else
@@ -101,7 +100,7 @@ cjx_err cjx_hub_search_open(cjx_hub *h, int reindex, cjx_fault *f)
     int rc = mdb_txn_begin(h->store->env, NULL, 0, &txn);
     if (rc == 0) {
         rc = cjx_search_open(txn, &h->search);
-        int complete = cjx_store_meta_u64(txn, h->store, "search_format") == SEARCH_FORMAT;
+        int complete = cjx_store_meta_u64(txn, h->store, "search_format") == CJX_SEARCH_FORMAT;
         rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
         if (rc == 0 && (reindex || !complete))
             rc = rebuild(h);

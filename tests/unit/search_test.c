@@ -1,9 +1,10 @@
 /* search_test.c — unit tests for search terms and the postings' index
- * (core/search_tokens.c, search_index.c, search_query.c).
+ * (core/search_tokens.c, search_index.c, search_attrs.c, search_query.c).
  *
  * Chinese must be found by any two-character piece (软件 finds 软件技术专业),
  * every keyword must match, titles outrank descriptions, filters narrow,
- * and an update or a removal leaves nothing of the old version findable.
+ * and an update or a removal leaves nothing of the old version findable,
+ * also within the transaction that indexed it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "search_index.h"
+#include "search_index_int.h"
 #include "search_tokens.h"
 
 /* ---- terms ---- */
@@ -252,6 +254,64 @@ static void test_update_and_close(void **state)
     mdb_txn_abort(txn);
 }
 
+static void replace(MDB_txn *txn, fixture *f, const char *ref, uint64_t seq,
+                    const Cjx__Posting *p)
+{
+    assert_int_equal(cjx_search_replace(txn, &f->ix, (const uint8_t *)ref, strlen(ref), seq, p), 0);
+}
+
+/* Two blocks' worth of postings in one transaction, one of them updated and
+ * one removed in it; then the rest of the first block removed, which
+ * deletes the block. */
+static void test_one_transaction(void **state)
+{
+    fixture *f = *state;
+    MDB_txn *txn;
+    char ref[16], refs[256];
+    job j;
+    assert_int_equal(mdb_txn_begin(f->env, NULL, 0, &txn), 0);
+    for (int i = 0; i < 2 * CJX_SEARCH_BLOCK; i++) {
+        snprintf(ref, sizeof ref, "P%d", i);
+        make_job(&j, "数控机床操作工", "", "", i % 2 ? "140403" : "140404", "460301", 3000 + i, 5000);
+        replace(txn, f, ref, (uint64_t)i + 1, &j.p);
+    }
+    replace(txn, f, "P0", 1000, make_job(&j, "护理人员", "", "", "140403", "520201", 3000, 4000));
+    replace(txn, f, "P1", 1001, NULL);
+    assert_int_equal(cjx_search_flush(txn, &f->ix), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+
+    cjx_search_query q = {.text = "数控"};
+    assert_int_equal(run(f, &q, refs, sizeof refs), 2 * CJX_SEARCH_BLOCK - 2);
+    q.text = "护理";
+    assert_int_equal(run(f, &q, refs, sizeof refs), 1);
+    assert_string_equal(refs, "P0");
+    q = (cjx_search_query){.division = "140404"}; /* the even ones but P0 */
+    assert_int_equal(run(f, &q, refs, sizeof refs), CJX_SEARCH_BLOCK - 1);
+    q = (cjx_search_query){.pay_max = 3001};      /* P0's new version; P1 is gone */
+    assert_int_equal(run(f, &q, refs, sizeof refs), 1);
+    assert_string_equal(refs, "P0");
+
+    /* P0… have docids 1…: without P2 to P(BLOCK - 1), the first block
+     * (docids below CJX_SEARCH_BLOCK) has no document left */
+    assert_int_equal(mdb_txn_begin(f->env, NULL, 0, &txn), 0);
+    for (int i = 2; i < CJX_SEARCH_BLOCK; i++) {
+        snprintf(ref, sizeof ref, "P%d", i);
+        replace(txn, f, ref, 2000 + (uint64_t)i, NULL);
+    }
+    assert_int_equal(cjx_search_flush(txn, &f->ix), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    q = (cjx_search_query){.any_status = 1};
+    assert_int_equal(run(f, &q, refs, sizeof refs), CJX_SEARCH_BLOCK + 1);
+    MDB_stat st;
+    cjx_search_stats stats;
+    assert_int_equal(mdb_txn_begin(f->env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_stat(txn, f->ix.attrs, &st), 0);
+    assert_int_equal(st.ms_entries, 2); /* the second block, and the third: the last P, P0 */
+    assert_int_equal(cjx_search_stats_get(txn, &f->ix, &stats), 0);
+    assert_int_equal(stats.docs, CJX_SEARCH_BLOCK + 1);
+    mdb_txn_abort(txn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +320,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_why, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_and_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_transaction, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
