@@ -188,12 +188,14 @@ static void print_status(const Cjx__HubStatus *st)
     printf("cjx-hub %s, up %lld h %02lld min, %u sessions\n", st->version, up / 3600,
            up / 60 % 60, st->sessions);
     const Cjx__StoreStatus *s = st->store;
-    char used[32], map[32], file[32];
+    char used[32], map[32], file[32], disk[32];
     if (s)
-        printf("store: %s of %s used (%.1f%%), file %s, %llu log entries (seq %llu to %llu)\n",
+        printf("store: %s of %s used (%.1f%%), file %s on disk, %s of disk free, "
+               "%llu log entries (seq %llu to %llu)\n",
                bytes_text(used, s->used_bytes), bytes_text(map, s->map_bytes),
                s->map_bytes ? 100.0 * (double)s->used_bytes / (double)s->map_bytes : 0.0,
-               bytes_text(file, s->file_bytes), (unsigned long long)s->log_entries,
+               bytes_text(file, s->file_bytes), bytes_text(disk, s->disk_free_bytes),
+               (unsigned long long)s->log_entries,
                (unsigned long long)s->oldest_seq, (unsigned long long)s->newest_seq);
     printf("\nalerts:%s\n", st->n_alerts ? "" : " none");
     for (size_t i = 0; i < st->n_alerts; i++)

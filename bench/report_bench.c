@@ -14,9 +14,9 @@
  * As the bureau it asks each report of core/report.h for the last year
  * REPEATS times and times the round trip to the Report. Then REPEATS times
  * more, each time publishing one posting as an enterprise right after the
- * request, it times that publish's Ack: the hub computes a report in its
- * event loop, so the Ack waits for it (publish_idle is the same publish
- * with no report running). Prints:
+ * request, it times that publish's Ack: whether a report being computed
+ * holds up publishing (the hub's report worker builds it beside the event
+ * loop; publish_idle is the same publish with no report running). Prints:
  *
  *   dataset … / records year=Y … / load … / expiry … / publish_idle p50_ms=… max_ms=…
  *   report=NAME year=Y rows=R p50_ms=… max_ms=… hub_cpu_ms=… bytes=… publish_during_ms=…

@@ -4,7 +4,9 @@
  *
  * libmicrohttpd runs in the hub's own thread: in epoll mode it hands out one
  * descriptor, which the event loop polls next to the ROUTER socket, and
- * answers are built right there from the hub's state, without locks. Only
+ * answers are built right there from the hub's state, without locks; only
+ * reports, which take long, are built by the report worker while their
+ * connection waits. Only
  * GET and HEAD are served; the listener is on loopback unless the operator
  * names another address (http_listen).
  */
@@ -94,26 +96,98 @@ static enum MHD_Result respond_status(cjx_hub *h, struct MHD_Connection *c, int 
                    body, strlen(body), MHD_RESPMEM_MUST_FREE);
 }
 
-/* /report?name=…&year=…: a report as a bureau sees it, as JSON. */
-static enum MHD_Result respond_report(cjx_hub *h, struct MHD_Connection *c)
+/* /report?name=…&year=…: a report as a bureau sees it, as JSON. The report
+ * worker builds it while the connection is suspended; then answer_http,
+ * in the loop, makes the body and resumes it, and MHD calls answer again
+ * with the job as the connection's state. */
+typedef struct http_job {
+    cjx_report_job job;                /* first: the worker hands this back */
+    struct MHD_Connection *c;
+    char *body;                        /* JSON, once built */
+    unsigned status;
+} http_job;
+
+static char *error_json(const cjx_fault *f)
 {
-    const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
-    const char *year = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "year");
-    cjx_fault f = {0};
-    const char *posting = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "posting");
-    Cjx__Report *r = cjx_hub_report_build(h, name ? name : "", year ? atoi(year) : 0,
-                                          posting ? posting : "", "", &f);
-    json_t *j = r ? cjx_json_from_message(&r->base) : json_pack("{s:s,s:s}", "error", f.text,
-                                                                  "field", f.field);
+    json_t *j = json_pack("{s:s,s:s}", "error", f->text, "field", f->field);
     char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
-    unsigned status = r ? MHD_HTTP_OK : MHD_HTTP_BAD_REQUEST;
-    if (r)
-        cjx__report__free_unpacked(r, NULL);
+    return body;
+}
+
+static void answer_http(cjx_hub *h, cjx_report_job *j)
+{
+    (void)h;
+    http_job *hj = (http_job *)j;
+    if (j->report) {
+        json_t *js = cjx_json_from_message(&j->report->base);
+        hj->body = js ? json_dumps(js, JSON_COMPACT) : NULL;
+        json_decref(js);
+        cjx__report__free_unpacked(j->report, NULL);
+        j->report = NULL;
+        hj->status = MHD_HTTP_OK;
+    } else {
+        hj->body = error_json(&j->fault);
+        hj->status = j->fault.code == CJX_ELIMIT ? MHD_HTTP_SERVICE_UNAVAILABLE
+                                                 : MHD_HTTP_BAD_REQUEST;
+    }
+    MHD_resume_connection(hj->c);
+}
+
+static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, char *body)
+{
     if (!body)
         return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
     return respond(c, status, "application/json; charset=utf-8", body, strlen(body),
                    MHD_RESPMEM_MUST_FREE);
+}
+
+static enum MHD_Result respond_report(cjx_hub *h, struct MHD_Connection *c, void **state)
+{
+    http_job *hj = *state;
+    if (hj) { /* built */
+        *state = NULL;
+        char *body = hj->body;
+        unsigned status = hj->status;
+        free(hj);
+        return respond_json(c, status, body);
+    }
+    const char *name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+    const char *year = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "year");
+    const char *posting = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "posting");
+    cjx_fault f = {0};
+    hj = calloc(1, sizeof *hj);
+    if (!hj)
+        return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
+    if (cjx_report_job_init(&hj->job, name ? name : "", year ? atoi(year) : 0,
+                            posting ? posting : "", "", &f) != CJX_OK) {
+        free(hj);
+        return respond_json(c, MHD_HTTP_BAD_REQUEST, error_json(&f));
+    }
+    hj->job.done = answer_http;
+    hj->c = c;
+    if (cjx_report_worker_submit(h, &hj->job) != 0) {
+        free(hj);
+        cjx_fault_set(&f, CJX_ELIMIT, "", "the hub is computing as many reports as it takes "
+                      "at once: ask again shortly");
+        return respond_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, error_json(&f));
+    }
+    *state = hj;
+    MHD_suspend_connection(c);
+    return MHD_YES;
+}
+
+/* A connection closed before its report was sent frees what it held. */
+static void request_done(void *cls, struct MHD_Connection *c, void **state,
+                         enum MHD_RequestTerminationCode why)
+{
+    (void)cls, (void)c, (void)why;
+    http_job *hj = *state;
+    if (hj) {
+        free(hj->body);
+        free(hj);
+        *state = NULL;
+    }
 }
 
 /* Healthy when the store can be read: the loop answering proves the rest. */
@@ -131,7 +205,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **state)
 {
-    (void)version, (void)upload, (void)upload_size, (void)state;
+    (void)version, (void)upload, (void)upload_size;
     cjx_hub *h = cls;
     CJX_LOG(CJX_LOG_DEBUG, "http.request", NULL, "%s %s", method, url);
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
@@ -143,7 +217,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         return respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", (void *)cjx_reports_html,
                        cjx_reports_html_len, MHD_RESPMEM_PERSISTENT);
     if (strcmp(url, "/report") == 0)
-        return respond_report(h, c);
+        return respond_report(h, c, state);
     if (strcmp(url, "/status") == 0)
         return respond_status(h, c, 0);
     if (strcmp(url, "/metrics") == 0)
@@ -212,11 +286,13 @@ cjx_err cjx_http_open(cjx_hub *h, cjx_fault *f)
         CJX_LOG(CJX_LOG_WARNING, "http.exposed", NULL, "HTTP on %s, not loopback: /status and "
                 "the dashboard name every institution and take no key; keep it behind a "
                 "firewall or an authenticating proxy", h->cfg.http_listen);
-    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+                     (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     h->http->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, answer, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+        MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL, MHD_OPTION_END);
     freeaddrinfo(ai);
     const union MHD_DaemonInfo *fd_info =
         h->http->daemon ? MHD_get_daemon_info(h->http->daemon, MHD_DAEMON_INFO_EPOLL_FD) : NULL;

@@ -42,6 +42,7 @@ typedef struct cjx_hub_config {
     long long publish_burst;
     long long max_sessions;
     long long max_sessions_per_institution;
+    long long disk_reserve_mb;         /* publishes are refused with less disk free */
     char http_listen[CJX_CONF_STRMAX];  /* "host:port" of /metrics, /status, /; "" none */
     long long alert_silent_s;          /* an agent silent this long is an alert */
     long long alert_lag;               /* a subscription this many entries behind is one */
@@ -99,6 +100,7 @@ typedef struct cjx_session {
 typedef struct cjx_sessions cjx_sessions;
 typedef struct cjx_limits cjx_limits;
 typedef struct cjx_http cjx_http;
+typedef struct cjx_report_worker cjx_report_worker;
 typedef struct cjx_feed_cache cjx_feed_cache;
 
 /* A reply waiting for the batch's commit. */
@@ -145,6 +147,7 @@ typedef struct cjx_hub {
     cjx_activity *activity;            /* rates and institutions, for status (activity.c) */
     int64_t started_ms;
     cjx_http *http;                    /* the HTTP listener; NULL without (http.c) */
+    cjx_report_worker *reports;        /* reports built beside the loop (report_worker.c) */
     cjx_search_index search;           /* the postings' search index (search.c) */
     cjx_feed_cache *feed_cache;        /* log entries the feeds unpacked (feed.c) */
     int reindex_only;                  /* --reindex: rebuild the index, then stop */
@@ -283,6 +286,12 @@ cjx_limits *cjx_limits_new(void);
 void cjx_limits_free(cjx_limits *l);
 /* CJX_OK, or CJX_ELIMIT when s's institution is over its publish rate. */
 cjx_err cjx_limits_publish(cjx_hub *h, const cjx_session *s, cjx_fault *f);
+/* Reads the free disk of the store before a batch; below disk_reserve_mb
+ * publishes are refused (cjx_limits_publish) until there is room again. */
+void cjx_limits_check_disk(cjx_hub *h);
+/* The disk free under the store's folder at the last check, bytes, and
+ * whether it is below the reserve. */
+uint64_t cjx_limits_disk_free(const cjx_hub *h, int *low);
 /* CJX_OK, or CJX_ELIMIT when a new session for code would be one too many
  * (the one a repeated Hello replaces counts: callers check new sessions). */
 cjx_err cjx_limits_session(cjx_hub *h, const char *code, int operator_, cjx_fault *f);
@@ -334,6 +343,35 @@ void cjx_hub_report(cjx_hub *h, cjx_session *s, const Cjx__ReportRequest *m);
  * is no such report or year, or it cannot be read. */
 Cjx__Report *cjx_hub_report_build(cjx_hub *h, const char *name, int year, const char *posting,
                                   const char *asker, cjx_fault *f);
+
+/* report_worker.c: one report request, built by the worker thread. The
+ * caller fills the request and done, usually inside a larger struct of its
+ * own (what it needs to answer), and submits it. */
+typedef struct cjx_report_job cjx_report_job;
+struct cjx_report_job {
+    char name[64];
+    int32_t year;
+    char posting[CJX_CODE_LEN + 1 + CJX_REF_MAX_BYTES + 1]; /* "CODE/REF" */
+    char asker[CJX_CODE_LEN + 1];      /* only its lines; "" every line (bureaus, operators) */
+    Cjx__Report *report;               /* by the worker; NULL with fault set */
+    cjx_fault fault;
+    double ms;                         /* how long building it took */
+    /* Called in the hub's thread once built: answers, and frees the report
+     * and the job (or leaves them to what frees the request). */
+    void (*done)(cjx_hub *h, cjx_report_job *j);
+    cjx_report_job *next;
+};
+
+/* Fills j's request; CJX_ELENGTH with f set when a value does not fit. */
+cjx_err cjx_report_job_init(cjx_report_job *j, const char *name, int year, const char *posting,
+                            const char *asker, cjx_fault *f);
+cjx_err cjx_report_worker_open(cjx_hub *h, cjx_fault *f);
+void cjx_report_worker_close(cjx_hub *h);
+/* Queues j; -1 when QUEUE_MAX jobs are already waiting (j is untouched). */
+int cjx_report_worker_submit(cjx_hub *h, cjx_report_job *j);
+/* Readable when built jobs wait for cjx_report_worker_collect. */
+int cjx_report_worker_fd(const cjx_hub *h);
+void cjx_report_worker_collect(cjx_hub *h);
 
 /* status.c: what `cjx status`, /status and /metrics show. */
 /* Builds the hub's status; NULL when out of memory. Free with cjx_hub_status_free. */

@@ -1,11 +1,15 @@
 /* limits.c — what one institution may take of the hub: publishes per second
  * (a token bucket per institution: `publish_rate`, `publish_burst`) and
- * sessions at once (`max_sessions_per_institution`; `max_sessions` for all).
- * Going over is refused with `limit`, counted and logged with the
- * institution; the agent backs off and sends again, so nothing is lost.
+ * sessions at once (`max_sessions_per_institution`; `max_sessions` for all);
+ * and what all of them may: the store's disk, of which `disk_reserve_mb`
+ * stays free (on a full disk every batch would fail to commit, each
+ * publish refused only after the work of trying). Going over is refused with
+ * `limit`, counted and logged with the institution; the agent backs off and
+ * sends again, so nothing is lost.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "hub.h"
 #include "log.h"
@@ -20,6 +24,8 @@ typedef struct bucket {
 
 struct cjx_limits {
     bucket slots[BUCKETS];
+    uint64_t disk_free;                /* bytes, at the last check */
+    int disk_low;                      /* under disk_reserve_mb then */
 };
 
 cjx_limits *cjx_limits_new(void)
@@ -58,8 +64,38 @@ static bucket *bucket_of(cjx_hub *h, const char *code, int64_t now)
     return NULL;
 }
 
+void cjx_limits_check_disk(cjx_hub *h)
+{
+    cjx_limits *l = h->limits;
+    struct statvfs fs;
+    if (statvfs(h->cfg.data_dir, &fs) != 0)
+        return; /* keep the last reading */
+    l->disk_free = (uint64_t)fs.f_bavail * fs.f_frsize;
+    int low = l->disk_free < (uint64_t)h->cfg.disk_reserve_mb << 20;
+    if (low != l->disk_low)
+        CJX_LOG(low ? CJX_LOG_CRIT : CJX_LOG_NOTICE, "hub.disk", NULL,
+                low ? "%llu MiB of disk free under %s, below disk_reserve_mb = %lld: publishes "
+                      "are refused until there is room"
+                    : "%llu MiB of disk free under %s again (disk_reserve_mb = %lld): publishes "
+                      "are taken",
+                (unsigned long long)(l->disk_free >> 20), h->cfg.data_dir,
+                h->cfg.disk_reserve_mb);
+    l->disk_low = low;
+}
+
+uint64_t cjx_limits_disk_free(const cjx_hub *h, int *low)
+{
+    *low = h->limits->disk_low;
+    return h->limits->disk_free;
+}
+
 cjx_err cjx_limits_publish(cjx_hub *h, const cjx_session *s, cjx_fault *f)
 {
+    if (h->limits->disk_low)
+        return cjx_fault_set(f, CJX_ELIMIT, "", "the hub has %llu MiB of disk free, below its "
+                             "reserve of %lld MiB; the agent sends again shortly",
+                             (unsigned long long)(h->limits->disk_free >> 20),
+                             h->cfg.disk_reserve_mb);
     if (!h->cfg.publish_rate)
         return CJX_OK;
     int64_t now = cjx_now_ms();

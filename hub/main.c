@@ -41,6 +41,9 @@ const cjx_conf_key cjx_hub_config_keys[] = {
         "sessions the hub keeps at once"),
     KEY("max_sessions_per_institution", CJX_CONF_INT, 1, 1 << 16, "32",
         max_sessions_per_institution, "sessions one institution may have at once"),
+    KEY("disk_reserve_mb", CJX_CONF_INT, 0, 1 << 30, "256", disk_reserve_mb,
+        "with less disk free than this under data_dir (MiB), publishes are refused as limit "
+        "and resent later, and the alert disk_low is raised"),
     KEY("http_listen", CJX_CONF_STR, 0, 0, "127.0.0.1:7451", http_listen,
         "HOST:PORT of the HTTP listener (/metrics, /status, /healthz, the dashboard at /); "
         "port 0: any free one; empty: none"),

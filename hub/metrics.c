@@ -171,6 +171,9 @@ char *cjx_hub_metrics(const Cjx__HubStatus *st)
     const Cjx__StoreStatus *s = st->store;
     scalar(out, "cjx_store_file_bytes", "gauge", "Size of the store's data.mdb.",
            s ? (double)s->file_bytes : 0);
+    scalar(out, "cjx_store_disk_free_bytes", "gauge",
+           "Disk free under the store's folder; below disk_reserve_mb publishes are refused.",
+           s ? (double)s->disk_free_bytes : 0);
     scalar(out, "cjx_store_map_bytes", "gauge", "The store's map size: the most it may grow to.",
            s ? (double)s->map_bytes : 0);
     scalar(out, "cjx_store_used_bytes", "gauge",
@@ -182,7 +185,8 @@ char *cjx_hub_metrics(const Cjx__HubStatus *st)
     scalar(out, "cjx_log_newest_seq", "gauge", "The newest sequence in the log.",
            s ? (double)s->newest_seq : 0);
 
-    static const char *const alert_names[] = {"agent_silent", "subscriber_lag", "map_full"};
+    static const char *const alert_names[] = {"agent_silent", "subscriber_lag", "map_full",
+                                              "disk_low"};
     family(out, "cjx_alerts", "gauge", "Alerts raised now, by name (see /status for the text).");
     for (size_t a = 0; a < sizeof alert_names / sizeof alert_names[0]; a++) {
         size_t n = 0;

@@ -9,12 +9,13 @@
  * any other institution only the lines about itself (cjx_report_restrict).
  * Counts of people under report_min_cell are suppressed by the
  * computation itself, for everyone. The report says which log sequence it
- * was computed at (as_of_seq) and when.
+ * was computed at (as_of_seq) and when. Requests are built by the report
+ * worker (report_worker.c), beside the hub's loop.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <stdio.h>
 
 #include "hub.h"
 #include "log.h"
@@ -194,28 +195,56 @@ Cjx__Report *cjx_hub_report_build(cjx_hub *h, const char *name, int year, const 
     return r;
 }
 
+/* A ReportRequest of a session, while the worker builds it. */
+typedef struct wire_job {
+    cjx_report_job job;                /* first: the worker hands this back */
+    uint8_t rid[CJX_RID_MAX];
+    size_t rid_len;
+    uint64_t request_id;
+    char code[CJX_CODE_LEN + 1];       /* the asker's institution */
+    const char *as;                    /* "operator", "bureau"… for the log */
+} wire_job;
+
+/* Sends the built report (or the refusal) to the session that asked. */
+static void answer_wire(cjx_hub *h, cjx_report_job *j)
+{
+    wire_job *w = (wire_job *)j;
+    Cjx__Report *r = j->report;
+    if (!r) {
+        cjx_hub_refuse(h, w->rid, w->rid_len, 0, w->request_id, &j->fault, w->code);
+    } else {
+        r->request_id = w->request_id;
+        CJX_LOG(CJX_LOG_INFO, "report.run", w->code, "%s %d (%s): %zu lines, %llu records, "
+                "%.1f ms", r->name, j->year, w->as, r->n_rows,
+                (unsigned long long)r->records_used, j->ms);
+        Cjx__Frame fr = CJX__FRAME__INIT;
+        fr.msg_case = CJX__FRAME__MSG_REPORT;
+        fr.report = r;
+        cjx_hub_reply_frame(h, w->rid, w->rid_len, &fr);
+        cjx__report__free_unpacked(r, NULL);
+    }
+    free(w);
+}
+
 void cjx_hub_report(cjx_hub *h, cjx_session *s, const Cjx__ReportRequest *m)
 {
     cjx_fault fault = {0};
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    Cjx__Report *r = cjx_hub_report_build(h, m->name, m->year, m->posting,
-                                          sees_all(s) ? "" : s->code, &fault);
-    if (!r) {
-        cjx_hub_refuse(h, s->rid, s->rid_len, 0, m->request_id, &fault, s->code);
-        return;
+    wire_job *w = calloc(1, sizeof *w);
+    if (!w) {
+        cjx_fault_set(&fault, CJX_ENOMEM, "", "out of memory");
+    } else if (cjx_report_job_init(&w->job, m->name, m->year, m->posting,
+                                   sees_all(s) ? "" : s->code, &fault) == CJX_OK) {
+        w->job.done = answer_wire;
+        memcpy(w->rid, s->rid, s->rid_len);
+        w->rid_len = s->rid_len;
+        w->request_id = m->request_id;
+        snprintf(w->code, sizeof w->code, "%s", s->code);
+        w->as = s->operator_ ? "operator" : cjx_policy_kind_name(s->kind);
+        if (cjx_report_worker_submit(h, &w->job) == 0)
+            return;
+        cjx_fault_set(&fault, CJX_ELIMIT, "", "the hub is computing as many reports as it "
+                      "takes at once: ask again shortly");
     }
-    if (!sees_all(s) && !cjx_report_find(m->name)->unrestricted)
-        cjx_report_restrict(r, s->code);
-    r->request_id = m->request_id;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    CJX_LOG(CJX_LOG_INFO, "report.run", s->code, "%s %d (%s): %zu lines, %llu records, %.1f ms",
-            r->name, m->year, s->operator_ ? "operator" : cjx_policy_kind_name(s->kind), r->n_rows,
-            (unsigned long long)r->records_used,
-            (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
-    Cjx__Frame fr = CJX__FRAME__INIT;
-    fr.msg_case = CJX__FRAME__MSG_REPORT;
-    fr.report = r;
-    cjx_hub_reply_frame(h, s->rid, s->rid_len, &fr);
-    cjx__report__free_unpacked(r, NULL);
+    free(w);
+    cjx_hub_refuse(h, s->rid, s->rid_len, 0, m->request_id, &fault, s->code);
 }

@@ -123,6 +123,8 @@ cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
     h->started_ms = cjx_now_ms();
     h->sessions = cjx_sessions_new();
     h->limits = cjx_limits_new();
+    if (h->limits)
+        cjx_limits_check_disk(h);
     h->activity = cjx_activity_new();
     h->zctx = zmq_ctx_new();
     h->router = h->zctx ? zmq_socket(h->zctx, ZMQ_ROUTER) : NULL;
@@ -132,11 +134,14 @@ cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
     /* ZeroMQ drops a connection that sends more than this; frames between
      * max_frame_bytes and this get a CJX_ETOOBIG refusal instead. */
     int64_t hard_max = h->cfg.max_frame_bytes * 4 + 4096;
-    int linger = 0, hwm = 100000, mandatory = 0;
+    /* Frames each connection may have waiting for the hub: beyond it ZeroMQ
+     * stops reading that connection and the rest wait in the agent's own
+     * queue (its window), not in the hub's heap, however many publish. */
+    int linger = 0, hwm = 100000, mandatory = 0, rcvhwm = 1000;
     zmq_setsockopt(h->router, ZMQ_MAXMSGSIZE, &hard_max, sizeof hard_max);
     zmq_setsockopt(h->router, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(h->router, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(h->router, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(h->router, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     zmq_setsockopt(h->router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
     rc = cjx_hub_auth_open(h, f);
     if (rc)
@@ -145,11 +150,14 @@ cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
         return cjx_fault_set(f, CJX_EIO, "listen", "cannot listen on %s: %s",
                              h->cfg.listen, zmq_strerror(errno));
     rc = write_endpoint(h, f);
+    if (rc == CJX_OK)
+        rc = cjx_report_worker_open(h, f);
     return rc ? rc : cjx_http_open(h, f);
 }
 
 void cjx_hub_close(cjx_hub *h)
 {
+    cjx_report_worker_close(h); /* first: it answers HTTP requests waiting for it */
     cjx_http_close(h);
     for (size_t i = 0; i < h->nreplies; i++)
         free(h->replies[i].packed);
@@ -541,12 +549,13 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             h->endpoint, h->cfg.data_dir, (unsigned long long)h->last_seq);
     int more_events = 0;
     while (!*stop) {
-        zmq_pollitem_t items[3] = {{h->router, 0, ZMQ_POLLIN, 0},
-                                   {NULL, cjx_http_fd(h), ZMQ_POLLIN, 0},
-                                   {h->zap, 0, ZMQ_POLLIN, 0}};
-        int nitems = h->zap ? 3 : 2;
-        if (!h->http) /* nothing to poll in the second place */
-            items[1] = items[2], nitems--;
+        zmq_pollitem_t items[4] = {{h->router, 0, ZMQ_POLLIN, 0},
+                                   {NULL, cjx_report_worker_fd(h), ZMQ_POLLIN, 0}};
+        int nitems = 2;
+        if (h->http)
+            items[nitems++] = (zmq_pollitem_t){NULL, cjx_http_fd(h), ZMQ_POLLIN, 0};
+        if (h->zap)
+            items[nitems++] = (zmq_pollitem_t){h->zap, 0, ZMQ_POLLIN, 0};
         long wait = more_events ? 0 : (long)h->cfg.heartbeat_ms;
         long http_wait = cjx_http_wait_ms(h); /* its timeouts, and work it has queued */
         int http_due = http_wait >= 0 && http_wait <= wait;
@@ -555,7 +564,8 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             CJX_LOG(CJX_LOG_CRIT, "hub.poll", NULL, "poll failed: %s", zmq_strerror(errno));
             return 1;
         }
-        for (int i = 1; n > 0 && i < nitems; i++) {
+        int reports_built = n > 0 && (items[1].revents & ZMQ_POLLIN);
+        for (int i = 2; n > 0 && i < nitems; i++) {
             if (!(items[i].revents & ZMQ_POLLIN))
                 continue;
             if (items[i].socket)
@@ -563,15 +573,22 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             else
                 http_due = 1;
         }
+        if (reports_built) { /* HTTP requests among them are resumed: MHD must run */
+            cjx_report_worker_collect(h);
+            http_due = h->http != NULL;
+        }
         if (http_due)
             cjx_http_run(h);
         uint64_t committed_seq = h->last_seq;
+        if (n > 0 && (items[0].revents & ZMQ_POLLIN))
+            cjx_limits_check_disk(h); /* before the batch writes */
         for (long long i = 0; n > 0 && (items[0].revents & ZMQ_POLLIN) && i < h->cfg.batch_max; i++)
             if (handle_one(h) < 0)
                 break;
         int64_t now = cjx_now_ms();
         int sweep = now >= next_sweep;
         if (sweep) {
+            cjx_limits_check_disk(h); /* idle too, for the status */
             char today[11];
             local_today(today);
             cjx_hub_expire(h, today);

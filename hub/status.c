@@ -360,6 +360,8 @@ static void store(builder *b, Cjx__HubStatus *hs)
     snprintf(path, sizeof path, "%s/data.mdb", b->h->cfg.data_dir);
     if (stat(path, &fst) == 0)
         s->file_bytes = (uint64_t)fst.st_size;
+    int low;
+    s->disk_free_bytes = cjx_limits_disk_free(b->h, &low);
     if (mdb_stat(b->txn, b->h->store->dbs[HUB_DB_LOG], &lst) == 0)
         s->log_entries = lst.ms_entries;
     MDB_cursor *cur;
@@ -399,7 +401,7 @@ static void alert(builder *b, Cjx__HubStatus *hs, size_t max, const char *name,
 static void alerts(builder *b, Cjx__HubStatus *hs)
 {
     const cjx_hub_config *cfg = &b->h->cfg;
-    size_t max = 1;
+    size_t max = 2;
     for (size_t i = 0; i < hs->n_institutions; i++)
         max += 1 + hs->institutions[i]->n_subscriptions;
     hs->alerts = scratch(b, max * sizeof *hs->alerts);
@@ -411,6 +413,12 @@ static void alerts(builder *b, Cjx__HubStatus *hs)
               "alert at %lld%%): raise map_size_mb", (unsigned long long)(s->used_bytes * 100 /
               s->map_bytes), (unsigned long long)(s->used_bytes >> 20),
               (unsigned long long)(s->map_bytes >> 20), cfg->alert_map_percent);
+    int disk_low;
+    uint64_t disk_free = cjx_limits_disk_free(b->h, &disk_low);
+    if (disk_low)
+        alert(b, hs, max, "disk_low", NULL, "%llu MiB of disk free under the store, below "
+              "disk_reserve_mb = %lld: publishes are refused", (unsigned long long)(disk_free >> 20),
+              cfg->disk_reserve_mb);
     for (size_t i = 0; i < hs->n_institutions; i++) {
         const Cjx__InstitutionStatus *in = hs->institutions[i];
         const char *who = in->name[0] ? in->name : in->credit_code;
