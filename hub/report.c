@@ -77,6 +77,16 @@ fail:
     return ENOMEM;
 }
 
+/* Whether d reads records of kind ("graduate_outcome"…), known before the
+ * item is unpacked. */
+static int kind_wanted(const cjx_report_def *d, const char *kind)
+{
+    const ProtobufCFieldDescriptor *fd =
+        protobuf_c_message_descriptor_get_field_by_name(&cjx__record__descriptor, kind);
+    return fd && (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+           (d->records & CJX_REPORT_BIT(fd->id));
+}
+
 /* Reads what report d needs of the state, in one pass in key order (so the
  * registry comes sorted by credit code). Returns 0 or an LMDB code. */
 static int gather(cjx_hub *h, MDB_txn *txn, const cjx_report_def *d, int year, gathered *g)
@@ -103,6 +113,10 @@ static int gather(cjx_hub *h, MDB_txn *txn, const cjx_report_def *d, int year, g
         Cjx__Stored *st = cjx__stored__unpack(NULL, lv.mv_size, lv.mv_data);
         if (!st)
             continue;
+        if (which == G_RECORDS && !kind_wanted(d, st->kind)) {
+            cjx__stored__free_unpacked(st, NULL);
+            continue; /* most records are of kinds a report does not read */
+        }
         Cjx__Item *item = cjx__item__unpack(NULL, st->item.len, st->item.data);
         int wanted = item != NULL;
         if (wanted && which == G_RECORDS)
