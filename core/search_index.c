@@ -11,7 +11,11 @@
 #include "search_tokens.h"
 #include "store.h"
 
-#define SEGMENT_FULL (8u << 20)        /* bytes: segments this big are merged no more */
+/* Bytes: segments this big are merged no more. A merge builds its segment
+ * in memory and LMDB copies it into the transaction's pages: at 4 MiB the
+ * hub's heap peaks ~16 MB lower than at 8 MiB, for queries that read a few
+ * more segments (bench/RESULTS.md). */
+#define SEGMENT_FULL (4u << 20)
 
 /* ---- a posting's terms ---- */
 
