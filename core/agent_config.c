@@ -40,7 +40,7 @@ const cjx_conf_key cjx_agent_config_keys[] = {
         "heartbeat interval until the hub says its own"),
     KEY("map_size_mb", CJX_CONF_INT, 1, 1 << 20, "1024", map_size_mb,
         "largest size the outbox may grow to, MiB"),
-    KEY("feed_window", CJX_CONF_INT, 1, 4096, "1024", feed_window,
+    KEY("feed_window", CJX_CONF_INT, 1, 4096, "4096", feed_window,
         "most events of one subscription delivered and not yet acknowledged"),
     KEY("inbox_dir", CJX_CONF_STR, 0, 0, "", inbox_dir,
         "folder watched for exported files (CSV, JSON Lines, JSON) to import; done/, "

@@ -126,7 +126,7 @@ static void test_agent_feed_window(void **state)
     (void)state;
     cjx_agent_config cfg;
     load_ok(AGENT, &cfg);
-    assert_int_equal(cfg.feed_window, 1024);
+    assert_int_equal(cfg.feed_window, 4096);
     load_ok(AGENT "feed_window = 1\n", &cfg);
     assert_int_equal(cfg.feed_window, 1);
     load_ok(AGENT "feed_window = 4096\n", &cfg);
