@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "filter.h"
 #include "json.h"
 #include "replica.h"
 
@@ -18,8 +19,11 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: cjx search [WORDS…] [options]\n\n"
             "Open postings matching every word (软件 finds 软件技术专业) and every filter,\n"
-            "best first, with why each matched.\n\n"
-            "  --kind K            job, internship, training_course…\n"
+            "best first, with why each matched. With --kind of a record (graduate_outcome,\n"
+            "training_completion…): the records of that kind you may read (your own, and\n"
+            "others' as the hub's sharing policy allows), newest first, by the words in\n"
+            "their text and by --county, --major and --publisher; at the hub only.\n\n"
+            "  --kind K            job, internship, training_course… or a record kind\n"
             "  --cluster C         an industry cluster: SEMICONDUCTOR_OPTO, INFORMATION_TECH…\n"
             "  --county CODE       a division code or its prefix: 140403 (潞州区), 1404\n"
             "  --major CODE        one of the posting's major codes: 510203\n"
@@ -54,7 +58,13 @@ static void print_hit(size_t n, const Cjx__SearchHit *hit)
 {
     Cjx__Stored *st = cjx__stored__unpack(NULL, hit->stored.len, hit->stored.data);
     Cjx__Item *item = st ? cjx__item__unpack(NULL, st->item.len, st->item.data) : NULL;
-    if (!item || item->body_case != CJX__ITEM__BODY_POSTING) {
+    if (item && item->body_case == CJX__ITEM__BODY_RECORD) {
+        printf("%zu. %s %s · %d · from %s\n   %s", n, st->kind, item->record->ref,
+               item->record->year, st->origin, st->id);
+        if (hit->why[0])
+            printf(" · why: %s", hit->why);
+        putchar('\n');
+    } else if (!item || item->body_case != CJX__ITEM__BODY_POSTING) {
         printf("%zu. (an entry that does not unpack)\n", n);
     } else {
         const Cjx__Posting *p = item->posting;
@@ -214,8 +224,11 @@ int cli_search(cli *c, int argc, char **argv)
     q.text = text;
     q.limit = (uint32_t)per_page;
     q.offset = (uint32_t)((page - 1) * per_page);
+    if (local && cjx_kind_is_record(q.kind)) {
+        cli_error("search", "--local searches postings; records are searched at the hub");
+        return 2;
+    }
     if (cli_need_config(c, "search"))
         return 2;
-
     return cli_search_answer(c, &q, local, as_json);
 }

@@ -329,6 +329,14 @@ void cjx_hub_feed_cache_free(cjx_hub *h);
 /* query.c */
 /* Answers with what s may see (policy.c). */
 void cjx_hub_query(cjx_hub *h, const cjx_session *s, const Cjx__Query *q);
+/* What session s may be shown of log entry v: *shown is v, or a copy
+ * without personal fields (then shown->data != v->mv_data: the caller
+ * frees it); a delivery of personal fields is audited in the batch's
+ * transaction, committed before the reply goes. Returns an LMDB code. */
+int cjx_hub_shown(cjx_hub *h, const cjx_session *s, const MDB_val *v, ProtobufCBinaryData *shown);
+
+/* search_records.c: SearchRequest for a record kind, by the report worker. */
+void cjx_hub_search_records(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m);
 
 /* search.c */
 /* Opens the search index, building it when the store has none (or reindex). */
@@ -344,15 +352,19 @@ void cjx_hub_report(cjx_hub *h, cjx_session *s, const Cjx__ReportRequest *m);
 Cjx__Report *cjx_hub_report_build(cjx_hub *h, const char *name, int year, const char *posting,
                                   const char *asker, cjx_fault *f);
 
-/* report_worker.c: one report request, built by the worker thread. The
- * caller fills the request and done, usually inside a larger struct of its
- * own (what it needs to answer), and submits it. */
+/* report_worker.c: one long read (a report, or a search of records), done
+ * by the worker thread. The caller fills the request and done (and build,
+ * for anything but a report), usually inside a larger struct of its own
+ * (what it needs to answer), and submits it. */
 typedef struct cjx_report_job cjx_report_job;
 struct cjx_report_job {
     char name[64];
     int32_t year;
     char posting[CJX_CODE_LEN + 1 + CJX_REF_MAX_BYTES + 1]; /* "CODE/REF" */
     char asker[CJX_CODE_LEN + 1];      /* only its lines; "" every line (bureaus, operators) */
+    /* Run by the worker in place of building the report named; reads only
+     * (committed state, in its own transaction). NULL: the report. */
+    void (*build)(cjx_hub *h, cjx_report_job *j);
     Cjx__Report *report;               /* by the worker; NULL with fault set */
     cjx_fault fault;
     double ms;                         /* how long building it took */

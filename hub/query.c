@@ -43,21 +43,26 @@ static int add_item(result_builder *b, const ProtobufCBinaryData *v)
     return 0;
 }
 
-/* Adds what session s may be shown of a log entry (audit.c), writing any
- * audit entry into the batch's transaction, committed before the reply
- * goes. Returns 0, 1 when the result is full, or an LMDB code. */
-static int add_shown(cjx_hub *h, const cjx_session *s, const MDB_val *v, result_builder *b)
+int cjx_hub_shown(cjx_hub *h, const cjx_session *s, const MDB_val *v, ProtobufCBinaryData *shown)
 {
     cjx_fault fault;
     MDB_txn *wtxn = cjx_hub_batch_txn(h, &fault);
     if (!wtxn)
         return MDB_PANIC;
-    ProtobufCBinaryData shown;
-    int audited, rc = cjx_audit_disclose(h, wtxn, s, v, &shown, &audited);
-    if (rc) {
+    int audited, rc = cjx_audit_disclose(h, wtxn, s, v, shown, &audited);
+    if (rc)
         h->batch_failed = rc;
+    return rc;
+}
+
+/* Adds what session s may be shown of a log entry (cjx_hub_shown).
+ * Returns 0, 1 when the result is full, or an LMDB code. */
+static int add_shown(cjx_hub *h, const cjx_session *s, const MDB_val *v, result_builder *b)
+{
+    ProtobufCBinaryData shown;
+    int rc = cjx_hub_shown(h, s, v, &shown);
+    if (rc)
         return rc;
-    }
     int full = add_item(b, &shown);
     if (shown.data != v->mv_data)
         free(shown.data);

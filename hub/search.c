@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filter.h"
 #include "hub.h"
 #include "log.h"
 
@@ -112,6 +113,10 @@ void cjx_hub_search(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m)
 {
     cjx_fault fault = {0};
     cjx_search_result r = {0};
+    if (!m->recommend && cjx_kind_is_record(m->kind)) {
+        cjx_hub_search_records(h, s, m);
+        return;
+    }
     if (m->recommend && !m->major_code[0]) {
         cjx_fault_set(&fault, CJX_EREQUIRED, "major_code", "a recommendation is for a major");
         cjx_hub_refuse(h, s->rid, s->rid_len, 0, m->request_id, &fault, s->code);

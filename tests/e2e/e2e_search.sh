@@ -2,7 +2,8 @@
 # e2e_search — `cjx search` at the hub and over a replica (--local): Chinese
 # keywords found by any two-character piece, every keyword required, titles
 # first, filters, why each matched; `cjx recommend` for a major and for a
-# person of the college's records, refused after their opt-out; an update,
+# person of the college's records, refused after their opt-out; records the
+# caller may read, by kind, keywords and filters; an update,
 # a fill and a rebuilt index (cjx-hub --reindex) change what is found; the
 # replica answers with the hub down.
 . "$(dirname "$0")/lib.sh"
@@ -104,6 +105,42 @@ wait_until 20 outbox_empty col || fail "col's outbox never emptied"
 wait_until 20 cjx col verify || fail "the replica does not hold the lifted opt-out"
 [ "$(cjx col recommend --person GO-B --json | refs)" = "J-4 J-1" ] \
     || fail "GO-B lifted the opt-out (related major 5102xx): $(cjx col recommend --person GO-B --json | refs)"
+
+note "records the caller may read, by kind, keywords and filters, newest first"
+rrefs() { jq -r '.stored.item.record.ref' | paste -sd' ' -; }   # the refs of --json record results
+# completion REF COURSE: a training completion of the enterprise's, its trainee pseudonymized
+completion() {
+    printf '{"record":{"ref":"%s","year":2026,"training_completion":{"trainee":{"pii_id_number":"%s"},"enterprise_credit_code":"%s","course_title":"%s","completion_date":"2026-06-30"}}}\n' \
+        "$1" "$ID_A" "$ENT" "$2"
+}
+{ completion TC-1 "数控车床操作培训"; completion TC-2 "焊工安全培训"; } | cjx ent post >/dev/null
+wait_until 20 outbox_empty ent || fail "ent's outbox never emptied"
+[ "$(cjx col search --kind graduate_outcome --json | rrefs)" = "GO-B GO-A" ] \
+    || fail "the college's graduate outcomes, newest first: $(cjx col search --kind graduate_outcome --json | rrefs)"
+[ "$(cjx col search --kind graduate_outcome --major 510203 --json | rrefs)" = "GO-A" ] \
+    || fail "--major 510203 among records: $(cjx col search --kind graduate_outcome --major 510203 --json | rrefs)"
+[ "$(cjx ent search --kind graduate_outcome --json | rrefs)" = "" ] \
+    || fail "the enterprise found the college's records, which the policy does not show it"
+[ "$(cjx col search --kind training_completion --json | rrefs)" = "" ] \
+    || fail "the college found the enterprise's records, which the policy does not show it"
+[ "$(cjx ent search --kind training_completion 培训 --json | rrefs)" = "TC-2 TC-1" ] \
+    || fail "培训 is in both courses: $(cjx ent search --kind training_completion 培训 --json | rrefs)"
+[ "$(cjx ent search --kind training_completion 数控车床 --json | rrefs)" = "TC-1" ] \
+    || fail "数控车床: $(cjx ent search --kind training_completion 数控车床 --json | rrefs)"
+cjx ent search --kind training_completion 数控 --json | jq -e '.why == "数控: course_title"' >/dev/null \
+    || fail "a record hit does not say why: $(cjx ent search --kind training_completion 数控 --json)"
+cjx ent search --kind training_completion 数控 | matches '1. training_completion TC-1 · 2026' \
+    || fail "the text output does not show the record"
+completion TC-1 "电工进网作业培训" | cjx ent post >/dev/null
+wait_until 20 outbox_empty ent || fail "ent's outbox never emptied"
+[ "$(cjx ent search --kind training_completion 数控 --json | rrefs)" = "" ] \
+    || fail "an updated record is found by its old words"
+[ "$(cjx ent search --kind training_completion 电工 --json | rrefs)" = "TC-1" ] \
+    || fail "an updated record is not found by its new words"
+[ "$(cjx ent search --kind training_completion --per-page 1 --page 2 --json | rrefs)" = "TC-2" ] \
+    || fail "page 2 of records: $(cjx ent search --kind training_completion --per-page 1 --page 2 --json | rrefs)"
+if cjx ent search --kind training_completion --local 2>"$T/err"; then fail "records searched in the replica"; fi
+grep -q 'records are searched at the hub' "$T/err" || fail "the refusal does not say why: $(cat "$T/err")"
 
 note "an update and a fill change what is found, at the hub and in the replica"
 posting J-3 "高级钳工" "维护产线设备" "持钳工证" 140403 460301 4000 6000 | cjx ent post >/dev/null
