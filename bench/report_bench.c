@@ -24,7 +24,10 @@
  *
  * (hub_cpu_ms: the hub's CPU time per report, steadier than wall time when
  * others share the cores), each report line followed by what that report
- * found (lines starting "#").
+ * found (lines starting "#"); then, as the bureau, searches of the records
+ * of three kinds (`cjx search --kind`, the first page of 10):
+ *
+ *   search=records kind=K matches=N p50_ms=… max_ms=…
  *
  * usage: report_bench BIN_DIR CONFIG_DIR WORK_DIR [REPEATS [ENTERPRISES
  *                     [RECORDS_PER_YEAR [POSTINGS_PER_YEAR]]]]
@@ -102,6 +105,7 @@ static uint64_t answer_to(const Cjx__Frame *fr)
     switch (fr->msg_case) {
     case CJX__FRAME__MSG_REPORT: return fr->report->request_id;
     case CJX__FRAME__MSG_HUB_STATUS: return fr->hub_status->request_id;
+    case CJX__FRAME__MSG_SEARCH_RESULT: return fr->search_result->request_id;
     case CJX__FRAME__MSG_ACK: return fr->ack->outbox_seq;
     default: return 0;
     }
@@ -541,6 +545,42 @@ static int measure(void *bureau, prober *pr, pid_t hub, const cjx_report_def *d,
     return rc;
 }
 
+/* Times a search of the records of kind (`cjx search --kind`, read by the
+ * hub's report worker) as the bureau, repeats times, and prints its line.
+ * Returns 0 or -1. */
+static int measure_record_search(void *bureau, const char *kind, int repeats)
+{
+    double *ms = calloc((size_t)repeats, sizeof *ms), p50, max;
+    uint64_t total = 0;
+    int rc = ms && keepalive(bureau) == 0 ? 0 : -1;
+    for (int i = 0; rc == 0 && i < repeats; i++) {
+        Cjx__SearchRequest rq = CJX__SEARCH_REQUEST__INIT;
+        rq.request_id = next_request++;
+        rq.kind = (char *)kind;
+        rq.limit = 10;
+        Cjx__Frame fr = CJX__FRAME__INIT;
+        fr.msg_case = CJX__FRAME__MSG_SEARCH_REQUEST;
+        fr.search_request = &rq;
+        double t0 = bench_now_s();
+        Cjx__Frame *got = send_frame(bureau, &fr)
+                              ? NULL
+                              : await(bureau, CJX__FRAME__MSG_SEARCH_RESULT, rq.request_id, kind);
+        ms[i] = (bench_now_s() - t0) * 1000;
+        if (!got)
+            rc = -1;
+        else
+            total = got->search_result->total, cjx__frame__free_unpacked(got, NULL);
+    }
+    if (rc == 0) {
+        spread(ms, repeats, &p50, &max);
+        printf("search=records kind=%s matches=%llu p50_ms=%.1f max_ms=%.1f\n", kind,
+               (unsigned long long)total, p50, max);
+        fflush(stdout);
+    }
+    free(ms);
+    return rc;
+}
+
 /* The probe's publish with no report running, n times. */
 static int publish_idle(prober *pr, int n)
 {
@@ -637,6 +677,10 @@ static int run(void *ctx, const char *ep, pid_t hub, report_fixture *fx, int rep
     int year = REPORT_FIRST_YEAR + REPORT_YEARS - 1;
     for (const cjx_report_def *d = cjx_reports; rc == 0 && d->name; d++)
         rc = measure(bureau, &pr, hub, d, year, fx->sample_posting, repeats);
+    static const char *const searched[] = {"internship_placement", "graduate_outcome",
+                                           "training_completion"};
+    for (size_t i = 0; rc == 0 && i < sizeof searched / sizeof searched[0]; i++)
+        rc = measure_record_search(bureau, searched[i], repeats);
     if (pr.sock)
         session_close(pr.sock);
     if (bureau)
