@@ -109,12 +109,12 @@ static int is_current(const cjx_hub *h, MDB_txn *txn, const Cjx__Stored *st,
            cjx_be64_get(v.mv_data) == st->seq;
 }
 
-/* Keeps entry st if it is a match; returns an LMDB code or 0. */
-static int consider(const cjx_hub *h, MDB_txn *txn, record_search *rs,
+/* Counts entry st if it is a match, and keeps it if it is on the page. */
+static void consider(const cjx_hub *h, MDB_txn *txn, record_search *rs,
                     const Cjx__Subscription *filter, const Cjx__Stored *st)
 {
     if (!cjx_policy_may_see(h, &rs->asker, st) || !cjx_filter_match(filter, st))
-        return 0;
+        return;
     Cjx__Item *item = cjx__item__unpack(NULL, st->item.len, st->item.data);
     char why[256];
     int match = item && item->body_case == CJX__ITEM__BODY_RECORD &&
@@ -122,13 +122,12 @@ static int consider(const cjx_hub *h, MDB_txn *txn, record_search *rs,
     if (item)
         cjx__item__free_unpacked(item, NULL);
     if (!match)
-        return 0;
+        return;
     const Cjx__SearchRequest *m = rs->req;
     if (rs->total++ >= m->offset && rs->n < m->limit) {
         rs->seqs[rs->n] = st->seq;
         snprintf(rs->why[rs->n++], sizeof rs->why[0], "%s", why);
     }
-    return 0;
 }
 
 /* The worker's part: every entry of the kind, newest first. */
@@ -164,7 +163,7 @@ static void scan(cjx_hub *h, cjx_report_job *j)
             continue;
         Cjx__Stored *st = cjx__stored__unpack(NULL, lv.mv_size, lv.mv_data);
         if (st) {
-            rc = consider(h, txn, rs, &filter, st);
+            consider(h, txn, rs, &filter, st);
             cjx__stored__free_unpacked(st, NULL);
         }
     }
