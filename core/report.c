@@ -210,6 +210,49 @@ const Cjx__Record *cjx_report_record(const cjx_report_ctx *c, const cjx_report_e
     return it->record;
 }
 
+static int by_programme_newest(const void *a, const void *b)
+{
+    const cjx_report_programme *x = a, *y = b;
+    int cmp = strcmp(x->school, y->school);
+    if (!cmp)
+        cmp = strcmp(x->p->major_code, y->p->major_code);
+    if (!cmp)
+        cmp = (x->p->graduation_year > y->p->graduation_year) -
+              (x->p->graduation_year < y->p->graduation_year);
+    return cmp ? cmp : (x->e->seq < y->e->seq) - (x->e->seq > y->e->seq);
+}
+
+static int same_programme(const cjx_report_programme *x, const cjx_report_programme *y)
+{
+    return strcmp(x->school, y->school) == 0 && strcmp(x->p->major_code, y->p->major_code) == 0 &&
+           x->p->graduation_year == y->p->graduation_year;
+}
+
+cjx_report_programme *cjx_report_programmes(const cjx_report_ctx *c, int this_year, size_t *n)
+{
+    cjx_report_programme *ps = malloc((c->in->nrecords ? c->in->nrecords : 1) * sizeof *ps);
+    *n = 0;
+    if (!ps)
+        return NULL;
+    for (size_t i = 0; i < c->in->nrecords; i++) {
+        const cjx_report_entry *e = &c->in->records[i];
+        const Cjx__Record *r = e->item->body_case == CJX__ITEM__BODY_RECORD ? e->item->record
+                                                                           : NULL;
+        if (!r || r->detail_case != CJX__RECORD__DETAIL_PROGRAMME_RECORD ||
+            !r->programme_record || (this_year && r->year != c->in->year))
+            continue;
+        const char *school = r->programme_record->school_credit_code;
+        ps[(*n)++] = (cjx_report_programme){school[0] ? school : e->origin, e, r->programme_record};
+    }
+    qsort(ps, *n, sizeof *ps, by_programme_newest);
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++)
+        if (!kept || !same_programme(&ps[kept - 1], &ps[i]))
+            ps[kept++] = ps[i]; /* else an older record of the same programme */
+    *n = kept;
+    return ps;
+}
+
 char *cjx_report_int(char *buf, long long v)
 {
     snprintf(buf, CJX_REPORT_CELL, "%lld", v);

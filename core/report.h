@@ -103,6 +103,20 @@ const char *cjx_report_name(const cjx_report_ctx *c, const char *code);
 const Cjx__Record *cjx_report_record(const cjx_report_ctx *c, const cjx_report_entry *e,
                                      int detail);
 
+/* A programme (school, major, graduation year) as its newest
+ * programme_record states it. */
+typedef struct cjx_report_programme {
+    const char *school;                /* school_credit_code, or the reporter's */
+    const cjx_report_entry *e;
+    const Cjx__ProgrammeRecord *p;
+} cjx_report_programme;
+
+/* The programmes of the input's records (of its year only, with
+ * this_year), each once, by school, major and graduation year: an array
+ * the caller frees, *n long; NULL when memory ran out. */
+cjx_report_programme *cjx_report_programmes(const cjx_report_ctx *c, int this_year,
+                                            size_t *n);
+
 /* Cells. Each writes into buf (at least CJX_REPORT_CELL bytes) and returns it. */
 #define CJX_REPORT_CELL 48
 char *cjx_report_int(char *buf, long long v);

@@ -14,55 +14,19 @@
 
 #include "report.h"
 
-typedef struct prog {
-    const char *school;
-    const cjx_report_entry *e;
-    const Cjx__ProgrammeRecord *p;
-} prog;
-
-static int by_programme_newest(const void *a, const void *b)
-{
-    const prog *x = a, *y = b;
-    int cmp = strcmp(x->school, y->school);
-    if (!cmp)
-        cmp = strcmp(x->p->major_code, y->p->major_code);
-    if (!cmp)
-        cmp = (x->p->graduation_year > y->p->graduation_year) -
-              (x->p->graduation_year < y->p->graduation_year);
-    return cmp ? cmp : (x->e->seq < y->e->seq) - (x->e->seq > y->e->seq);
-}
-
-static int same_programme(const prog *x, const prog *y)
-{
-    return strcmp(x->school, y->school) == 0 && strcmp(x->p->major_code, y->p->major_code) == 0 &&
-           x->p->graduation_year == y->p->graduation_year;
-}
-
 cjx_err cjx_report_practice_hours(cjx_report_ctx *c)
 {
     static const char *const cols[] = {"school", "name", "major", "graduation_year",
                                        "total_hours", "practice_hours", "practice_%", "status",
                                        NULL};
     cjx_report_columns(c, cols);
-    prog *ps = malloc((c->in->nrecords ? c->in->nrecords : 1) * sizeof *ps);
+    size_t n;
+    cjx_report_programme *ps = cjx_report_programmes(c, 1, &n);
     if (!ps)
         return CJX_ENOMEM;
-    size_t n = 0;
-    for (size_t i = 0; i < c->in->nrecords; i++) {
-        const Cjx__Record *r =
-            cjx_report_record(c, &c->in->records[i], CJX__RECORD__DETAIL_PROGRAMME_RECORD);
-        if (!r || !r->programme_record)
-            continue;
-        const char *school = r->programme_record->school_credit_code;
-        ps[n++] = (prog){school[0] ? school : c->in->records[i].origin, &c->in->records[i],
-                         r->programme_record};
-    }
-    qsort(ps, n, sizeof *ps, by_programme_newest);
     size_t shown = 0, below = 0;
     long long tt = 0, tp = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i && same_programme(&ps[i - 1], &ps[i]))
-            continue; /* an older record of the same programme */
         const Cjx__ProgrammeRecord *p = ps[i].p;
         cjx_report_used(c, ps[i].e);
         const char *status = "ok";

@@ -166,49 +166,16 @@ static const char *major_cluster(const cells *by_cluster, const char *major)
     return best;
 }
 
-typedef struct prog {
-    const cjx_report_entry *e;
-    const Cjx__ProgrammeRecord *p;
-    const char *school;
-} prog;
-
-static int by_programme_newest(const void *a, const void *b)
-{
-    const prog *x = a, *y = b;
-    int cmp = strcmp(x->school, y->school);
-    if (!cmp)
-        cmp = strcmp(x->p->major_code, y->p->major_code);
-    if (!cmp)
-        cmp = x->p->graduation_year - y->p->graduation_year;
-    return cmp ? cmp : (x->e->seq < y->e->seq) - (x->e->seq > y->e->seq);
-}
-
 static void supply(cjx_report_ctx *c, cells *cs, const cells *by_cluster)
 {
-    prog *ps = malloc((c->in->nrecords ? c->in->nrecords : 1) * sizeof *ps);
-    size_t n = 0;
+    size_t n;
+    cjx_report_programme *ps = cjx_report_programmes(c, 0, &n);
     if (!ps) {
         c->failed = 1;
         return;
     }
-    for (size_t i = 0; i < c->in->nrecords; i++) {
-        const Cjx__Item *it = c->in->records[i].item;
-        if (it->body_case != CJX__ITEM__BODY_RECORD ||
-            it->record->detail_case != CJX__RECORD__DETAIL_PROGRAMME_RECORD ||
-            !it->record->programme_record)
-            continue;
-        const Cjx__ProgrammeRecord *p = it->record->programme_record;
-        ps[n++] = (prog){&c->in->records[i], p,
-                         p->school_credit_code[0] ? p->school_credit_code
-                                                  : c->in->records[i].origin};
-    }
-    qsort(ps, n, sizeof *ps, by_programme_newest);
     for (size_t i = 0; i < n && !c->failed; i++) {
         const Cjx__ProgrammeRecord *p = ps[i].p;
-        if (i && strcmp(ps[i - 1].school, ps[i].school) == 0 &&
-            strcmp(ps[i - 1].p->major_code, p->major_code) == 0 &&
-            ps[i - 1].p->graduation_year == p->graduation_year)
-            continue;
         if (p->graduation_year <= 0 || p->expected_graduates <= 0)
             continue;
         cjx_report_used(c, ps[i].e);
