@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "search_index.h"
 
 #define META_SEQ "replica_seq"
@@ -91,11 +92,12 @@ static void free_item(Cjx__Stored *st, Cjx__Item *item)
 /* Puts one packed Stored into the replica unless the key holds a newer
  * version; removes the key when the entry closes a posting. The search
  * index follows the postings. */
-static int apply_one(MDB_txn *txn, MDB_dbi db, cjx_search_index *ix, const void *data,
-                     size_t len)
+static int apply_one(MDB_txn *txn, MDB_dbi db, cjx_search_index *ix, cjx_arena *scratch,
+                     const void *data, size_t len)
 {
-    Cjx__Stored *st = cjx__stored__unpack(NULL, len, data);
-    Cjx__Item *item = st ? cjx__item__unpack(NULL, st->item.len, st->item.data) : NULL;
+    Cjx__Stored *st = cjx__stored__unpack(&scratch->allocator, len, data);
+    Cjx__Item *item = st ? cjx__item__unpack(&scratch->allocator, st->item.len, st->item.data)
+                         : NULL;
     int rc = MDB_CORRUPTED;
     uint8_t key[CJX_STATE_KEY_MAX];
     size_t klen = item ? cjx_state_key(key, st->origin, item) : 0;
@@ -122,7 +124,7 @@ static int apply_one(MDB_txn *txn, MDB_dbi db, cjx_search_index *ix, const void 
             }
         }
     }
-    free_item(st, item);
+    cjx_arena_reset(scratch); /* st, item */
     return rc;
 }
 
@@ -138,13 +140,15 @@ cjx_err cjx_replica_load_page(cjx_store *s, MDB_dbi db, const Cjx__Snapshot *pag
 {
     MDB_txn *txn = NULL;
     cjx_search_index ix = {0};
+    cjx_arena scratch;
+    cjx_arena_init(&scratch);
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc)
         txn = NULL; /* LMDB leaves it unset */
     if (rc == 0)
         rc = cjx_search_open(txn, &ix);
     for (size_t i = 0; rc == 0 && i < page->n_entries; i++)
-        rc = apply_one(txn, db, &ix, page->entries[i].data, page->entries[i].len);
+        rc = apply_one(txn, db, &ix, &scratch, page->entries[i].data, page->entries[i].len);
     uint64_t as_of = pos->snapshot_as_of ? pos->snapshot_as_of : page->as_of_seq;
     if (rc == 0)
         rc = cjx_store_meta_put_u64(txn, s, META_AS_OF, as_of);
@@ -160,6 +164,7 @@ cjx_err cjx_replica_load_page(cjx_store *s, MDB_dbi db, const Cjx__Snapshot *pag
     if (rc == 0)
         rc = cjx_search_flush(txn, &ix);
     cjx_search_close(&ix);
+    cjx_arena_fini(&scratch);
     if (rc == 0)
         rc = mdb_txn_commit(txn);
     else if (txn)
@@ -183,18 +188,21 @@ cjx_err cjx_replica_apply(cjx_store *s, MDB_dbi db, const ProtobufCBinaryData *e
 {
     MDB_txn *txn = NULL;
     cjx_search_index ix = {0};
+    cjx_arena scratch;
+    cjx_arena_init(&scratch);
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc)
         txn = NULL; /* LMDB leaves it unset */
     if (rc == 0)
         rc = cjx_search_open(txn, &ix);
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = apply_one(txn, db, &ix, entries[i].data, entries[i].len);
+        rc = apply_one(txn, db, &ix, &scratch, entries[i].data, entries[i].len);
     if (rc == 0)
         rc = cjx_store_meta_put_u64(txn, s, META_SEQ, upto);
     if (rc == 0)
         rc = cjx_search_flush(txn, &ix);
     cjx_search_close(&ix);
+    cjx_arena_fini(&scratch);
     if (rc == 0)
         rc = mdb_txn_commit(txn);
     else if (txn)

@@ -256,29 +256,81 @@ void cjx_attrs_close(cjx_attrs_reader *r)
     r->cur = NULL;
 }
 
-int cjx_attrs_each(MDB_txn *txn, const cjx_search_index *ix, cjx_attrs_fn fn, void *ctx)
+/* Calls fn with each stored block from block number from on, in order,
+ * until it returns non-zero; returns that, or an LMDB code. */
+static int each_block(MDB_txn *txn, const cjx_search_index *ix, uint32_t from,
+                      int (*fn)(void *ctx, uint32_t first_docid, const uint8_t *block),
+                      void *ctx)
 {
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, ix->attrs, &cur);
     if (rc)
         return rc;
-    MDB_val k, v;
-    int more = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    uint8_t id[4];
+    cjx_search_be32_put(id, from);
+    MDB_val k = {sizeof id, id}, v;
+    int more = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     for (; rc == 0 && more == 0; more = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 4 || v.mv_size != BLOCK_BYTES) {
+        if (k.mv_size != 4 || v.mv_size != BLOCK_BYTES)
             rc = MDB_CORRUPTED;
-            break;
-        }
-        uint32_t first = cjx_search_be32_get(k.mv_data) * CJX_SEARCH_BLOCK;
-        for (uint32_t i = 0; rc == 0 && i < CJX_SEARCH_BLOCK; i++) {
-            cjx_search_doc d;
-            memcpy(&d.hot, (const uint8_t *)v.mv_data + hot_at(i), sizeof d.hot);
-            if (!d.hot.live)
-                continue;
-            cold_get(v.mv_data, i, CJX_COLD_ALL, &d.cold);
-            rc = fn(ctx, first + i, &d);
-        }
+        else
+            rc = fn(ctx, cjx_search_be32_get(k.mv_data) * CJX_SEARCH_BLOCK, v.mv_data);
     }
     mdb_cursor_close(cur);
     return rc == 0 && more != MDB_NOTFOUND ? more : rc;
+}
+
+typedef struct live_ctx {
+    uint32_t first, last;
+    uint8_t *bits;
+} live_ctx;
+
+#define PAST_LAST (-1)                 /* each_block: stop, no error */
+
+static int mark_live(void *ctx, uint32_t from, const uint8_t *block)
+{
+    live_ctx *c = ctx;
+    if (from > c->last)
+        return PAST_LAST;
+    for (uint32_t i = 0; i < CJX_SEARCH_BLOCK; i++) {
+        uint32_t docid = from + i;
+        if (docid >= c->first && docid <= c->last &&
+            block[hot_at(i) + offsetof(cjx_search_hot, live)])
+            c->bits[(docid - c->first) / 8] |= (uint8_t)(1u << ((docid - c->first) % 8));
+    }
+    return 0;
+}
+
+int cjx_attrs_live(MDB_txn *txn, const cjx_search_index *ix, uint32_t first, uint32_t last,
+                   uint8_t *bits)
+{
+    live_ctx c = {first, last, bits};
+    int rc = each_block(txn, ix, first / CJX_SEARCH_BLOCK, mark_live, &c);
+    return rc == PAST_LAST ? 0 : rc;
+}
+
+typedef struct docs_ctx {
+    cjx_attrs_fn fn;
+    void *ctx;
+} docs_ctx;
+
+static int each_doc(void *ctx, uint32_t from, const uint8_t *block)
+{
+    const docs_ctx *c = ctx;
+    int rc = 0;
+    for (uint32_t i = 0; rc == 0 && i < CJX_SEARCH_BLOCK; i++) {
+        cjx_search_doc d;
+        memcpy(&d.hot, block + hot_at(i), sizeof d.hot);
+        if (!d.hot.live)
+            continue;
+        cold_get(block, i, CJX_COLD_ALL, &d.cold);
+        rc = c->fn(c->ctx, from + i, &d);
+    }
+    return rc;
+}
+
+int cjx_attrs_each(MDB_txn *txn, const cjx_search_index *ix, cjx_attrs_fn fn, void *ctx)
+{
+    docs_ctx c = {fn, ctx};
+    return each_block(txn, ix, 0, each_doc, &c);
 }

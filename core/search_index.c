@@ -172,7 +172,7 @@ static int compact(MDB_txn *txn, const cjx_search_index *ix)
         if (rc == 0)
             rc = cjx_segment_view(v2.mv_data, v2.mv_size, &newer);
         if (rc == 0)
-            rc = cjx_segment_merge(txn, ix->segs, ix->docs, older_key, newer_key, &older, &newer);
+            rc = cjx_segment_merge(txn, ix, older_key, newer_key, &older, &newer);
     }
     mdb_cursor_close(cur);
     return rc;

@@ -78,8 +78,8 @@ int cjx_segment_write(MDB_txn *txn, MDB_dbi db, const uint8_t *key, size_t n,
                       void *ctx);
 /* Replaces two neighbouring segments (read in place under their keys) by
  * their merge under the older one's key, leaving out the entries of
- * documents no longer in docs. */
-int cjx_segment_merge(MDB_txn *txn, MDB_dbi db, MDB_dbi docs, const uint8_t *older_key,
+ * documents gone (no live attributes in ix). */
+int cjx_segment_merge(MDB_txn *txn, const cjx_search_index *ix, const uint8_t *older_key,
                       const uint8_t *newer_key, const cjx_segment *older,
                       const cjx_segment *newer);
 
@@ -140,6 +140,11 @@ int cjx_attrs_hot(cjx_attrs_reader *r, uint32_t docid, cjx_search_hot *hot);
 void cjx_attrs_cold(const cjx_attrs_reader *r, uint32_t docid, unsigned asked,
                     cjx_search_cold *cold);
 void cjx_attrs_close(cjx_attrs_reader *r);
+
+/* Sets bit docid - first of bits for each docid in [first, last] that has a
+ * document: a cursor step per block, not per document. */
+int cjx_attrs_live(MDB_txn *txn, const cjx_search_index *ix, uint32_t first, uint32_t last,
+                   uint8_t *bits);
 
 /* Calls fn with every document's attributes, in docid order, until it
  * returns non-zero; returns that, or an LMDB code. */

@@ -120,30 +120,31 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size, int *oom)
     return q;
 }
 
-/* Adds an entry; calls come in term order, then docid order. */
-static void put_entry(writer *w, const uint8_t *term, size_t len, const uint8_t *entry)
+/* Makes term the writer's current one; calls come in term order. */
+static void writer_term(writer *w, const uint8_t *term, size_t len)
 {
     size_t last_len = w->nterms ? w->tused - w->term_off[w->nterms - 1] : 0;
-    int same = w->nterms && last_len == len &&
-               memcmp(w->terms + w->term_off[w->nterms - 1], term, len) == 0;
-    if (!same) {
-        size_t dcap = w->dcap;
-        w->term_off = grow(w->term_off, &dcap, w->nterms + 2, sizeof *w->term_off, &w->oom);
-        size_t dcap2 = w->dcap;
-        w->post_off = grow(w->post_off, &dcap2, w->nterms + 2, sizeof *w->post_off, &w->oom);
-        w->dcap = dcap < dcap2 ? dcap : dcap2;
-        w->terms = grow(w->terms, &w->tcap, w->tused + len, 1, &w->oom);
-        if (w->oom)
-            return;
-        w->term_off[w->nterms] = (uint32_t)w->tused;
-        w->post_off[w->nterms] = (uint32_t)w->nentries;
-        w->nterms++;
-        memcpy(w->terms + w->tused, term, len);
-        w->tused += len;
-    }
-    w->entries = grow(w->entries, &w->ecap, w->nentries + 1, CJX_SEARCH_ENTRY, &w->oom);
+    if (w->nterms && last_len == len && memcmp(w->terms + w->term_off[w->nterms - 1], term, len) == 0)
+        return;
+    size_t dcap = w->dcap;
+    w->term_off = grow(w->term_off, &dcap, w->nterms + 2, sizeof *w->term_off, &w->oom);
+    size_t dcap2 = w->dcap;
+    w->post_off = grow(w->post_off, &dcap2, w->nterms + 2, sizeof *w->post_off, &w->oom);
+    w->dcap = dcap < dcap2 ? dcap : dcap2;
+    w->terms = grow(w->terms, &w->tcap, w->tused + len, 1, &w->oom);
     if (w->oom)
         return;
+    w->term_off[w->nterms] = (uint32_t)w->tused;
+    w->post_off[w->nterms] = (uint32_t)w->nentries;
+    w->nterms++;
+    memcpy(w->terms + w->tused, term, len);
+    w->tused += len;
+}
+
+/* Adds the current term's next entry, in docid order; room for it was made
+ * by writer_room. */
+static void writer_entry(writer *w, const uint8_t *entry)
+{
     memcpy(w->entries + w->nentries * CJX_SEARCH_ENTRY, entry, CJX_SEARCH_ENTRY);
     w->nentries++;
     uint32_t docid = cjx_search_be32_get(entry);
@@ -151,6 +152,12 @@ static void put_entry(writer *w, const uint8_t *term, size_t len, const uint8_t 
         w->first = docid;
     if (docid > w->last)
         w->last = docid;
+}
+
+static int writer_room(writer *w, size_t more)
+{
+    w->entries = grow(w->entries, &w->ecap, w->nentries + more, CJX_SEARCH_ENTRY, &w->oom);
+    return !w->oom;
 }
 
 static void writer_free(writer *w)
@@ -206,12 +213,14 @@ int cjx_segment_write(MDB_txn *txn, MDB_dbi db, const uint8_t *key, size_t n,
                       void *ctx)
 {
     writer w = {0};
-    for (size_t i = 0; i < n && !w.oom; i++) {
+    for (size_t i = 0; i < n && writer_room(&w, 1); i++) {
         const uint8_t *term;
         size_t len;
         uint8_t entry[CJX_SEARCH_ENTRY];
         entry_at(ctx, i, &term, &len, entry);
-        put_entry(&w, term, len, entry);
+        writer_term(&w, term, len);
+        if (!w.oom)
+            writer_entry(&w, entry);
     }
     int rc = writer_put(txn, db, key, &w);
     writer_free(&w);
@@ -221,24 +230,11 @@ int cjx_segment_write(MDB_txn *txn, MDB_dbi db, const uint8_t *key, size_t n,
 /* ---- merging ---- */
 
 /* Which docids in [first, last] still have a document. */
-static uint8_t *live_docids(MDB_txn *txn, MDB_dbi docs, uint32_t first, uint32_t last, int *rc)
+static uint8_t *live_docids(MDB_txn *txn, const cjx_search_index *ix, uint32_t first,
+                            uint32_t last, int *rc)
 {
     uint8_t *bits = calloc(((size_t)last - first) / 8 + 1, 1);
-    MDB_cursor *cur = NULL;
-    *rc = bits ? mdb_cursor_open(txn, docs, &cur) : ENOMEM;
-    uint8_t from[4];
-    cjx_search_be32_put(from, first);
-    MDB_val k = {4, from}, v;
-    for (int more = *rc ? 1 : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); more == 0;
-         more = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        uint32_t id = k.mv_size == 4 ? cjx_search_be32_get(k.mv_data) : 0;
-        if (id > last)
-            break;
-        if (id >= first)
-            bits[(id - first) / 8] |= (uint8_t)(1u << ((id - first) % 8));
-    }
-    if (cur)
-        mdb_cursor_close(cur);
+    *rc = bits ? cjx_attrs_live(txn, ix, first, last, bits) : ENOMEM;
     return bits;
 }
 
@@ -246,20 +242,28 @@ static uint8_t *live_docids(MDB_txn *txn, MDB_dbi docs, uint32_t first, uint32_t
 static void copy_live(writer *w, const uint8_t *term, size_t len, const uint8_t *e, size_t n,
                       const uint8_t *bits, uint32_t first)
 {
+    if (!writer_room(w, n))
+        return;
+    int named = 0;
     for (size_t i = 0; i < n; i++, e += CJX_SEARCH_ENTRY) {
         uint32_t id = cjx_search_be32_get(e) - first;
-        if (bits[id / 8] & (1u << (id % 8)))
-            put_entry(w, term, len, e);
+        if (!(bits[id / 8] & (1u << (id % 8))))
+            continue;
+        if (!named++)
+            writer_term(w, term, len);
+        if (w->oom)
+            return;
+        writer_entry(w, e);
     }
 }
 
-int cjx_segment_merge(MDB_txn *txn, MDB_dbi db, MDB_dbi docs, const uint8_t *older_key,
+int cjx_segment_merge(MDB_txn *txn, const cjx_search_index *ix, const uint8_t *older_key,
                       const uint8_t *newer_key, const cjx_segment *older,
                       const cjx_segment *newer)
 {
     uint32_t first = older->first_docid, last = newer->last_docid;
     int rc;
-    uint8_t *bits = live_docids(txn, docs, first, last, &rc);
+    uint8_t *bits = live_docids(txn, ix, first, last, &rc);
     writer w = {0};
     for (uint32_t i = 0, j = 0; rc == 0 && !w.oom && (i < older->nterms || j < newer->nterms);) {
         size_t alen = 0, blen = 0;
@@ -281,6 +285,7 @@ int cjx_segment_merge(MDB_txn *txn, MDB_dbi db, MDB_dbi docs, const uint8_t *old
     }
     free(bits);
     /* only now, with the merge in memory, may the inputs' pages change */
+    MDB_dbi db = ix->segs;
     MDB_val k = {8, (void *)newer_key};
     if (rc == 0)
         rc = mdb_del(txn, db, &k, NULL);

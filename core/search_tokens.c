@@ -37,8 +37,8 @@ void cjx_terms(const char *text, cjx_term_fn fn, void *ctx)
     size_t pending_len = 0;
 
     for (;;) {
-        size_t len = 0;
-        int32_t cp = *p ? cjx_utf8_decode((const char *)p, (size_t)(end - p), &len) : 0;
+        size_t len = 1; /* ASCII, most of the bytes, without a call */
+        int32_t cp = *p < 0x80 ? *p : cjx_utf8_decode((const char *)p, (size_t)(end - p), &len);
         char w = cp > 0 ? word_char(cp) : 0;
         if (!w && wlen) { /* a word ends */
             fn(word, wlen, 0, ctx);
@@ -55,6 +55,11 @@ void cjx_terms(const char *text, cjx_term_fn fn, void *ctx)
             break;
         if (w && wlen < sizeof word)
             word[wlen++] = w;
+        while (w && cp < 0x80 && p[1] < 0x80 && (w = word_char(p[1]))) { /* an ASCII word's rest */
+            if (wlen < sizeof word)
+                word[wlen++] = w;
+            p++;
+        }
         if (h) {
             if (pending) /* a bigram with one after it: odd ones only bridge */
                 fn((const char *)pending, pending_len, run % 2 == 1, ctx);

@@ -7,9 +7,8 @@ int32_t cjx_utf8_decode(const char *s, size_t avail, size_t *len)
 {
     static const int32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
     const unsigned char *p = (const unsigned char *)s;
-    unsigned ones = 0;
-    while (ones < 5 && (p[0] & (0x80u >> ones)))
-        ones++;
+    /* the leading one bits of the first byte (never all of the word) */
+    unsigned ones = (unsigned)__builtin_clz(~((unsigned)p[0] << 24));
     *len = 1;
     if (ones == 0)
         return p[0];

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "activity.h"
+#include "arena.h"
 #include "config.h"
 #include "error.h"
 #include "ids.h"
@@ -150,6 +151,7 @@ typedef struct cjx_hub {
     cjx_report_worker *reports;        /* reports built beside the loop (report_worker.c) */
     cjx_search_index search;           /* the postings' search index (search.c) */
     cjx_feed_cache *feed_cache;        /* log entries the feeds unpacked (feed.c) */
+    cjx_arena scratch;                 /* the item being published, unpacked (publish.c) */
     int reindex_only;                  /* --reindex: rebuild the index, then stop */
     cjx_reply *replies;
     size_t nreplies, reply_cap;

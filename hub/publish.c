@@ -138,7 +138,7 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
         cjx_hub_resend_from(s, p->outbox_seq, CJX_ELIMIT);
         goto refuse;
     }
-    item = cjx__item__unpack(NULL, p->item.len, p->item.data);
+    item = cjx__item__unpack(&h->scratch.allocator, p->item.len, p->item.data);
     if (!item) {
         cjx_fault_set(&fault, CJX_EMALFORMED, "item", "the item is not a packed cjx.Item");
         goto refuse;
@@ -216,6 +216,5 @@ done:
         *cjx_item_origin(item, &field) = (char *)protobuf_c_empty_string; /* see check_origin */
         free(repacked.data);
     }
-    if (item)
-        cjx__item__free_unpacked(item, NULL);
+    cjx_arena_reset(&h->scratch); /* item */
 }

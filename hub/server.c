@@ -102,6 +102,7 @@ static cjx_err write_endpoint(cjx_hub *h, cjx_fault *f)
 
 cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
 {
+    cjx_arena_init(&h->scratch);
     cjx_err rc = cjx_validator_open(&h->validator, h->cfg.catalog_dir, f);
     if (rc)
         return rc;
@@ -173,6 +174,7 @@ void cjx_hub_close(cjx_hub *h)
     cjx_activity_destroy(&h->activity);
     cjx_search_close(&h->search);
     cjx_hub_feed_cache_free(h);
+    cjx_arena_fini(&h->scratch);
     cjx_store_close(&h->store);
     cjx_validator_close(&h->validator);
 }

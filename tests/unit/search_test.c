@@ -312,6 +312,44 @@ static void test_one_transaction(void **state)
     mdb_txn_abort(txn);
 }
 
+/* Entries of term in all the segments. */
+static size_t entries_of(fixture *f, const char *term)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    size_t n = 0;
+    assert_int_equal(mdb_txn_begin(f->env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_cursor_open(txn, f->ix.segs, &cur), 0);
+    for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        cjx_segment s;
+        const uint8_t *e;
+        assert_int_equal(cjx_segment_view(v.mv_data, v.mv_size, &s), 0);
+        n += cjx_segment_find(&s, term, strlen(term), &e);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return n;
+}
+
+/* A merge leaves out the entries of documents gone since they were written. */
+static void test_merge_drops_gone(void **state)
+{
+    fixture *f = *state;
+    job j;
+    put(f, "GONE", 1, make_job(&j, "钳工", "", "", "140403", "460301", 3000, 4000));
+    assert_int_equal(entries_of(f, "钳工"), 1);
+    put(f, "GONE", 2, NULL);
+    char ref[16];
+    for (int i = 0; i < 8; i++) { /* new segments, merged with the first */
+        snprintf(ref, sizeof ref, "P%d", i);
+        put(f, ref, 3 + (uint64_t)i, make_job(&j, "电工", "", "", "140403", "460301", 3000, 4000));
+    }
+    assert_int_equal(entries_of(f, "电工"), 8);
+    assert_int_equal(entries_of(f, "钳工"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +359,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_and_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_drops_gone, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
