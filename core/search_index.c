@@ -96,8 +96,9 @@ int cjx_search_open_read(MDB_txn *txn, cjx_search_index *ix)
     return rc;
 }
 
-int cjx_search_clear(MDB_txn *txn, const cjx_search_index *ix)
+int cjx_search_clear(MDB_txn *txn, cjx_search_index *ix)
 {
+    cjx_search_discard(ix);
     int rc = mdb_drop(txn, ix->segs, 0);
     if (rc == 0)
         rc = mdb_drop(txn, ix->attrs, 0);
@@ -124,6 +125,23 @@ static int stats_put(MDB_txn *txn, const cjx_search_index *ix, const cjx_search_
     uint8_t zero[4] = {0};
     MDB_val k = {sizeof zero, zero}, v = {sizeof *st, (void *)st};
     return mdb_put(txn, ix->docs, &k, &v, 0);
+}
+
+/* The open transaction's totals: read at its first change, kept in memory
+ * and written once, by the flush. */
+static int open_stats(MDB_txn *txn, cjx_search_index *ix, cjx_search_stats **st)
+{
+    if (!ix->open_stats) {
+        cjx_search_stats *s = malloc(sizeof *s);
+        int rc = s ? cjx_search_stats_get(txn, ix, s) : ENOMEM;
+        if (rc) {
+            free(s);
+            return rc;
+        }
+        ix->open_stats = s;
+    }
+    *st = ix->open_stats;
+    return 0;
 }
 
 int cjx_search_doc_get(MDB_txn *txn, const cjx_search_index *ix, uint32_t docid,
@@ -181,18 +199,16 @@ static int compact(MDB_txn *txn, const cjx_search_index *ix)
 int cjx_search_flush(MDB_txn *txn, cjx_search_index *ix)
 {
     int rc = cjx_attrs_flush(txn, ix);
-    if (rc == 0 && cjx_pending_count(ix->pending)) {
-        cjx_search_stats st;
-        rc = cjx_search_stats_get(txn, ix, &st);
+    cjx_search_stats *st = ix->open_stats;
+    if (rc == 0 && cjx_pending_count(ix->pending)) { /* then st was read */
         uint8_t key[8];
-        cjx_be64_put(key, ++st.next_segment);
-        if (rc == 0)
-            rc = cjx_pending_write(ix->pending, txn, ix->segs, key);
-        if (rc == 0)
-            rc = stats_put(txn, ix, &st);
-        if (rc == 0)
-            rc = compact(txn, ix);
+        cjx_be64_put(key, ++st->next_segment);
+        rc = cjx_pending_write(ix->pending, txn, ix->segs, key);
     }
+    if (rc == 0 && st)
+        rc = stats_put(txn, ix, st);
+    if (rc == 0 && cjx_pending_count(ix->pending))
+        rc = compact(txn, ix);
     cjx_search_discard(ix);
     return rc;
 }
@@ -201,10 +217,13 @@ void cjx_search_discard(cjx_search_index *ix)
 {
     cjx_pending_clear(ix->pending);
     cjx_attrs_discard(ix);
+    free(ix->open_stats);
+    ix->open_stats = NULL;
 }
 
 void cjx_search_close(cjx_search_index *ix)
 {
+    cjx_search_discard(ix);
     cjx_pending_free(&ix->pending);
     cjx_attrs_free(ix);
 }
@@ -258,12 +277,12 @@ static int remove_key(MDB_txn *txn, cjx_search_index *ix, const uint8_t *key, si
 int cjx_search_replace(MDB_txn *txn, cjx_search_index *ix, const uint8_t *key, size_t klen,
                        uint64_t seq, const Cjx__Posting *posting)
 {
-    cjx_search_stats st;
-    int rc = cjx_search_stats_get(txn, ix, &st);
+    cjx_search_stats *st;
+    int rc = open_stats(txn, ix, &st);
     if (rc == 0)
-        rc = remove_key(txn, ix, key, klen, &st);
+        rc = remove_key(txn, ix, key, klen, st);
     if (rc == 0 && posting) {
-        uint32_t docid = ++st.next_docid;
+        uint32_t docid = ++st->next_docid;
         size_t length = 0;
         rc = add_terms(ix, docid, posting, &length);
         cjx_search_doc doc;
@@ -278,8 +297,8 @@ int cjx_search_replace(MDB_txn *txn, cjx_search_index *ix, const uint8_t *key, s
             rc = mdb_put(txn, ix->docs, &dk, &dv, 0);
         if (rc == 0)
             rc = mdb_put(txn, ix->keys, &kk, &kv, 0);
-        st.docs++;
-        st.length += length;
+        st->docs++;
+        st->length += length;
     }
-    return rc ? rc : stats_put(txn, ix, &st);
+    return rc;
 }

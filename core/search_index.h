@@ -39,6 +39,7 @@ typedef struct cjx_search_index {
     MDB_dbi segs, attrs, docs, keys;
     cjx_search_pending *pending;       /* term entries of the open transaction */
     cjx_attrs_fresh *fresh;            /* attributes of its new documents */
+    struct cjx_search_stats *open_stats; /* its totals, once read; written by the flush */
 } cjx_search_index;
 
 /* Opens (creating) the index's databases in a write transaction. */
@@ -62,7 +63,7 @@ void cjx_search_discard(cjx_search_index *ix);
 int cjx_search_open_read(MDB_txn *txn, cjx_search_index *ix);
 
 /* Empties the index (before a rebuild). */
-int cjx_search_clear(MDB_txn *txn, const cjx_search_index *ix);
+int cjx_search_clear(MDB_txn *txn, cjx_search_index *ix);
 
 /* What to look for. Empty strings and zeros mean "any". */
 typedef struct cjx_search_query {
