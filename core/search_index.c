@@ -167,30 +167,37 @@ int cjx_search_doc_get(MDB_txn *txn, const cjx_search_index *ix, uint32_t docid,
     return rc;
 }
 
-/* Merges the newest segments while the one before the newest is not more
- * than twice its size and not yet SEGMENT_FULL: about log2 of them below
- * that size, then one per SEGMENT_FULL bytes. Each entry is copied a few
- * times while small; big segments are never rewritten in a publish (their
- * entries of documents gone since stay until `cjx-hub --reindex`). */
+/* Merges the newest CJX_MERGE_MAX segments into one while they are of about
+ * one size (the oldest of them at most 1.5 times the mean of the others)
+ * and none is SEGMENT_FULL: the small ones gather in tiers of fewer than
+ * CJX_MERGE_MAX, each entry is copied about log8 of (SEGMENT_FULL / a
+ * transaction's segment) times, against log2 for merging two at a time,
+ * which wrote twice the bytes (bench/RESULTS.md). Big segments are never
+ * rewritten in a publish (their entries of documents gone since stay until
+ * `cjx-hub --reindex`); a few small ones before a big one may stay unmerged. */
 static int compact(MDB_txn *txn, const cjx_search_index *ix)
 {
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, ix->segs, &cur);
     while (rc == 0) {
-        MDB_val k1, v1, k2, v2;
-        if (mdb_cursor_get(cur, &k2, &v2, MDB_LAST) || mdb_cursor_get(cur, &k1, &v1, MDB_PREV))
-            break; /* fewer than two */
-        if (v1.mv_size > 2 * v2.mv_size || v1.mv_size >= SEGMENT_FULL)
+        MDB_val k[CJX_MERGE_MAX], v[CJX_MERGE_MAX]; /* newest first */
+        size_t n = 0, rest = 0, full = 0;
+        for (MDB_cursor_op op = MDB_LAST;
+             n < CJX_MERGE_MAX && mdb_cursor_get(cur, &k[n], &v[n], op) == 0; op = MDB_PREV) {
+            full |= v[n].mv_size >= SEGMENT_FULL;
+            rest += n + 1 < CJX_MERGE_MAX ? v[n].mv_size : 0;
+            n++;
+        }
+        if (n < CJX_MERGE_MAX || full || 2 * v[n - 1].mv_size * (n - 1) > 3 * rest)
             break;
-        cjx_segment older, newer;
-        uint8_t older_key[8], newer_key[8];
-        memcpy(older_key, k1.mv_data, 8);
-        memcpy(newer_key, k2.mv_data, 8);
-        rc = cjx_segment_view(v1.mv_data, v1.mv_size, &older);
+        uint8_t keys[CJX_MERGE_MAX][8];
+        cjx_segment segs[CJX_MERGE_MAX];
+        for (size_t i = 0; rc == 0 && i < n; i++) { /* oldest first */
+            memcpy(keys[i], k[n - 1 - i].mv_data, 8);
+            rc = cjx_segment_view(v[n - 1 - i].mv_data, v[n - 1 - i].mv_size, &segs[i]);
+        }
         if (rc == 0)
-            rc = cjx_segment_view(v2.mv_data, v2.mv_size, &newer);
-        if (rc == 0)
-            rc = cjx_segment_merge(txn, ix, older_key, newer_key, &older, &newer);
+            rc = cjx_segment_merge(txn, ix, keys, segs, n);
     }
     mdb_cursor_close(cur);
     return rc;

@@ -76,12 +76,12 @@ int cjx_segment_write(MDB_txn *txn, MDB_dbi db, const uint8_t *key, size_t n,
                       void (*entry_at)(void *ctx, size_t i, const uint8_t **term, size_t *len,
                                        uint8_t entry[CJX_SEARCH_ENTRY]),
                       void *ctx);
-/* Replaces two neighbouring segments (read in place under their keys) by
- * their merge under the older one's key, leaving out the entries of
- * documents gone (no live attributes in ix). */
-int cjx_segment_merge(MDB_txn *txn, const cjx_search_index *ix, const uint8_t *older_key,
-                      const uint8_t *newer_key, const cjx_segment *older,
-                      const cjx_segment *newer);
+/* Replaces n (2 to CJX_MERGE_MAX) neighbouring segments, oldest first, read
+ * in place under their keys, by their merge under the oldest one's key,
+ * leaving out the entries of documents gone (no live attributes in ix). */
+#define CJX_MERGE_MAX 8
+int cjx_segment_merge(MDB_txn *txn, const cjx_search_index *ix, const uint8_t (*keys)[8],
+                      const cjx_segment *segs, size_t n);
 
 int cjx_search_stats_get(MDB_txn *txn, const cjx_search_index *ix, cjx_search_stats *st);
 /* Reads docid's attributes and, when key is not NULL, its state key

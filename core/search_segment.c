@@ -3,11 +3,11 @@
  *
  * A transaction's new term entries become one segment, written with a
  * single put, so indexing a posting costs a few B-tree writes however many
- * terms it has. Segments are merged as a binary counter does (the newest
- * two whenever the older is not more than twice the newer), so a store
- * holds about log2(postings) of them, and a term's entries are its runs in
- * each, in segment order: ascending docids, since docids only grow. A merge
- * drops the entries of documents that are gone (updated or removed).
+ * terms it has. Segments of about one size are merged CJX_MERGE_MAX at a
+ * time (search_index.c), so a store holds a few tiers of them, and a term's
+ * entries are its runs in each, in segment order: ascending docids, since
+ * docids only grow. A merge drops the entries of documents that are gone
+ * (updated or removed).
  *
  * Layout (host byte order; an LMDB file stays on its machine): a header of
  * five uint32 (magic, terms, entries, first and last docid), term_off and
@@ -257,43 +257,51 @@ static void copy_live(writer *w, const uint8_t *term, size_t len, const uint8_t 
     }
 }
 
-int cjx_segment_merge(MDB_txn *txn, const cjx_search_index *ix, const uint8_t *older_key,
-                      const uint8_t *newer_key, const cjx_segment *older,
-                      const cjx_segment *newer)
+/* The term the next run of segs[s] is for, or NULL when it has no more. */
+static const uint8_t *next_term(const cjx_segment *segs, const uint32_t *at, size_t s,
+                                size_t *len)
 {
-    uint32_t first = older->first_docid, last = newer->last_docid;
+    return at[s] < segs[s].nterms ? term_at(&segs[s], at[s], len) : NULL;
+}
+
+int cjx_segment_merge(MDB_txn *txn, const cjx_search_index *ix, const uint8_t (*keys)[8],
+                      const cjx_segment *segs, size_t n)
+{
+    uint32_t first = segs[0].first_docid, last = segs[n - 1].last_docid;
     int rc;
     uint8_t *bits = live_docids(txn, ix, first, last, &rc);
+    uint32_t at[CJX_MERGE_MAX] = {0};  /* each segment's next term */
     writer w = {0};
-    for (uint32_t i = 0, j = 0; rc == 0 && !w.oom && (i < older->nterms || j < newer->nterms);) {
-        size_t alen = 0, blen = 0;
-        const uint8_t *a = i < older->nterms ? term_at(older, i, &alen) : NULL;
-        const uint8_t *b = j < newer->nterms ? term_at(newer, j, &blen) : NULL;
-        int c = !a ? 1 : !b ? -1 : term_cmp(a, alen, b, blen);
-        if (c <= 0) {
-            uint32_t from = u32_at(older->post_off + 4 * (size_t)i);
-            copy_live(&w, a, alen, older->entries + (size_t)from * CJX_SEARCH_ENTRY,
-                      u32_at(older->post_off + 4 * ((size_t)i + 1)) - from, bits, first);
-            i++;
-        }
-        if (c >= 0) {
-            uint32_t from = u32_at(newer->post_off + 4 * (size_t)j);
-            copy_live(&w, b, blen, newer->entries + (size_t)from * CJX_SEARCH_ENTRY,
-                      u32_at(newer->post_off + 4 * ((size_t)j + 1)) - from, bits, first);
-            j++;
+    while (rc == 0 && !w.oom) {
+        const uint8_t *min = NULL, *t;
+        size_t min_len = 0, len;
+        for (size_t s = 0; s < n; s++)
+            if ((t = next_term(segs, at, s, &len)) &&
+                (!min || term_cmp(t, len, min, min_len) < 0))
+                min = t, min_len = len;
+        if (!min)
+            break;
+        for (size_t s = 0; s < n; s++) { /* oldest first: docids ascend */
+            if (!(t = next_term(segs, at, s, &len)) || term_cmp(t, len, min, min_len) != 0)
+                continue;
+            uint32_t from = u32_at(segs[s].post_off + 4 * (size_t)at[s]);
+            copy_live(&w, t, len, segs[s].entries + (size_t)from * CJX_SEARCH_ENTRY,
+                      u32_at(segs[s].post_off + 4 * ((size_t)at[s] + 1)) - from, bits, first);
+            at[s]++;
         }
     }
     free(bits);
     /* only now, with the merge in memory, may the inputs' pages change */
     MDB_dbi db = ix->segs;
-    MDB_val k = {8, (void *)newer_key};
-    if (rc == 0)
+    for (size_t s = n; rc == 0 && s-- > 1;) {
+        MDB_val k = {8, (void *)keys[s]};
         rc = mdb_del(txn, db, &k, NULL);
-    k.mv_data = (void *)older_key;
+    }
+    MDB_val k = {8, (void *)keys[0]};
     if (rc == 0 && !w.nentries && !w.oom) /* nothing left alive */
         rc = mdb_del(txn, db, &k, NULL);
     if (rc == 0)
-        rc = writer_put(txn, db, older_key, &w);
+        rc = writer_put(txn, db, keys[0], &w);
     writer_free(&w);
     return rc;
 }

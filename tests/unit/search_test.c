@@ -344,10 +344,19 @@ static void test_merge_drops_gone(void **state)
     char ref[16];
     for (int i = 0; i < 8; i++) { /* new segments, merged with the first */
         snprintf(ref, sizeof ref, "P%d", i);
-        put(f, ref, 3 + (uint64_t)i, make_job(&j, "电工", "", "", "140403", "460301", 3000, 4000));
+        put(f, ref, 3 + (uint64_t)i, make_job(&j, "电工", "维护产线", "", "140403", "460301", 3000, 4000));
     }
     assert_int_equal(entries_of(f, "电工"), 8);
     assert_int_equal(entries_of(f, "钳工"), 0);
+    MDB_txn *txn;
+    MDB_stat st;
+    assert_int_equal(mdb_txn_begin(f->env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_stat(txn, f->ix.segs, &st), 0);
+    mdb_txn_abort(txn);
+    assert_true(st.ms_entries < 9); /* merged, and found whole: */
+    char refs[256];
+    cjx_search_query q = {.text = "电工 产线"};
+    assert_int_equal(run(f, &q, refs, sizeof refs), 8);
 }
 
 int main(void)
