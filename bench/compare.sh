@@ -7,7 +7,9 @@
 #
 #   publish   durable publish rate, 512-byte records, 1 and 16 publishers,
 #             WINDOW (4096) in flight each, acknowledged (publish_many_bench,
-#             mosq_bench, nats_bench publish)
+#             mosq_bench, nats_bench publish); cjx twice: by clients of its
+#             wire protocol as the peers' clients are, and by its own
+#             agents (synced outbox, and a replica each of every posting)
 #   fanout    latency publish → delivery, 20 subscribers, 5,000/s for 10 s
 #             (feed_bench fanout, mosq_bench/nats_bench fanout)
 #   catchup   N (200,000) records published while a durable subscriber is
@@ -201,11 +203,13 @@ for run in $(seq "$RUNS"); do
     measure "$run" zeromq - - "$bin/zmq_limit" "$N" 512 "$WINDOW"
 
     for pubs in 1 16; do
-        w=$d/cjx-pub-$pubs
-        mkdir -p "$w"
-        measure "$run" cjx "cjx-hub -c $w/" "$w.mem" "$bin/publish_many_bench" "$bin" "$conf" "$w" \
-            "$pubs" "$N" "$WINDOW"
-        rm -rf "$w"
+        for client in wire agents; do
+            w=$d/cjx-pub-$pubs-$client
+            mkdir -p "$w"
+            measure "$run" cjx "cjx-hub -c $w/" "$w.mem" "$bin/publish_many_bench" "$bin" "$conf" \
+                "$w" "$pubs" "$N" "$WINDOW" "$client"
+            rm -rf "$w"
+        done
         w=$d/mosq-pub-$pubs
         start_mosquitto "$w"
         measure "$run" mosquitto "mosquitto -c $w/" "$w.mem" "$bin/mosq_bench" "$mosq_port" publish \

@@ -1,8 +1,10 @@
 # compare_table.awk — the table bench/compare.sh prints from its key=value
 # lines (one per measurement and run): for each workload and metric, the
 # median [min–max] over the runs of every system, and cjx's median over the
-# best peer's (the highest rate, or the lowest latency or memory). Lines
-# starting with # are printed as they are. Written for mawk (no asort).
+# best peer's (the highest rate, or the lowest latency or memory); the row
+# of cjx's own agents publishing is set against the peers' clients of the
+# row before it. Lines starting with # are printed as they are. Written for
+# mawk (no asort).
 
 function num(v) { sub(/\/s$/, "", v); return v + 0 }
 
@@ -12,7 +14,7 @@ function num(v) { sub(/\/s$/, "", v); return v + 0 }
 function add(row, sys, v, better, fmt,    k, g) {
     if (!(row in known)) {
         known[row] = 1
-        g = row ~ /^durable/ ? 1 : row ~ /^fan-out/ ? 2 : row ~ /^catch-up/ ? 3 : \
+        g = row ~ /^durable|^  the same/ ? 1 : row ~ /^fan-out/ ? 2 : row ~ /^catch-up/ ? 3 : \
             row ~ /^broker/ ? 4 : row ~ /^idle/ ? 5 : 6
         rows[g, ++nrows[g]] = row
         dir[row] = better
@@ -34,7 +36,13 @@ function stats(k,    n, i, j, t, a) {
     med = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 
-function mem_rows(what, sys) {
+# mem_rows(WHAT, SYSTEM[, LIKE]): the broker's memory rows of a workload;
+# LIKE names the workload whose peers they are set against, when not WHAT.
+function mem_rows(what, sys, like) {
+    if (like != "") {
+        peers_of["broker peak RSS (VmHWM) MB, " what] = "broker peak RSS (VmHWM) MB, " like
+        peers_of["broker peak RssAnon MB, " what] = "broker peak RssAnon MB, " like
+    }
     if ("broker_vmhwm_kb" in kv)
         add("broker peak RSS (VmHWM) MB, " what, sys, kv["broker_vmhwm_kb"] / 1024, "lo", "%.1f")
     if ("broker_rssanon_peak_kb" in kv)
@@ -51,9 +59,18 @@ function mem_rows(what, sys) {
     }
     sys = kv["system"]; t = kv["test"]
     if (t == "publish") {
+        plain = "durable publish, " kv["publishers"] " publisher(s), rec/s"
         w = "publish " kv["publishers"] " pub"
-        add("durable publish, " kv["publishers"] " publisher(s), rec/s", sys, num(kv["rate"]), "hi", "%.0f")
-        mem_rows(w, sys)
+        like = ""
+        row = plain
+        if (kv["client"] == "agents") { # cjx's own agents: set against the peers' clients
+            row = "  the same by " kv["publishers"] " cjx agent(s), rec/s"
+            peers_of[row] = plain
+            like = w
+            w = "publish " kv["publishers"] " agents"
+        }
+        add(row, sys, num(kv["rate"]), "hi", "%.0f")
+        mem_rows(w, sys, like)
     } else if (t == "fanout") {
         add("fan-out p50 ms", sys, kv["p50_ms"], "lo", "%.1f")
         add("fan-out p99 ms", sys, kv["p99_ms"], "lo", "%.1f")
@@ -92,8 +109,13 @@ END {
             cell = sprintf(form[row] " [" form[row] "-" form[row] "]", med, lo, hi)
             printf " | %-26s", cell
             if (cols[c] == "cjx") mine = med
-            else if (cols[c] != "limit" && (best == "" || (dir[row] == "hi" ? med > best : med < best)))
-                best = med
+        }
+        peers = row in peers_of ? peers_of[row] : row
+        for (c = 1; c <= ncols; c++) {
+            k = peers SUBSEP cols[c]
+            if (cols[c] == "cjx" || cols[c] == "limit" || !(k in cnt)) continue
+            stats(k)
+            if (best == "" || (dir[row] == "hi" ? med > best : med < best)) best = med
         }
         if (mine != "" && best != "" && best > 0) printf " | %.2f", mine / best
         else printf " | -"

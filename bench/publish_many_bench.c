@@ -1,32 +1,45 @@
 /* publish_many_bench.c — cjx's durable publish rate with PUBS institutions
  * publishing at once, and the memory of an idle agent.
  *
- * Starts a real cjx-hub on 127.0.0.1 with its store in WORK_DIR. First an
- * idle agent (an enterprise with nothing to send) runs for 3 s and its
- * VmRSS, RssAnon and VmHWM are read. Then the outboxes of PUBS agents, each
- * a generated enterprise with its own credit code, are filled with N/PUBS
- * 512-byte job postings; all PUBS cjx-agent processes start at once and the
- * time until the hub has acknowledged every record (which it does only
- * after its LMDB transaction is synced) gives the rate. The idle agent is
- * then started again and given 5 s to load the replica of those postings
- * (every agent's replica holds every open posting), and read again.
+ * Starts a real cjx-hub on 127.0.0.1 with its store in WORK_DIR. CLIENT says
+ * who publishes:
+ *
+ * agents (the default): first an idle agent (an enterprise with nothing to
+ * send) runs for 3 s and its VmRSS, RssAnon and VmHWM are read. Then the
+ * outboxes of PUBS agents, each a generated enterprise with its own credit
+ * code, are filled with N/PUBS 512-byte job postings; all PUBS cjx-agent
+ * processes start at once and the time until the hub has acknowledged every
+ * record (which it does only after its LMDB transaction is synced) gives
+ * the rate. Each agent also keeps its replica: every posting comes back to
+ * every agent, which stores and indexes it (work that runs on each
+ * institution's own machine in production, here on the same cores). The
+ * idle agent is then started again and given 5 s to load the replica of
+ * those postings, and read again.
+ *
+ * wire: PUBS sessions of the wire protocol in this process (as the peers'
+ * clients are: one connection per publisher, nothing kept on disk, no
+ * subscription), each publishing N/PUBS of the same postings as its
+ * enterprise with at most WINDOW unacknowledged.
+ *
  * Prints (the hub's peak RSS over the run included):
  *
  *   system=cjx test=agent_idle when=empty_hub vmrss_kb=… rssanon_kb=… vmhwm_kb=…
- *   system=cjx test=publish publishers=P records=N size=… window=W seconds=S
- *     rate=R/s hub_vmhwm_kb=…
+ *   system=cjx test=publish client=agents|wire publishers=P records=N size=…
+ *     window=W seconds=S rate=R/s hub_vmhwm_kb=…
  *   system=cjx test=agent_idle when=after_publish …
  *
- * usage: publish_many_bench BIN_DIR CONFIG_DIR WORK_DIR [PUBS [N [WINDOW]]]
+ * usage: publish_many_bench BIN_DIR CONFIG_DIR WORK_DIR [PUBS [N [WINDOW [agents|wire]]]]
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include "bench_posting.h"
 #include "bench_util.h"
 #include "proc_status.h"
+#include "wire_session.h"
 
 #define MAX_PUBS 64
 #define IDLE_AGENT 999999 /* the generated enterprise number of the idle agent */
@@ -73,25 +86,23 @@ static int wait_all_acked(cjx_outbox **ob, int n, double timeout_s)
     return 0;
 }
 
-int main(int argc, char **argv)
+static void print_rate(const char *client, int pubs, long n, size_t size, long window,
+                       double secs, pid_t hub, int incomplete)
 {
-    if (argc < 4) {
-        fprintf(stderr, "usage: publish_many_bench BIN_DIR CONFIG_DIR WORK_DIR [PUBS [N [WINDOW]]]\n");
-        return 2;
-    }
-    const char *bin = argv[1], *conf = argv[2], *work = argv[3];
-    int pubs = argc > 4 ? atoi(argv[4]) : 16;
-    long n = argc > 5 ? atol(argv[5]) : 200000, window = argc > 6 ? atol(argv[6]) : 4096;
-    if (pubs < 1 || pubs > MAX_PUBS || n < pubs || window < 1)
-        return 2;
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    bench_guard(1200);
+    printf("system=cjx test=publish client=%s publishers=%d records=%ld size=%zu window=%ld "
+           "seconds=%.3f rate=%.0f/s hub_vmhwm_kb=%ld%s\n", client, pubs, n, size, window, secs,
+           n / secs, proc_status_kb(hub, "VmHWM"), incomplete ? " (INCOMPLETE)" : "");
+}
 
-    char ep[256], ini[4200], idle_ini[4200], code[19], name[32], path[4200];
-    pid_t hub = bench_start_hub(bin, conf, work, ep, sizeof ep), agents[MAX_PUBS];
+/* The agents' run (see the top). Returns 0 or -1. */
+static int publish_by_agents(const char *bin, const char *conf, const char *work, const char *ep,
+                             pid_t hub, int pubs, long n, long window)
+{
+    char ini[4200], idle_ini[4200], code[19], name[32], path[4200];
+    pid_t agents[MAX_PUBS];
     cjx_outbox *ob[MAX_PUBS] = {0};
-    int rc = 1, started = 0;
-    if (hub < 0 || bench_enterprise_code(IDLE_AGENT, code) ||
+    int rc = -1, started = 0;
+    if (bench_enterprise_code(IDLE_AGENT, code) ||
         write_ini(work, "idle", code, ep, conf, window, idle_ini, sizeof idle_ini) ||
         idle_agent(bin, work, idle_ini, "empty_hub", 3))
         goto done;
@@ -121,10 +132,7 @@ int main(int argc, char **argv)
             goto done;
     }
     int acked = wait_all_acked(ob, pubs, 600);
-    double secs = bench_now_s() - t0;
-    printf("system=cjx test=publish publishers=%d records=%ld size=%zu window=%ld seconds=%.3f "
-           "rate=%.0f/s hub_vmhwm_kb=%ld%s\n", pubs, n, size, window, secs, n / secs,
-           proc_status_kb(hub, "VmHWM"), acked ? " (INCOMPLETE)" : "");
+    print_rate("agents", pubs, n, size, window, bench_now_s() - t0, hub, acked);
     for (int i = 0; i < started; i++)
         bench_stop(agents[i]);
     started = 0;
@@ -137,6 +145,74 @@ done:
         bench_stop(agents[i]);
     for (int p = 0; p < pubs; p++)
         cjx_outbox_close(&ob[p]);
-    bench_stop(hub);
     return rc;
+}
+
+/* The wire clients' run (see the top). Returns 0 or -1. */
+static int publish_by_wire(const char *ep, pid_t hub, int pubs, long n, long window)
+{
+    static bench_posting posting[MAX_PUBS];
+    static char codes[MAX_PUBS][19];
+    static Cjx__Institution self[MAX_PUBS];
+    wire_source src[MAX_PUBS];
+    ProtobufCBinaryData *items = calloc((size_t)n, sizeof *items);
+    size_t size = 0;
+    long packed = 0;
+    int rc = items ? 0 : -1;
+    for (int p = 0; rc == 0 && p < pubs; p++) { /* packed before the clock starts */
+        posting[p].code = codes[p];
+        rc = bench_enterprise_code(p + 1, codes[p]);
+        cjx__institution__init(&self[p]); /* as an agent says it (agent_config.c) */
+        self[p].credit_code = codes[p];
+        self[p].kind = CJX__INSTITUTION_KIND__INSTITUTION_ENTERPRISE;
+        size = bench_posting_size(&posting[p], 512);
+        long mine = n / pubs + (p < n % pubs);
+        src[p] = (wire_source){codes[p], &self[p], &items[packed], (size_t)mine};
+        for (long i = 0; rc == 0 && i < mine; i++, packed++)
+            if (!(items[packed].data = bench_posting_pack(&posting[p], i + 1, &items[packed].len)))
+                rc = -1;
+    }
+    void *ctx = rc == 0 ? zmq_ctx_new() : NULL;
+    wire_load_result res = {0};
+    if (ctx)
+        rc = wire_load(ctx, ep, src, (size_t)pubs, (size_t)pubs, (size_t)window, 600, &res);
+    if (ctx && rc == 0 && res.refused)
+        fprintf(stderr, "publish_many_bench: %ld refused; the first: %s\n", res.refused,
+                res.first_refusal);
+    if (ctx)
+        print_rate("wire", pubs, n, size, window, res.seconds, hub, rc || res.acked != n);
+    for (long i = 0; i < packed; i++)
+        free(items[i].data);
+    free(items);
+    if (ctx)
+        zmq_ctx_term(ctx);
+    return ctx && rc == 0 && res.acked == n ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: publish_many_bench BIN_DIR CONFIG_DIR WORK_DIR "
+                        "[PUBS [N [WINDOW [agents|wire]]]]\n");
+        return 2;
+    }
+    const char *bin = argv[1], *conf = argv[2], *work = argv[3];
+    int pubs = argc > 4 ? atoi(argv[4]) : 16;
+    long n = argc > 5 ? atol(argv[5]) : 200000, window = argc > 6 ? atol(argv[6]) : 4096;
+    const char *client = argc > 7 ? argv[7] : "agents";
+    int wire = strcmp(client, "wire") == 0;
+    if (pubs < 1 || pubs > MAX_PUBS || n < pubs || window < 1 ||
+        (!wire && strcmp(client, "agents") != 0))
+        return 2;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    bench_guard(1200);
+
+    char ep[256];
+    pid_t hub = bench_start_hub(bin, conf, work, ep, sizeof ep);
+    int rc = hub < 0 ? -1
+             : wire  ? publish_by_wire(ep, hub, pubs, n, window)
+                     : publish_by_agents(bin, conf, work, ep, hub, pubs, n, window);
+    if (hub >= 0)
+        bench_stop(hub);
+    return rc ? 1 : 0;
 }

@@ -45,11 +45,10 @@
 #include "report.h"
 #include "report_fixture.h"
 #include "validate.h"
+#include "wire_session.h"
 
 #define SESSIONS 64                 /* institutions publishing at once */
 #define WINDOW 256                  /* unacknowledged publishes per session */
-#define MAX_REPLY_BYTES (256 << 20)
-#define REPLY_TIMEOUT_MS 60000
 #define LOAD_TIMEOUT_S 300
 #define EXPIRY_TIMEOUT_S 180
 #define TIME_LIMIT_S 600            /* the whole run (it takes about a minute) */
@@ -57,272 +56,32 @@
 #define MAX_RECORDS_PER_YEAR 2000000
 #define MAX_POSTINGS_PER_YEAR 200000
 
-/* ---- sessions ---- */
-
-/* Opens a DEALER session to the hub at ep and says Hello as in (a tool's
- * session, not the agent's: the hub makes in's registry entry from it
- * either way). Returns the socket, or NULL. */
-static void *session_open(void *ctx, const char *ep, const report_institution *in)
-{
-    void *sock = zmq_socket(ctx, ZMQ_DEALER);
-    int linger = 1000, timeout = REPLY_TIMEOUT_MS;
-    Cjx__Institution self;
-    report_institution_describe(in, &self);
-    if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) ||
-        zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout) ||
-        zmq_connect(sock, ep) || cjx_send_hello(sock, in->code, "report_bench", &self, 0, 0)) {
-        fprintf(stderr, "report_bench: cannot open a session for %s: %s\n", in->code,
-                zmq_strerror(errno));
-        if (sock)
-            zmq_close(sock);
-        return NULL;
-    }
-    return sock;
-}
-
-static int send_frame(void *sock, Cjx__Frame *fr)
-{
-    if (cjx_frame_send(sock, NULL, 0, fr, 0) == CJX_OK)
-        return 0;
-    fprintf(stderr, "report_bench: cannot send: %s\n", zmq_strerror(errno));
-    return -1;
-}
-
-/* Says Bye (the hub forgets the session at once) and closes sock. */
-static void session_close(void *sock)
-{
-    Cjx__Bye bye = CJX__BYE__INIT;
-    Cjx__Frame fr = CJX__FRAME__INIT;
-    fr.msg_case = CJX__FRAME__MSG_BYE;
-    fr.bye = &bye;
-    cjx_frame_send(sock, NULL, 0, &fr, ZMQ_DONTWAIT);
-    zmq_close(sock);
-}
-
-/* What a reply answers: a request id, or the outbox sequence of an Ack. */
-static uint64_t answer_to(const Cjx__Frame *fr)
-{
-    switch (fr->msg_case) {
-    case CJX__FRAME__MSG_REPORT: return fr->report->request_id;
-    case CJX__FRAME__MSG_HUB_STATUS: return fr->hub_status->request_id;
-    case CJX__FRAME__MSG_SEARCH_RESULT: return fr->search_result->request_id;
-    case CJX__FRAME__MSG_ACK: return fr->ack->outbox_seq;
-    default: return 0;
-    }
-}
-
-/* Waits for the frame of case want answering id (0: any) on sock, skipping
- * others. A Nack, a timeout or a broken frame fails, the reason on stderr
- * with `what`. Returns the frame (caller frees) or NULL. */
-static Cjx__Frame *await(void *sock, Cjx__Frame__MsgCase want, uint64_t id, const char *what)
-{
-    for (;;) {
-        Cjx__Frame *fr = NULL;
-        cjx_fault f = {0};
-        cjx_err rc = cjx_frame_recv(sock, MAX_REPLY_BYTES, 0, &fr, &f);
-        if (rc != CJX_OK) {
-            fprintf(stderr, "report_bench: %s: %s\n", what,
-                    rc == CJX_ETIMEOUT ? "no answer in time" : f.text);
-            return NULL;
-        }
-        if (fr->msg_case == CJX__FRAME__MSG_NACK) {
-            fprintf(stderr, "report_bench: %s: refused: %s %s: %s\n", what,
-                    cjx_err_name((int)fr->nack->reason), fr->nack->field, fr->nack->text);
-            cjx__frame__free_unpacked(fr, NULL);
-            return NULL;
-        }
-        if (fr->msg_case == want && (!id || answer_to(fr) == id))
-            return fr;
-        cjx__frame__free_unpacked(fr, NULL);
-    }
-}
-
-/* Sends fr and waits for its answer (see await). */
-static Cjx__Frame *ask(void *sock, Cjx__Frame *fr, Cjx__Frame__MsgCase want, uint64_t id,
-                       const char *what)
-{
-    return send_frame(sock, fr) ? NULL : await(sock, want, id, what);
-}
-
-/* Opens a session as in and waits for Welcome; the hub's newest outbox
- * sequence of in goes to *last_outbox_seq (may be NULL). */
-static void *session_welcomed(void *ctx, const char *ep, const report_institution *in,
-                              uint64_t *last_outbox_seq)
-{
-    void *sock = session_open(ctx, ep, in);
-    Cjx__Frame *fr = sock ? await(sock, CJX__FRAME__MSG_WELCOME, 0, "Hello") : NULL;
-    if (!fr) {
-        if (sock)
-            zmq_close(sock);
-        return NULL;
-    }
-    if (last_outbox_seq)
-        *last_outbox_seq = fr->welcome->last_outbox_seq;
-    cjx__frame__free_unpacked(fr, NULL);
-    return sock;
-}
-
-/* A heartbeat and its answer: a session silent for three heartbeat
- * intervals is dropped by the hub. Returns 0 or -1. */
-static int keepalive(void *sock)
-{
-    Cjx__Heartbeat hb = CJX__HEARTBEAT__INIT;
-    Cjx__Frame fr = CJX__FRAME__INIT;
-    fr.msg_case = CJX__FRAME__MSG_HEARTBEAT;
-    fr.heartbeat = &hb;
-    Cjx__Frame *got = ask(sock, &fr, CJX__FRAME__MSG_HEARTBEAT, 0, "heartbeat");
-    if (got)
-        cjx__frame__free_unpacked(got, NULL);
-    return got ? 0 : -1;
-}
-
 /* ---- loading the city ---- */
 
-/* One institution publishing its items. */
-typedef struct publisher {
-    void *sock;
-    report_institution *in;            /* NULL: the slot is free */
-    size_t sent, answered;
-    int welcomed;
-} publisher;
-
-typedef struct load_result {
-    size_t institutions;
-    long acked, refused;
-    char first_refusal[768];
-    double seconds;
-} load_result;
-
-/* Notes a refusal of item outbox_seq of p (the first one's reason kept). */
-static void refused(load_result *res, const publisher *p, const Cjx__Nack *n)
+/* Opens a session as in (its registry entry made from it) and waits for
+ * Welcome (see wire_welcomed). */
+static void *welcomed(void *ctx, const char *ep, const report_institution *in,
+                      uint64_t *last_outbox_seq)
 {
-    if (res->refused++)
-        return;
-    const char *kind = "?";
-    Cjx__Item *item = NULL;
-    if (n->outbox_seq >= 1 && n->outbox_seq <= p->in->nitems) {
-        const ProtobufCBinaryData *b = &p->in->items[n->outbox_seq - 1];
-        item = cjx__item__unpack(NULL, b->len, b->data);
-        kind = !item ? "?" : cjx_item_kind(item) ? cjx_item_kind(item) : "status_change";
-    }
-    snprintf(res->first_refusal, sizeof res->first_refusal, "%s %s (outbox_seq %llu): %s %s: %s",
-             p->in->code, kind, (unsigned long long)n->outbox_seq,
-             cjx_err_name((int)n->reason), n->field, n->text);
-    if (item)
-        cjx__item__free_unpacked(item, NULL);
+    Cjx__Institution self;
+    report_institution_describe(in, &self);
+    return wire_welcomed(ctx, ep, in->code, &self, last_outbox_seq);
 }
 
-/* Reads every reply waiting for p. Returns 0, or -1 when its session is
- * refused or the hub already holds items of it (not a fresh store). */
-static int take_replies(publisher *p, load_result *res)
+/* Publishes every institution's items, SESSIONS at a time (wire_load). */
+static int load(void *ctx, const char *ep, report_fixture *fx, wire_load_result *res)
 {
-    for (;;) {
-        Cjx__Frame *fr = NULL;
-        cjx_fault f = {0};
-        cjx_err rc = cjx_frame_recv(p->sock, MAX_REPLY_BYTES, ZMQ_DONTWAIT, &fr, &f);
-        if (rc == CJX_ETIMEOUT)
-            return 0;
-        if (rc != CJX_OK) {
-            fprintf(stderr, "report_bench: a reply to %s: %s\n", p->in->code, f.text);
-            return -1;
-        }
-        int bad = 0;
-        if (fr->msg_case == CJX__FRAME__MSG_WELCOME) {
-            p->welcomed = 1;
-            if (fr->welcome->last_outbox_seq) {
-                fprintf(stderr, "report_bench: the hub holds items of %s already\n", p->in->code);
-                bad = 1;
-            }
-        } else if (fr->msg_case == CJX__FRAME__MSG_ACK) {
-            p->answered++;
-            res->acked++;
-        } else if (fr->msg_case == CJX__FRAME__MSG_NACK && fr->nack->outbox_seq) {
-            p->answered++;
-            refused(res, p, fr->nack);
-        } else if (fr->msg_case == CJX__FRAME__MSG_NACK) {
-            fprintf(stderr, "report_bench: the session of %s was refused: %s %s: %s\n",
-                    p->in->code, cjx_err_name((int)fr->nack->reason), fr->nack->field,
-                    fr->nack->text);
-            bad = 1;
-        }
-        cjx__frame__free_unpacked(fr, NULL);
-        if (bad)
-            return -1;
+    wire_source *src = calloc(fx->ninst, sizeof *src);
+    Cjx__Institution *self = calloc(fx->ninst, sizeof *self);
+    int rc = src && self ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < fx->ninst; i++) {
+        report_institution_describe(&fx->inst[i], &self[i]);
+        src[i] = (wire_source){fx->inst[i].code, &self[i], fx->inst[i].items, fx->inst[i].nitems};
     }
-}
-
-/* Sends p's next items while fewer than WINDOW are unanswered. */
-static int feed(publisher *p)
-{
-    while (p->sent < p->in->nitems && p->sent - p->answered < WINDOW) {
-        const ProtobufCBinaryData *b = &p->in->items[p->sent];
-        if (cjx_send_publish(p->sock, p->sent + 1, b->data, b->len, ZMQ_DONTWAIT) != CJX_OK) {
-            if (errno == EAGAIN)
-                return 0;
-            fprintf(stderr, "report_bench: publishing for %s: %s\n", p->in->code,
-                    zmq_strerror(errno));
-            return -1;
-        }
-        p->sent++;
-    }
-    return 0;
-}
-
-/* Publishes every institution's items, SESSIONS institutions at a time,
- * and waits for every answer. Returns 0 when all were answered (refusals
- * are counted in res, not failures here), -1 otherwise. */
-static int load(void *ctx, const char *ep, report_fixture *fx, load_result *res)
-{
-    publisher slots[SESSIONS];
-    memset(slots, 0, sizeof slots);
-    size_t next = 0, active = 0;
-    double start = bench_now_s(), deadline = start + LOAD_TIMEOUT_S;
-    int rc = 0;
-    while (rc == 0 && (next < fx->ninst || active)) {
-        for (size_t i = 0; rc == 0 && i < SESSIONS && next < fx->ninst; i++) {
-            if (slots[i].in)
-                continue;
-            slots[i] = (publisher){session_open(ctx, ep, &fx->inst[next]), &fx->inst[next], 0, 0,
-                                   0};
-            next++;
-            if (!slots[i].sock)
-                rc = -1;
-            else
-                active++;
-        }
-        zmq_pollitem_t items[SESSIONS];
-        size_t slot_of[SESSIONS], n = 0;
-        for (size_t i = 0; i < SESSIONS; i++)
-            if (slots[i].in && slots[i].sock) {
-                items[n] = (zmq_pollitem_t){slots[i].sock, 0, ZMQ_POLLIN, 0};
-                slot_of[n++] = i;
-            }
-        if (rc == 0 && zmq_poll(items, (int)n, 100) < 0 && errno != EINTR)
-            rc = -1;
-        for (size_t j = 0; rc == 0 && j < n; j++)
-            if (items[j].revents & ZMQ_POLLIN)
-                rc = take_replies(&slots[slot_of[j]], res);
-        for (size_t i = 0; rc == 0 && i < SESSIONS; i++) {
-            publisher *p = &slots[i];
-            if (!p->in || !p->welcomed)
-                continue;
-            rc = feed(p);
-            if (p->answered == p->in->nitems) {
-                session_close(p->sock);
-                memset(p, 0, sizeof *p);
-                active--;
-                res->institutions++;
-            }
-        }
-        if (rc == 0 && bench_now_s() > deadline) {
-            fprintf(stderr, "report_bench: loading took more than %d s\n", LOAD_TIMEOUT_S);
-            rc = -1;
-        }
-    }
-    for (size_t i = 0; i < SESSIONS; i++)
-        if (slots[i].sock)
-            zmq_close(slots[i].sock);
-    res->seconds = bench_now_s() - start;
+    if (rc == 0)
+        rc = wire_load(ctx, ep, src, fx->ninst, SESSIONS, WINDOW, LOAD_TIMEOUT_S, res);
+    free(src);
+    free(self);
     return rc;
 }
 
@@ -338,7 +97,7 @@ static int hub_expired(void *sock, uint64_t *n)
     Cjx__Frame fr = CJX__FRAME__INIT;
     fr.msg_case = CJX__FRAME__MSG_STATUS_REQUEST;
     fr.status_request = &rq;
-    Cjx__Frame *got = ask(sock, &fr, CJX__FRAME__MSG_HUB_STATUS, rq.request_id, "status");
+    Cjx__Frame *got = wire_ask(sock, &fr, CJX__FRAME__MSG_HUB_STATUS, rq.request_id, "status");
     if (!got)
         return -1;
     *n = got->hub_status->expired;
@@ -381,7 +140,7 @@ static int prober_keepalive(prober *p)
     if (bench_now_s() - p->last_frame_s < 1.0)
         return 0;
     p->last_frame_s = bench_now_s();
-    return keepalive(p->sock);
+    return wire_keepalive(p->sock);
 }
 
 /* Publishes one more posting (a research call: read by no report) and
@@ -416,14 +175,14 @@ static int probe(prober *p, void *bureau, uint64_t report_id, double *ms)
     p->last_frame_s = t0;
     if (cjx_send_publish(p->sock, seq, buf, len, 0) != CJX_OK)
         return -1;
-    Cjx__Frame *ack = await(p->sock, CJX__FRAME__MSG_ACK, seq, "the probe's publish");
+    Cjx__Frame *ack = wire_await(p->sock, CJX__FRAME__MSG_ACK, seq, "the probe's publish");
     *ms = (bench_now_s() - t0) * 1000;
     if (!ack)
         return -1;
     cjx__frame__free_unpacked(ack, NULL);
     if (!report_id)
         return 0;
-    Cjx__Frame *r = await(bureau, CJX__FRAME__MSG_REPORT, report_id, "the report");
+    Cjx__Frame *r = wire_await(bureau, CJX__FRAME__MSG_REPORT, report_id, "the report");
     if (r)
         cjx__frame__free_unpacked(r, NULL);
     return r ? 0 : -1;
@@ -475,7 +234,7 @@ static uint64_t request_report(void *bureau, const cjx_report_def *d, int year,
     Cjx__Frame fr = CJX__FRAME__INIT;
     fr.msg_case = CJX__FRAME__MSG_REPORT_REQUEST;
     fr.report_request = &rq;
-    return send_frame(bureau, &fr) ? 0 : rq.request_id;
+    return wire_send(bureau, &fr) ? 0 : rq.request_id;
 }
 
 /* What a report found, as "#" lines: what it used, whom it flags, its last
@@ -506,12 +265,12 @@ static int measure(void *bureau, prober *pr, pid_t hub, const cjx_report_def *d,
     double *alone = calloc((size_t)repeats, sizeof *alone);
     double *during = calloc((size_t)repeats, sizeof *during);
     Cjx__Frame *first = NULL;
-    int rc = alone && during && keepalive(bureau) == 0 && prober_keepalive(pr) == 0 ? 0 : -1;
+    int rc = alone && during && wire_keepalive(bureau) == 0 && prober_keepalive(pr) == 0 ? 0 : -1;
     double cpu0 = cpu_ms(hub);
     for (int i = 0; rc == 0 && i < repeats; i++) {
         double t0 = bench_now_s();
         uint64_t id = request_report(bureau, d, year, posting);
-        Cjx__Frame *fr = id ? await(bureau, CJX__FRAME__MSG_REPORT, id, d->name) : NULL;
+        Cjx__Frame *fr = id ? wire_await(bureau, CJX__FRAME__MSG_REPORT, id, d->name) : NULL;
         alone[i] = (bench_now_s() - t0) * 1000;
         if (!fr)
             rc = -1;
@@ -552,7 +311,7 @@ static int measure_record_search(void *bureau, const char *kind, int repeats)
 {
     double *ms = calloc((size_t)repeats, sizeof *ms), p50, max;
     uint64_t total = 0;
-    int rc = ms && keepalive(bureau) == 0 ? 0 : -1;
+    int rc = ms && wire_keepalive(bureau) == 0 ? 0 : -1;
     for (int i = 0; rc == 0 && i < repeats; i++) {
         Cjx__SearchRequest rq = CJX__SEARCH_REQUEST__INIT;
         rq.request_id = next_request++;
@@ -562,9 +321,7 @@ static int measure_record_search(void *bureau, const char *kind, int repeats)
         fr.msg_case = CJX__FRAME__MSG_SEARCH_REQUEST;
         fr.search_request = &rq;
         double t0 = bench_now_s();
-        Cjx__Frame *got = send_frame(bureau, &fr)
-                              ? NULL
-                              : await(bureau, CJX__FRAME__MSG_SEARCH_RESULT, rq.request_id, kind);
+        Cjx__Frame *got = wire_ask(bureau, &fr, CJX__FRAME__MSG_SEARCH_RESULT, rq.request_id, kind);
         ms[i] = (bench_now_s() - t0) * 1000;
         if (!got)
             rc = -1;
@@ -649,7 +406,7 @@ static void local_dates(char today[11], char month_on[11])
  * report. */
 static int run(void *ctx, const char *ep, pid_t hub, report_fixture *fx, int repeats)
 {
-    load_result res = {0};
+    wire_load_result res = {0};
     int rc = load(ctx, ep, fx, &res);
     printf("load institutions=%zu items=%ld seconds=%.1f items_per_s=%.0f refused=%ld\n",
            res.institutions, res.acked + res.refused, res.seconds,
@@ -664,11 +421,11 @@ static int run(void *ctx, const char *ep, pid_t hub, report_fixture *fx, int rep
         fprintf(stderr, "report_bench: %ld of %zu items acknowledged\n", res.acked, fx->items);
         return -1;
     }
-    void *bureau = session_welcomed(ctx, ep, &fx->bureau, NULL);
+    void *bureau = welcomed(ctx, ep, &fx->bureau, NULL);
     rc = bureau ? wait_expiry(bureau, fx) : -1;
     /* opened only now: the wait is longer than the hub keeps a silent session */
     prober pr = {.in = &fx->inst[REPORT_SCHOOLS]};
-    pr.sock = rc == 0 ? session_welcomed(ctx, ep, pr.in, &pr.next_seq) : NULL;
+    pr.sock = rc == 0 ? welcomed(ctx, ep, pr.in, &pr.next_seq) : NULL;
     pr.next_seq++;
     pr.last_frame_s = bench_now_s();
     local_dates(pr.from, pr.until);
@@ -682,9 +439,9 @@ static int run(void *ctx, const char *ep, pid_t hub, report_fixture *fx, int rep
     for (size_t i = 0; rc == 0 && i < sizeof searched / sizeof searched[0]; i++)
         rc = measure_record_search(bureau, searched[i], repeats);
     if (pr.sock)
-        session_close(pr.sock);
+        wire_close(pr.sock);
     if (bureau)
-        session_close(bureau);
+        wire_close(bureau);
     return rc;
 }
 
