@@ -70,12 +70,21 @@ int cjx_segment_view(const void *data, size_t len, cjx_segment *s);
 /* The entries of term in s (*entries), how many; 0 when s lacks it. */
 size_t cjx_segment_find(const cjx_segment *s, const char *term, size_t len,
                         const uint8_t **entries);
-/* Writes a segment of n entries, given in term then docid order by
- * entry_at, under key (8 bytes). */
-int cjx_segment_write(MDB_txn *txn, MDB_dbi db, const uint8_t *key, size_t n,
-                      void (*entry_at)(void *ctx, size_t i, const uint8_t **term, size_t *len,
-                                       uint8_t entry[CJX_SEARCH_ENTRY]),
-                      void *ctx);
+/* What a segment about to be written holds: terms, their bytes, entries,
+ * and the lowest and highest docid among them. */
+typedef struct cjx_segment_plan {
+    size_t nterms, tbytes, nentries;
+    uint32_t first, last;
+} cjx_segment_plan;
+/* Writes a segment laid out as plan says under key (8 bytes), in place in
+ * the LMDB value: run_at gives term t (in term order) and its number of
+ * entries, entries_of writes those entries (docid order) at out. Nothing
+ * when plan has no entry; MDB_CORRUPTED when the runs do not add up to the
+ * plan. */
+int cjx_segment_write(MDB_txn *txn, MDB_dbi db, const uint8_t *key, const cjx_segment_plan *plan,
+                      void (*run_at)(void *ctx, size_t t, const uint8_t **term, size_t *len,
+                                     size_t *n),
+                      void (*entries_of)(void *ctx, size_t t, uint8_t *out), void *ctx);
 /* Replaces n (2 to CJX_MERGE_MAX) neighbouring segments, oldest first, read
  * in place under their keys, by their merge under the oldest one's key,
  * leaving out the entries of documents gone (no live attributes in ix). */

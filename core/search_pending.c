@@ -18,6 +18,7 @@
 typedef struct slot {
     uint32_t text;                     /* offset of the term's bytes */
     uint32_t first, last;              /* its entries, a chain by next (index + 1; 0 none) */
+    uint32_t count;                    /* how many */
     uint8_t len;
 } slot;
 
@@ -109,6 +110,7 @@ int cjx_pending_add(cjx_search_pending **pp, const char *term, size_t len, uint3
     if (s->first) {
         p->entries[s->last - 1].next = id;
         s->last = id;
+        s->count++;
         return 0;
     }
     if (grow((void **)&p->text, &p->tcap, p->tused + len, 1)) {
@@ -116,7 +118,7 @@ int cjx_pending_add(cjx_search_pending **pp, const char *term, size_t len, uint3
         return ENOMEM;
     }
     memcpy(p->text + p->tused, term, len);
-    *s = (slot){(uint32_t)p->tused, id, id, (uint8_t)len};
+    *s = (slot){(uint32_t)p->tused, id, id, 1, (uint8_t)len};
     p->tused += len;
     p->used++;
     return 0;
@@ -127,13 +129,6 @@ size_t cjx_pending_count(const cjx_search_pending *p)
     return p ? p->n : 0;
 }
 
-/* The write's order: entry indices, term by term. */
-typedef struct order {
-    const cjx_search_pending *p;
-    uint32_t *entry;                   /* index + 1 */
-    const slot **term;                 /* the slot of each */
-} order;
-
 static int slot_cmp(const void *x, const void *y, void *text)
 {
     const slot *a = *(const slot *const *)x, *b = *(const slot *const *)y;
@@ -142,38 +137,47 @@ static int slot_cmp(const void *x, const void *y, void *text)
     return c ? c : (int)a->len - (int)b->len;
 }
 
-static void order_at(void *ctx, size_t i, const uint8_t **term, size_t *len,
-                     uint8_t out[CJX_SEARCH_ENTRY])
+/* The write's order: the terms sorted. */
+typedef struct order {
+    const cjx_search_pending *p;
+    const slot **term;
+} order;
+
+static void run_at(void *ctx, size_t t, const uint8_t **term, size_t *len, size_t *n)
 {
     const order *o = ctx;
-    const entry *e = &o->p->entries[o->entry[i] - 1];
-    *term = (const uint8_t *)o->p->text + o->term[i]->text;
-    *len = o->term[i]->len;
-    memset(out, 0, CJX_SEARCH_ENTRY);
-    cjx_search_be32_put(out, e->docid);
-    memcpy(out + 4, e->tf, CJX_FIELDS);
+    *term = (const uint8_t *)o->p->text + o->term[t]->text;
+    *len = o->term[t]->len;
+    *n = o->term[t]->count;
+}
+
+static void entries_of(void *ctx, size_t t, uint8_t *out)
+{
+    const order *o = ctx;
+    for (uint32_t id = o->term[t]->first; id; id = o->p->entries[id - 1].next) {
+        const entry *e = &o->p->entries[id - 1];
+        cjx_search_be32_put(out, e->docid);
+        memcpy(out + 4, e->tf, CJX_FIELDS);
+        memset(out + 4 + CJX_FIELDS, 0, CJX_SEARCH_ENTRY - 4 - CJX_FIELDS);
+        out += CJX_SEARCH_ENTRY;
+    }
 }
 
 int cjx_pending_write(cjx_search_pending *p, MDB_txn *txn, MDB_dbi db, const uint8_t key[8])
 {
-    const slot **terms = malloc((p->used ? p->used : 1) * sizeof *terms);
-    order o = {p, malloc(p->n * sizeof *o.entry), malloc(p->n * sizeof *o.term)};
-    int rc = terms && o.entry && o.term ? 0 : ENOMEM;
-    size_t nterms = 0, k = 0;
-    for (size_t i = 0; rc == 0 && i < p->nslots; i++)
+    if (!p->n)
+        return 0;
+    order o = {p, malloc(p->used * sizeof *o.term)};
+    if (!o.term)
+        return ENOMEM;
+    size_t nterms = 0;
+    for (size_t i = 0; i < p->nslots; i++)
         if (p->slots[i].first)
-            terms[nterms++] = &p->slots[i];
-    if (rc == 0) {
-        qsort_r(terms, nterms, sizeof *terms, slot_cmp, p->text);
-        for (size_t t = 0; t < nterms; t++)
-            for (uint32_t id = terms[t]->first; id; id = p->entries[id - 1].next) {
-                o.entry[k] = id;
-                o.term[k++] = terms[t];
-            }
-        rc = cjx_segment_write(txn, db, key, k, order_at, &o);
-    }
-    free(terms);
-    free(o.entry);
+            o.term[nterms++] = &p->slots[i];
+    qsort_r(o.term, nterms, sizeof *o.term, slot_cmp, p->text);
+    /* entries were added in docid order */
+    cjx_segment_plan plan = {nterms, p->tused, p->n, p->entries[0].docid, p->entries[p->n - 1].docid};
+    int rc = cjx_segment_write(txn, db, key, &plan, run_at, entries_of, &o);
     free(o.term);
     return rc;
 }

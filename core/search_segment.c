@@ -207,24 +207,44 @@ static int writer_put(MDB_txn *txn, MDB_dbi db, const uint8_t *key, writer *w)
     return rc;
 }
 
-int cjx_segment_write(MDB_txn *txn, MDB_dbi db, const uint8_t *key, size_t n,
-                      void (*entry_at)(void *ctx, size_t i, const uint8_t **term, size_t *len,
-                                       uint8_t entry[CJX_SEARCH_ENTRY]),
-                      void *ctx)
+static void u32_put(uint8_t *p, size_t v)
 {
-    writer w = {0};
-    for (size_t i = 0; i < n && writer_room(&w, 1); i++) {
+    uint32_t u = (uint32_t)v;
+    memcpy(p, &u, 4);
+}
+
+int cjx_segment_write(MDB_txn *txn, MDB_dbi db, const uint8_t *key, const cjx_segment_plan *plan,
+                      void (*run_at)(void *ctx, size_t t, const uint8_t **term, size_t *len,
+                                     size_t *n),
+                      void (*entries_of)(void *ctx, size_t t, uint8_t *out), void *ctx)
+{
+    if (!plan->nentries)
+        return 0;
+    size_t dirs = HEADER + 8 * (plan->nterms + 1), at = (dirs + plan->tbytes + 3) & ~(size_t)3;
+    MDB_val k = {8, (void *)key}, v = {at + plan->nentries * CJX_SEARCH_ENTRY, NULL};
+    int rc = mdb_put(txn, db, &k, &v, MDB_RESERVE);
+    if (rc)
+        return rc;
+    uint8_t *out = v.mv_data, *term_off = out + HEADER, *post_off = term_off + 4 * (plan->nterms + 1);
+    uint32_t head[5] = {MAGIC, (uint32_t)plan->nterms, (uint32_t)plan->nentries, plan->first,
+                        plan->last};
+    memcpy(out, head, sizeof head);
+    size_t tused = 0, used = 0;
+    for (size_t t = 0; t < plan->nterms; t++) {
         const uint8_t *term;
-        size_t len;
-        uint8_t entry[CJX_SEARCH_ENTRY];
-        entry_at(ctx, i, &term, &len, entry);
-        writer_term(&w, term, len);
-        if (!w.oom)
-            writer_entry(&w, entry);
+        size_t len, n;
+        run_at(ctx, t, &term, &len, &n);
+        u32_put(term_off + 4 * t, tused);
+        u32_put(post_off + 4 * t, used);
+        memcpy(out + dirs + tused, term, len);
+        entries_of(ctx, t, out + at + used * CJX_SEARCH_ENTRY);
+        tused += len;
+        used += n;
     }
-    int rc = writer_put(txn, db, key, &w);
-    writer_free(&w);
-    return rc;
+    u32_put(term_off + 4 * plan->nterms, tused);
+    u32_put(post_off + 4 * plan->nterms, used);
+    memset(out + dirs + tused, 0, at - dirs - tused);
+    return tused == plan->tbytes && used == plan->nentries ? 0 : MDB_CORRUPTED;
 }
 
 /* ---- merging ---- */
