@@ -263,10 +263,11 @@ void cjx_hub_institution_admin(cjx_hub *h, cjx_session *s, const Cjx__Institutio
 cjx_err cjx_policy_open(cjx_hub *h, cjx_fault *f);
 /* An InstitutionKind as the policy sections name it: "college", "enterprise"… */
 const char *cjx_policy_kind_name(int inst_kind);
-/* CJX_OK, or CJX_EFORBIDDEN naming field when institutions of inst_kind may
- * not publish item_kind. */
+/* CJX_OK, or CJX_EFORBIDDEN naming the field "<body>.<item_kind>" (body:
+ * "posting" or "record") when institutions of inst_kind may not publish
+ * item_kind. */
 cjx_err cjx_policy_may_publish(const cjx_hub *h, int inst_kind, const char *item_kind,
-                               const char *field, cjx_fault *f);
+                               const char *body, cjx_fault *f);
 /* True when institutions of inst_kind may read records of item_kind from
  * other institutions. */
 int cjx_policy_may_read(const cjx_hub *h, int inst_kind, const char *item_kind);

@@ -149,19 +149,23 @@ cjx_err cjx_policy_open(cjx_hub *h, cjx_fault *f)
 }
 
 cjx_err cjx_policy_may_publish(const cjx_hub *h, int inst_kind, const char *item_kind,
-                               const char *field, cjx_fault *f)
+                               const char *body, cjx_fault *f)
 {
     int bit = kind_bit(item_kind);
+    int allowed = inst_kind > 0 && inst_kind < CJX_POLICY_KINDS && bit >= 0 &&
+                  (h->may_publish[inst_kind] & ((uint64_t)1 << bit));
+    if (allowed)
+        return CJX_OK;
+    char field[80]; /* only for the refusal: most publishes never need it */
+    snprintf(field, sizeof field, "%s.%s", body, item_kind);
     if (inst_kind <= 0 || inst_kind >= CJX_POLICY_KINDS)
         return cjx_fault_set(f, CJX_EFORBIDDEN, field,
                              "the registry gives this institution no kind, so it may publish "
                              "nothing (set kind in the agent's configuration, or ask the "
                              "operator)");
-    if (bit < 0 || !(h->may_publish[inst_kind] & ((uint64_t)1 << bit)))
-        return cjx_fault_set(f, CJX_EFORBIDDEN, field,
-                             "an institution of kind %s may not publish %s (policy: [publish] %s)",
-                             kind_names[inst_kind], item_kind, kind_names[inst_kind]);
-    return CJX_OK;
+    return cjx_fault_set(f, CJX_EFORBIDDEN, field,
+                         "an institution of kind %s may not publish %s (policy: [publish] %s)",
+                         kind_names[inst_kind], item_kind, kind_names[inst_kind]);
 }
 
 int cjx_policy_may_read(const cjx_hub *h, int inst_kind, const char *item_kind)

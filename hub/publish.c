@@ -147,14 +147,11 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
         goto refuse;
     if (check_origin(item, s->code, &repacked, &fault) != CJX_OK)
         goto refuse;
-    if (item->body_case != CJX__ITEM__BODY_STATUS_CHANGE) { /* closing what it published */
-        char field[80];
-        snprintf(field, sizeof field, "%s.%s",
-                 item->body_case == CJX__ITEM__BODY_POSTING ? "posting" : "record",
-                 cjx_item_kind(item));
-        if (cjx_policy_may_publish(h, s->kind, cjx_item_kind(item), field, &fault) != CJX_OK)
-            goto refuse;
-    }
+    if (item->body_case != CJX__ITEM__BODY_STATUS_CHANGE && /* closing what it published */
+        cjx_policy_may_publish(h, s->kind, cjx_item_kind(item),
+                               item->body_case == CJX__ITEM__BODY_POSTING ? "posting" : "record",
+                               &fault) != CJX_OK)
+        goto refuse;
 
     MDB_txn *txn = cjx_hub_batch_txn(h, &fault);
     if (!txn) {
