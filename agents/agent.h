@@ -38,7 +38,10 @@ typedef struct agent_sub {
     const cjx_subscription_config *cfg;
     Cjx__Subscription *wire;
     int fd;                    /* sink file, or -1 */
-    Cjx__FeedState state;      /* file_seq, command_seq, failures … */
+    Cjx__FeedState state;      /* file_seq (synced), command_seq, failures … */
+    uint64_t written_seq;      /* the sink file's last line, synced or not */
+    off_t synced_size;         /* the sink file's size at its last sync */
+    int64_t unsynced_ms;       /* when a line was first written after it, or 0 */
     char last_error[200];
     int dirty;                 /* state to be saved now */
     int progress;              /* file_seq moved: saved within PROGRESS_SAVE_MS */
@@ -87,6 +90,7 @@ typedef struct agent {
     char personal_kinds[AGENT_PERSONAL_KINDS][32]; /* Welcome.personal_kinds */
     size_t npersonal_kinds;
     agent_inbox *inbox;        /* NULL without inbox_dir */
+    int outbox_watch;          /* inotify of the outbox's store, or -1 (agent_link.c) */
 } agent;
 
 /* agent_feed.c */
@@ -100,11 +104,20 @@ void agent_feeds_subscribe(agent *a, Cjx__Subscription *extra);
 int agent_feeds_check_marks(agent *a, const Cjx__Heartbeat *hb);
 /* Notes where the hub resumes a subscription. */
 void agent_feeds_on_subscribed(agent *a, const Cjx__Subscribed *m);
-/* Queues one event for the sinks. Returns -1 when the session must restart
- * (the event could not be kept, or one is missing before it). */
-int agent_feeds_on_event(agent *a, const Cjx__Event *ev);
+/* Queues one event for the sinks, taking ev->stored's bytes when it keeps
+ * them (agent_event_take). Returns -1 when the session must restart (the
+ * event could not be kept, or one is missing before it). */
+int agent_feeds_on_event(agent *a, Cjx__Event *ev);
+/* Takes the bytes of ev->stored out of the unpacked frame, which then no
+ * longer frees them: the caller owns the result (free()). Never NULL for a
+ * non-empty entry; a 1-byte allocation for an empty one, or NULL when that
+ * fails. */
+void *agent_event_take(Cjx__Event *ev);
 /* Delivers queued events to the sinks, reaps commands, acknowledges. */
 void agent_feeds_work(agent *a);
+/* How long the loop may wait before agent_feeds_work has something due (a
+ * sync, a command to reap or retry, progress to save), in ms; -1: nothing. */
+long agent_feeds_wait_ms(const agent *a);
 
 /* agent_replica.c */
 /* Starts the replica's part of a new session: snapshot or subscribe; a
@@ -113,8 +126,9 @@ void agent_feeds_work(agent *a);
 int agent_replica_start(agent *a, uint64_t hub_store_id);
 int agent_replica_on_snapshot(agent *a, const Cjx__Snapshot *m);
 int agent_replica_is_name(const char *subscription);
-/* Takes one replica event; -1 on a gap (the session must restart). */
-int agent_replica_on_event(agent *a, const Cjx__Event *ev);
+/* Takes one replica event (and its bytes, agent_event_take); -1 on a gap
+ * (the session must restart). */
+int agent_replica_on_event(agent *a, Cjx__Event *ev);
 /* Applies the events of this drain and acknowledges them. */
 void agent_replica_flush(agent *a);
 void agent_replica_close(agent *a);

@@ -2,10 +2,13 @@
  * configuration, hand every event to the subscription's sinks exactly once,
  * and acknowledge to the hub only what every sink has (guarantee 3).
  *
- * File sink: events are appended as JSON lines and fsynced. The file itself
- * says how far it got: at start the agent reads the sequence of its last
- * complete line (cutting off a half-written one), so a crash at any point
- * neither loses nor repeats a line.
+ * File sink: events are appended as JSON lines as soon as they arrive, and
+ * the file is fsynced before what it holds is acknowledged: one sync for
+ * every arrival within SYNC_DELAY_MS (group commit, as the hub does for
+ * publishes). The file itself says how far it got: at start the agent
+ * syncs it, reads the sequence of its last complete line (cutting off a
+ * half-written one), so a crash at any point neither loses nor repeats a
+ * line.
  * Command sink: run once per event through /bin/sh, with the event as JSON
  * on stdin and CJX_SEQ, CJX_ID and CJX_SUBSCRIPTION in its environment; on
  * exit 0 the sequence is committed to the agent's store. A failing command
@@ -43,10 +46,23 @@
  * copy in the store is for `cjx status` and is saved at most this often. */
 #define PROGRESS_SAVE_MS 1000
 
+/* How long a line written to a sink file may wait for its sync (and so
+ * for its acknowledgement): a sync costs a subscriber as much as the lines
+ * of many events, and a sink's readers see lines once they are written.
+ * An eighth of the window unsynced is synced at once: catching up, the
+ * hub then gets credit back while the agent formats the rest. */
+#define SYNC_DELAY_MS 50
+
+/* How often a running sink command is looked at (waitpid), and one that
+ * could not start is tried again. */
+#define FEED_POLL_MS 10
+
 /* The sinks' lines are written here: one writer for the agent's life, its
  * buffer and scratch memory reused by every event (agent_feeds_open makes
  * it; the agent has one loop and one agent struct). */
 static cjx_json_writer *lines;
+
+static void deliver_file(agent *a, agent_sub *sub, int now);
 
 static int64_t mono_ms(void)
 {
@@ -87,6 +103,13 @@ static int recover_file(agent_sub *sub)
         free(buf);
         return -1;
     }
+    /* what the last run wrote but did not sync yet is acknowledged as
+     * delivered from now on: it must be on disk first */
+    if (fdatasync(sub->fd) != 0) {
+        free(buf);
+        return -1;
+    }
+    sub->synced_size = size - (off_t)(want - end);
     if (end < want)
         CJX_LOG(CJX_LOG_WARNING, "feed.recover", NULL, "%s: cut a half-written last line",
                 sub->cfg->sink_file);
@@ -101,6 +124,7 @@ static int recover_file(agent_sub *sub)
             sub->state.file_seq = (uint64_t)json_integer_value(seq);
         json_decref(line);
     }
+    sub->written_seq = sub->state.file_seq;
     free(buf);
     return 0;
 }
@@ -207,6 +231,9 @@ static void clear_queue(agent_sub *sub)
 
 void agent_feeds_close(agent *a)
 {
+    for (size_t i = 0; i < a->nsubs; i++)
+        if (a->subs[i].fd >= 0 && a->subs[i].count)
+            deliver_file(a, &a->subs[i], 1); /* what is written is synced */
     save_states(a);
     for (size_t i = 0; i < a->nsubs; i++) {
         agent_sub *sub = &a->subs[i];
@@ -244,6 +271,7 @@ void agent_feeds_subscribe(agent *a, Cjx__Subscription *extra)
     m.n_subscriptions = n;
     m.subscriptions = wires;
     m.window = (uint32_t)a->cfg.feed_window;
+    m.batch = 1;
     Cjx__Frame fr = CJX__FRAME__INIT;
     fr.msg_case = CJX__FRAME__MSG_SUBSCRIBE;
     fr.subscribe = &m;
@@ -284,7 +312,16 @@ int agent_feeds_check_marks(agent *a, const Cjx__Heartbeat *hb)
     return 0;
 }
 
-int agent_feeds_on_event(agent *a, const Cjx__Event *ev)
+void *agent_event_take(Cjx__Event *ev)
+{
+    void *data = ev->stored.data;
+    if (!ev->stored.len || !data) /* protobuf-c leaves an empty field unallocated */
+        return malloc(1);
+    ev->stored = (ProtobufCBinaryData){0, NULL};
+    return data;
+}
+
+int agent_feeds_on_event(agent *a, Cjx__Event *ev)
 {
     agent_sub *sub = find_sub(a, ev->subscription);
     if (!sub || ev->seq <= sub->received)
@@ -301,7 +338,8 @@ int agent_feeds_on_event(agent *a, const Cjx__Event *ev)
         return 0; /* at every sink already: only to be acknowledged */
     }
     pending *p = &sub->queue[(sub->head + sub->count) % sub->cap];
-    p->data = sub->count < sub->cap ? malloc(ev->stored.len ? ev->stored.len : 1) : NULL;
+    size_t len = ev->stored.len;
+    p->data = sub->count < sub->cap ? agent_event_take(ev) : NULL;
     if (!p->data) {
         /* The hub never sends more than the window, so this is a broken
          * promise or no memory: start over from the hub's cursor rather
@@ -312,8 +350,7 @@ int agent_feeds_on_event(agent *a, const Cjx__Event *ev)
         return LINK_RESTART;
     }
     sub->received = ev->seq;
-    memcpy(p->data, ev->stored.data, ev->stored.len);
-    p->len = ev->stored.len;
+    p->len = len;
     p->seq = ev->seq;
     sub->count++;
     return 0;
@@ -355,17 +392,36 @@ static void note_failure(agent *a, agent_sub *sub, const char *what)
             sub->cfg->name, what, sub->state.failures);
 }
 
-/* Appends the queued events the file does not have yet in one write, then
- * fsyncs. On a failure the file is cut back to where it was. */
-static void deliver_file(agent *a, agent_sub *sub)
+/* Cuts the sink file back to its last sync after a failure: the lines
+ * after it are written again from the queue. */
+static void cut_back(agent *a, agent_sub *sub, const char *what)
 {
-    off_t before = lseek(sub->fd, 0, SEEK_END);
-    uint64_t last = sub->state.file_seq;
-    size_t len;
-    int bad = before < 0;
+    int saved = errno;
+    if (ftruncate(sub->fd, sub->synced_size) != 0)
+        CJX_LOG(CJX_LOG_CRIT, "feed.sink", a->cfg.credit_code, "%s: cannot cut back %s",
+                sub->cfg->name, sub->cfg->sink_file);
+    sub->written_seq = sub->state.file_seq;
+    sub->unsynced_ms = 0;
+    char text[200];
+    snprintf(text, sizeof text, "%s %.120s: %s", what, sub->cfg->sink_file, strerror(saved));
+    note_failure(a, sub, text);
+}
+
+/* Appends the queued events the file does not have yet in one write, and
+ * syncs the file when its oldest unsynced line has waited SYNC_DELAY_MS,
+ * an eighth of the window is unsynced, or now (closing): only then do the
+ * lines count as delivered (file_seq). */
+static void deliver_file(agent *a, agent_sub *sub, int now)
+{
+    uint64_t last = sub->written_seq;
+    size_t len, unsynced = 0;
+    int bad = 0;
     cjx_json_writer_clear(lines);
     for (size_t i = 0; !bad && i < sub->count; i++) {
         const pending *p = &sub->queue[(sub->head + i) % sub->cap];
+        if (p->seq <= sub->state.file_seq)
+            continue;
+        unsynced++;
         if (p->seq <= last)
             continue;
         bad = append_line(sub, p) != 0;
@@ -373,20 +429,29 @@ static void deliver_file(agent *a, agent_sub *sub)
             last = p->seq;
     }
     const char *buf = cjx_json_writer_data(lines, &len);
-    if (!bad && len)
-        bad = write_all(sub->fd, buf, len) != 0 || fdatasync(sub->fd) != 0;
-    if (bad) {
-        int saved = errno;
-        if (before >= 0 && ftruncate(sub->fd, before) != 0)
-            CJX_LOG(CJX_LOG_CRIT, "feed.sink", a->cfg.credit_code, "%s: cannot cut back %s",
-                    sub->cfg->name, sub->cfg->sink_file);
-        char what[200];
-        snprintf(what, sizeof what, "writing %.120s: %s", sub->cfg->sink_file, strerror(saved));
-        note_failure(a, sub, what);
+    if (!bad && len && write_all(sub->fd, buf, len) != 0) {
+        cut_back(a, sub, "writing");
         return;
     }
-    if (last == sub->state.file_seq)
+    if (bad) { /* an event without a JSON form, or no memory: nothing written */
+        errno = ENOMEM;
+        cut_back(a, sub, "formatting an event for");
         return;
+    }
+    int64_t t = mono_ms();
+    if (last > sub->written_seq && !sub->unsynced_ms)
+        sub->unsynced_ms = t;
+    sub->written_seq = last;
+    if (last == sub->state.file_seq ||
+        !(now || 8 * unsynced >= sub->cap || t - sub->unsynced_ms >= SYNC_DELAY_MS))
+        return;
+    off_t size = lseek(sub->fd, 0, SEEK_END);
+    if (size < 0 || fdatasync(sub->fd) != 0) {
+        cut_back(a, sub, "syncing");
+        return;
+    }
+    sub->synced_size = size;
+    sub->unsynced_ms = 0;
     sub->state.file_seq = last;
     sub->progress = 1;
 }
@@ -478,13 +543,36 @@ static void deliver_command(agent *a, agent_sub *sub)
     }
 }
 
+long agent_feeds_wait_ms(const agent *a)
+{
+    int64_t now = mono_ms(), due = INT64_MAX;
+    int progress = 0;
+    for (size_t i = 0; i < a->nsubs; i++) {
+        const agent_sub *sub = &a->subs[i];
+        if (sub->child > 0)
+            return FEED_POLL_MS; /* reaped by polling */
+        if (sub->unsynced_ms && sub->unsynced_ms + SYNC_DELAY_MS < due)
+            due = sub->unsynced_ms + SYNC_DELAY_MS;
+        int command_waits = sub->cfg->sink_command[0] && sub->count &&
+                            sub->queue[(sub->head + sub->count - 1) % sub->cap].seq >
+                                sub->state.command_seq;
+        int64_t retry = sub->retry_at_ms > now ? sub->retry_at_ms : now + FEED_POLL_MS;
+        if (command_waits && retry < due)
+            due = retry;
+        progress |= sub->progress;
+    }
+    if (progress && a->feeds_saved_ms + PROGRESS_SAVE_MS < due)
+        due = a->feeds_saved_ms + PROGRESS_SAVE_MS;
+    return due == INT64_MAX ? -1 : due <= now ? 0 : (long)(due - now);
+}
+
 void agent_feeds_work(agent *a)
 {
     int dirty = 0, progress = 0;
     for (size_t i = 0; i < a->nsubs; i++) {
         agent_sub *sub = &a->subs[i];
         if (sub->fd >= 0 && sub->count)
-            deliver_file(a, sub);
+            deliver_file(a, sub, 0);
         if (sub->cfg->sink_command[0])
             deliver_command(a, sub);
         dirty |= sub->dirty;

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "agent.h"
@@ -23,8 +25,11 @@
 #include "validate.h"
 #include "log.h"
 
-/* How often an idle READY agent looks for new outbox items, in ms. */
+/* How often an idle READY agent looks for new outbox items, in ms, when
+ * nothing wakes it sooner: a write to the outbox's store does when it can
+ * be watched (watch_outbox), and then the look is only a safety net. */
 #define OUTBOX_POLL_MS 10
+#define OUTBOX_WATCHED_POLL_MS 1000
 /* Pause before a new session, doubled while sessions keep failing. */
 #define RESTART_BACKOFF_MIN_MS 50
 #define RESTART_BACKOFF_MAX_MS 5000
@@ -114,8 +119,40 @@ static int connect_hub(agent *a)
                           ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;
 }
 
+/* Has inotify report writes to the store's data file, so that an item
+ * `cjx post` (or an import) commits in another process is sent at once, not
+ * at the next look OUTBOX_POLL_MS later. The agent's own commits wake it
+ * too, once each: it then finds nothing new. Sets a->outbox_watch, or -1
+ * (then polling alone finds new items). */
+static void watch_outbox(agent *a)
+{
+    const char *dir = NULL;
+    char path[CJX_CONF_STRMAX + 16];
+    a->outbox_watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (a->outbox_watch < 0)
+        return;
+    if (mdb_env_get_path(cjx_outbox_store(a->outbox)->env, &dir) == 0 &&
+        snprintf(path, sizeof path, "%s/data.mdb", dir) < (int)sizeof path &&
+        inotify_add_watch(a->outbox_watch, path, IN_MODIFY) >= 0)
+        return;
+    CJX_LOG(CJX_LOG_WARNING, "outbox.watch", a->cfg.credit_code,
+            "cannot watch the outbox store (%s): new items are found by polling",
+            strerror(errno));
+    close(a->outbox_watch);
+    a->outbox_watch = -1;
+}
+
+/* Empties the watch's queue: one wake-up covers every write so far. */
+static void outbox_written(agent *a)
+{
+    char buf[4096];
+    while (a->outbox_watch >= 0 && read(a->outbox_watch, buf, sizeof buf) > 0)
+        ;
+}
+
 int agent_link_start(agent *a)
 {
+    watch_outbox(a);
     a->heartbeat_ms = a->cfg.heartbeat_ms;
     a->zctx = zmq_ctx_new();
     if (!a->zctx || connect_hub(a) != 0)
@@ -128,6 +165,9 @@ int agent_link_start(agent *a)
 void agent_link_stop(agent *a)
 {
     close_sockets(a);
+    if (a->outbox_watch >= 0)
+        close(a->outbox_watch);
+    a->outbox_watch = -1;
     if (a->zctx)
         zmq_ctx_term(a->zctx);
     a->sock = a->zctx = NULL;
@@ -201,6 +241,16 @@ static int on_welcome(agent *a, const Cjx__Welcome *w)
     return agent_replica_start(a, w->store_id) == 0 ? 0 : LINK_RESTART;
 }
 
+/* Hands one event to the replica or to a feed, which may take its bytes. */
+static int on_event(agent *a, Cjx__Event *ev)
+{
+    int rc = agent_replica_is_name(ev->subscription) ? agent_replica_on_event(a, ev)
+                                                     : agent_feeds_on_event(a, ev);
+    if (rc == 0)
+        a->backoff_ms = 0; /* the session works */
+    return rc;
+}
+
 /* Handles one frame from the hub. Returns -1 when the session must restart. */
 static int on_frame(agent *a, Cjx__Frame *fr)
 {
@@ -250,13 +300,13 @@ static int on_frame(agent *a, Cjx__Frame *fr)
             a->inflight--;
         return 0;
     }
-    case CJX__FRAME__MSG_EVENT: {
-        int rc = agent_replica_is_name(fr->event->subscription)
-                     ? agent_replica_on_event(a, fr->event)
-                     : agent_feeds_on_event(a, fr->event);
-        if (rc == 0)
-            a->backoff_ms = 0; /* the session works */
-        return rc;
+    case CJX__FRAME__MSG_EVENT:
+        return on_event(a, fr->event);
+    case CJX__FRAME__MSG_EVENT_BATCH: {
+        int rc = 0;
+        for (size_t i = 0; rc == 0 && i < fr->event_batch->n_events; i++)
+            rc = on_event(a, fr->event_batch->events[i]);
+        return rc; /* after a gap, the rest comes again with the resend */
     }
     case CJX__FRAME__MSG_SNAPSHOT:
         return agent_replica_on_snapshot(a, fr->snapshot);
@@ -375,17 +425,36 @@ static void heartbeat(agent *a, int64_t now)
     a->last_beat_ms = now;
 }
 
+/* How long the loop may sleep when nothing arrives: until the next look
+ * at the outbox, heartbeat or feed work that is due. */
+static long poll_timeout(const agent *a)
+{
+    if (a->state != AGENT_READY)
+        return (long)a->heartbeat_ms;
+    long timeout = a->outbox_watch >= 0 ? OUTBOX_WATCHED_POLL_MS : OUTBOX_POLL_MS;
+    int64_t beat = a->last_beat_ms + a->heartbeat_ms - agent_now_ms();
+    long feeds = agent_feeds_wait_ms(a);
+    if (beat < timeout)
+        timeout = beat > 0 ? (long)beat : 0;
+    if (feeds >= 0 && feeds < timeout)
+        timeout = feeds;
+    return timeout;
+}
+
 int agent_link_run(agent *a, volatile int *stop)
 {
     while (!*stop) {
-        long timeout = agent_inbox_busy(a)        ? 0
-                       : a->state == AGENT_READY ? OUTBOX_POLL_MS
-                                                 : (long)a->heartbeat_ms;
-        zmq_pollitem_t items[3] = {{a->sock, 0, ZMQ_POLLIN, 0},
-                                   {a->monitor, 0, ZMQ_POLLIN, 0},
-                                   {NULL, agent_inbox_fd(a), ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, items[2].fd >= 0 ? 3 : 2, timeout) < 0 && errno != EINTR)
+        long timeout = agent_inbox_busy(a) ? 0 : poll_timeout(a);
+        zmq_pollitem_t items[4] = {{a->sock, 0, ZMQ_POLLIN, 0},
+                                   {a->monitor, 0, ZMQ_POLLIN, 0}};
+        int nitems = 2;
+        if (a->outbox_watch >= 0)
+            items[nitems++] = (zmq_pollitem_t){NULL, a->outbox_watch, ZMQ_POLLIN, 0};
+        if (agent_inbox_fd(a) >= 0)
+            items[nitems++] = (zmq_pollitem_t){NULL, agent_inbox_fd(a), ZMQ_POLLIN, 0};
+        if (zmq_poll(items, nitems, timeout) < 0 && errno != EINTR)
             return 1;
+        outbox_written(a);
         if ((items[1].revents & ZMQ_POLLIN) && key_refused(a)) {
             CJX_LOG(CJX_LOG_CRIT, "link.refused", a->cfg.credit_code,
                     "the hub refuses this agent's key (not registered, or revoked): stopping");

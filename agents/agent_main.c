@@ -61,7 +61,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    static agent a;
+    static agent a = {.outbox_watch = -1};
     cjx_fault fault = {0};
     if (cjx_agent_config_load(config, &a.cfg, &fault) != CJX_OK) {
         fprintf(stderr, "cjx-agent: %s\n", fault.text);

@@ -108,7 +108,7 @@ int agent_replica_is_name(const char *subscription)
     return strcmp(subscription, REPLICA_NAME) == 0;
 }
 
-int agent_replica_on_event(agent *a, const Cjx__Event *ev)
+int agent_replica_on_event(agent *a, Cjx__Event *ev)
 {
     agent_replica *r = &a->replica;
     if (ev->seq <= r->received)
@@ -128,11 +128,11 @@ int agent_replica_on_event(agent *a, const Cjx__Event *ev)
         r->batch = b;
         r->cap = cap;
     }
-    void *copy = malloc(ev->stored.len ? ev->stored.len : 1);
-    if (!copy)
+    size_t len = ev->stored.len;
+    void *data = agent_event_take(ev);
+    if (!data)
         return LINK_RESTART;
-    memcpy(copy, ev->stored.data, ev->stored.len);
-    r->batch[r->nbatch++] = (ProtobufCBinaryData){ev->stored.len, copy};
+    r->batch[r->nbatch++] = (ProtobufCBinaryData){len, data};
     r->received = ev->seq;
     return 0;
 }

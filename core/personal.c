@@ -81,6 +81,78 @@ size_t cjx_personal_fields(const ProtobufCMessage *m, void (*fn)(void *, const c
     return c.n;
 }
 
+/* Reads a varint at *p (< end) and moves past it. Returns 0, or -1 when it
+ * runs past end or beyond 10 bytes. */
+static int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; *p < end && shift < 70; shift += 7) {
+        uint8_t b = *(*p)++;
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+/* cjx_personal_maybe_packed at depth: the same messages as each_message
+ * visits, the same fields as visit_fields counts (a plain string named
+ * pii_, not empty). A oneof or message field sent twice makes it say 1
+ * where unpacking would keep one: never 0 where it finds some. */
+static int maybe_packed(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len,
+                        int depth)
+{
+    const uint8_t *end = p + len;
+    if (depth > MAX_DEPTH)
+        return 0;
+    while (p < end) {
+        uint64_t key, n;
+        if (read_varint(&p, end, &key))
+            return 1;
+        switch (key & 7) {
+        case 0: /* varint */
+            if (read_varint(&p, end, &n))
+                return 1;
+            break;
+        case 1: /* 64-bit */
+            if (end - p < 8)
+                return 1;
+            p += 8;
+            break;
+        case 5: /* 32-bit */
+            if (end - p < 4)
+                return 1;
+            p += 4;
+            break;
+        case 2: { /* length-delimited */
+            if (read_varint(&p, end, &n) || n > (uint64_t)(end - p))
+                return 1;
+            const ProtobufCFieldDescriptor *fd =
+                key >> 3 <= UINT32_MAX ? protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3))
+                                       : NULL;
+            if (fd && fd->type == PROTOBUF_C_TYPE_MESSAGE) {
+                if (maybe_packed(fd->descriptor, p, (size_t)n, depth + 1))
+                    return 1;
+            } else if (fd && n > 0 && fd->type == PROTOBUF_C_TYPE_STRING &&
+                       fd->label != PROTOBUF_C_LABEL_REPEATED && cjx_field_is_personal(fd)) {
+                return 1;
+            }
+            p += n;
+            break;
+        }
+        default: /* groups: not in the schema */
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int cjx_personal_maybe_packed(const ProtobufCMessageDescriptor *d, const uint8_t *data,
+                              size_t len)
+{
+    return maybe_packed(d, data, len, 0);
+}
+
 size_t cjx_personal_strip(ProtobufCMessage *m)
 {
     struct fields_ctx c = {NULL, NULL, 0, 1};

@@ -17,6 +17,13 @@
  * depth); returns how many there are. fn may be NULL. */
 size_t cjx_personal_fields(const ProtobufCMessage *m, void (*fn)(void *, const char *), void *ctx);
 
+/* Whether the packed message of type d may have a personal field set,
+ * read straight from the wire, without unpacking or allocating: 0 means
+ * cjx_personal_fields would find none; 1 (also for bytes that do not
+ * parse) means it may, and only it can tell. */
+int cjx_personal_maybe_packed(const ProtobufCMessageDescriptor *d, const uint8_t *data,
+                              size_t len);
+
 /* Clears every personal field of m (a message unpacked or built with the
  * system allocator). Returns how many were set. */
 size_t cjx_personal_strip(ProtobufCMessage *m);

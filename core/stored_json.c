@@ -5,6 +5,7 @@
  * straight into a buffer (json_write.h), member for member the same.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,14 +16,35 @@
 #include "protocol.pb-c.h"
 #include "domain.pb-c.h"
 
-/* The arrival time as ISO 8601 in UTC with milliseconds, in buf. */
+/* The arrival time as ISO 8601 in UTC with milliseconds, in buf. Entries
+ * come in runs from the same second (a batch at the hub), so the text of
+ * the last second is kept: a feed sink writes one line per entry. */
 static void time_text(char buf[40], int64_t ms)
 {
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm = {0};
-    gmtime_r(&secs, &tm);
-    size_t n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, 40 - n, ".%03dZ", (int)(ms % 1000));
+    static _Thread_local int64_t last_secs = INT64_MIN;
+    static _Thread_local char last_text[40];
+    static _Thread_local size_t last_len;
+    int64_t secs = ms / 1000;
+    if (secs != last_secs) {
+        time_t t = (time_t)secs;
+        struct tm tm = {0};
+        gmtime_r(&t, &tm);
+        last_len = strftime(last_text, sizeof last_text, "%Y-%m-%dT%H:%M:%S", &tm);
+        last_secs = secs;
+    }
+    memcpy(buf, last_text, last_len);
+    int milli = (int)(ms % 1000);
+    if (milli < 0 || last_len > 33) {
+        snprintf(buf + last_len, 40 - last_len, ".%03dZ", milli);
+        return;
+    }
+    char *o = buf + last_len;
+    o[0] = '.';
+    o[1] = (char)('0' + milli / 100);
+    o[2] = (char)('0' + milli / 10 % 10);
+    o[3] = (char)('0' + milli % 10);
+    o[4] = 'Z';
+    o[5] = '\0';
 }
 
 /* "update" for CHANGE_UPDATE, in buf. */

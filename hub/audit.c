@@ -118,19 +118,31 @@ static int append(cjx_hub *h, MDB_txn *txn, const char *receiver, const Cjx__Sto
 }
 
 int cjx_audit_disclose(cjx_hub *h, MDB_txn *txn, const cjx_session *s, const MDB_val *entry,
-                       ProtobufCBinaryData *out, int *audited)
+                       const Cjx__Stored *st, signed char *personal, ProtobufCBinaryData *out,
+                       int *audited)
 {
     *out = (ProtobufCBinaryData){entry->mv_size, entry->mv_data};
     *audited = 0;
-    Cjx__Stored *st = cjx__stored__unpack(NULL, entry->mv_size, entry->mv_data);
+    Cjx__Stored *own_st = st ? NULL : cjx__stored__unpack(NULL, entry->mv_size, entry->mv_data);
+    if (!st)
+        st = own_st;
     /* only another institution's records carry personal fields to hold back;
-     * postings and the registry (most events) are not unpacked further */
-    Cjx__Item *item = st && cjx_state_class(st->kind) == CJX_CLASS_RECORD &&
-                              strcmp(st->origin, s->code) != 0
-                          ? cjx__item__unpack(NULL, st->item.len, st->item.data)
-                          : NULL;
-    int rc = 0;
-    if (item && cjx_personal_fields(&item->base, NULL, NULL)) {
+     * postings and the registry (most events) are not looked at further, nor
+     * is an item unpacked when its bytes show no personal field */
+    Cjx__Item *item = NULL;
+    int rc = 0, has_personal = 0;
+    if (st && (!personal || *personal != 0) && cjx_state_class(st->kind) == CJX_CLASS_RECORD &&
+        strcmp(st->origin, s->code) != 0) {
+        if (!cjx_personal_maybe_packed(&cjx__item__descriptor, st->item.data, st->item.len)) {
+            if (personal)
+                *personal = 0;
+        } else if ((item = cjx__item__unpack(NULL, st->item.len, st->item.data))) {
+            has_personal = cjx_personal_fields(&item->base, NULL, NULL) > 0;
+            if (personal)
+                *personal = (signed char)has_personal;
+        }
+    }
+    if (has_personal) {
         /* an operator's session names any code in its Hello: it never gets them */
         if (!s->operator_ && cjx_policy_personal_receiver(h, st->kind, s->code)) {
             MDB_txn *own = NULL;
@@ -155,8 +167,8 @@ int cjx_audit_disclose(cjx_hub *h, MDB_txn *txn, const cjx_session *s, const MDB
     }
     if (item)
         cjx__item__free_unpacked(item, NULL);
-    if (st)
-        cjx__stored__free_unpacked(st, NULL);
+    if (own_st)
+        cjx__stored__free_unpacked(own_st, NULL);
     return rc;
 }
 

@@ -5,8 +5,12 @@
  * per subscription: events are read from the log only when there is credit,
  * so a stopped subscriber costs the hub its cursor and nothing else, and
  * never slows anyone else down (guarantee 7). A subscription's cursor is
- * written in the batch's transaction when the agent acknowledges, so it is
- * as durable as the publishes (guarantee 3).
+ * written in a batch's transaction after the agent acknowledges: the next
+ * one with publishes, or one of its own CJX_CURSOR_DELAY_MS later, so that
+ * twenty subscribers acknowledging do not cost twenty syncs. A cursor the
+ * hub lost in a crash is a little behind: it resends from there, and the
+ * agent, which synced those events before acknowledging them, recognises
+ * them by sequence (guarantee 3).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +87,7 @@ static Cjx__Subscription *copy_subscription(const Cjx__Subscription *sub)
 
 void cjx_hub_subscribe(cjx_hub *h, cjx_session *s, const Cjx__Subscribe *m)
 {
+    cjx_hub_feeds_write_cursors(h, 1); /* this session's feeds are replaced */
     cjx_fault fault = {0};
     if (m->n_subscriptions > CJX_HUB_MAX_SUBSCRIPTIONS)
         cjx_fault_set(&fault, CJX_ERANGE, "subscriptions", "at most %d subscriptions",
@@ -94,10 +99,16 @@ void cjx_hub_subscribe(cjx_hub *h, cjx_session *s, const Cjx__Subscribe *m)
         return;
     }
     cjx_feeds_free(s);
+    s->batch = m->batch;
     s->window = m->window ? (m->window < WINDOW_MAX ? m->window : WINDOW_MAX) : WINDOW_DEFAULT;
     s->feeds = calloc(m->n_subscriptions ? m->n_subscriptions : 1, sizeof *s->feeds);
-    MDB_txn *txn = NULL;
-    if (!s->feeds || mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &txn)) {
+    /* cursors just written (above) are read back from the batch's transaction */
+    MDB_txn *txn = h->batch_txn, *own = NULL;
+    if (!txn && mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &own) == 0)
+        txn = own;
+    if (!s->feeds || !txn) {
+        if (own)
+            mdb_txn_abort(own);
         cjx_fault_set(&fault, CJX_ENOMEM, "", "cannot set up the subscriptions");
         cjx_hub_refuse(h, s->rid, s->rid_len, 0, 0, &fault, s->code);
         cjx_feeds_free(s);
@@ -123,6 +134,7 @@ void cjx_hub_subscribe(cjx_hub *h, cjx_session *s, const Cjx__Subscribe *m)
             fd->cursor = mdb_get(txn, h->store->dbs[HUB_DB_CURSORS], &k, &v) == 0 && v.mv_size == 8
                              ? cjx_be64_get(v.mv_data) : 0;
         }
+        fd->written = fd->cursor;
         fd->scanned = fd->last_sent = fd->cursor;
         Cjx__Subscribed ok = CJX__SUBSCRIBED__INIT;
         ok.name = in->name;
@@ -134,7 +146,8 @@ void cjx_hub_subscribe(cjx_hub *h, cjx_session *s, const Cjx__Subscribe *m)
         CJX_LOG(CJX_LOG_INFO, "feed.subscribe", s->code, "%s from seq %llu%s", in->name,
                 (unsigned long long)fd->cursor, in->ephemeral ? " (ephemeral)" : "");
     }
-    mdb_txn_abort(txn);
+    if (own)
+        mdb_txn_abort(own);
 }
 
 static cjx_feed *find_feed(cjx_session *s, const char *name)
@@ -145,7 +158,7 @@ static cjx_feed *find_feed(cjx_session *s, const char *name)
     return NULL;
 }
 
-static void move_cursor(cjx_hub *h, const cjx_session *s, cjx_feed *fd, uint64_t seq);
+static void move_cursor(cjx_hub *h, cjx_feed *fd, uint64_t seq);
 
 void cjx_hub_event_ack(cjx_hub *h, cjx_session *s, const Cjx__EventAck *m)
 {
@@ -166,42 +179,76 @@ void cjx_hub_event_ack(cjx_hub *h, cjx_session *s, const Cjx__EventAck *m)
         fd->head = (fd->head + 1) % s->window;
         fd->count--;
     }
-    move_cursor(h, s, fd, m->seq);
+    move_cursor(h, fd, m->seq);
 }
 
 /* Moves fd's cursor up to seq, or past everything scanned when nothing is
  * in flight: each entry scanned was then acknowledged or not for this
  * subscription, so a filtered subscription's lag and restart point stay
- * near the head. Durable cursors are written in the batch's transaction. */
-static void move_cursor(cjx_hub *h, const cjx_session *s, cjx_feed *fd, uint64_t seq)
+ * near the head. Durable cursors are written by
+ * cjx_hub_feeds_write_cursors. */
+static void move_cursor(cjx_hub *h, cjx_feed *fd, uint64_t seq)
 {
     uint64_t upto = fd->count ? seq : fd->scanned;
     if (upto <= fd->cursor)
         return;
     fd->cursor = upto;
-    if (fd->sub->ephemeral)
-        return;
-    cjx_fault fault;
-    MDB_txn *txn = cjx_hub_batch_txn(h, &fault);
-    if (!txn)
-        return; /* written with the next acknowledgement */
-    uint8_t kb[CJX_CODE_LEN + NAME_MAX_BYTES], vb[8];
-    MDB_val k = cursor_key(kb, s->code, fd->sub->name), v = {8, vb};
-    cjx_be64_put(vb, upto);
-    int rc = mdb_put(txn, h->store->dbs[HUB_DB_CURSORS], &k, &v, 0);
-    if (rc)
-        h->batch_failed = rc;
+    if (!fd->sub->ephemeral && !h->cursors_due_ms)
+        h->cursors_due_ms = cjx_mono_ms() + CJX_CURSOR_DELAY_MS;
 }
 
 static void checkpoint_session(cjx_session *s, void *ctx)
 {
     for (size_t i = 0; i < s->nfeeds; i++)
-        move_cursor(ctx, s, &s->feeds[i], 0);
+        move_cursor(ctx, &s->feeds[i], 0);
 }
 
 void cjx_hub_feeds_checkpoint(cjx_hub *h)
 {
     cjx_sessions_foreach(h->sessions, checkpoint_session, h);
+}
+
+static void write_session_cursors(cjx_session *s, void *ctx)
+{
+    cjx_hub *h = ctx;
+    cjx_fault fault;
+    for (size_t i = 0; i < s->nfeeds; i++) {
+        cjx_feed *fd = &s->feeds[i];
+        if (fd->sub->ephemeral || fd->cursor <= fd->written)
+            continue;
+        MDB_txn *txn = cjx_hub_batch_txn(h, &fault);
+        if (!txn)
+            return; /* the batch failed: all are written again after it */
+        uint8_t kb[CJX_CODE_LEN + NAME_MAX_BYTES], vb[8];
+        MDB_val k = cursor_key(kb, s->code, fd->sub->name), v = {8, vb};
+        cjx_be64_put(vb, fd->cursor);
+        int rc = mdb_put(txn, h->store->dbs[HUB_DB_CURSORS], &k, &v, 0);
+        if (rc)
+            h->batch_failed = rc;
+        else
+            fd->written = fd->cursor;
+    }
+}
+
+void cjx_hub_feeds_write_cursors(cjx_hub *h, int force)
+{
+    if (!h->cursors_due_ms || (!force && !h->batch_txn && cjx_mono_ms() < h->cursors_due_ms))
+        return;
+    h->cursors_due_ms = 0;
+    cjx_sessions_foreach(h->sessions, write_session_cursors, h);
+}
+
+static void forget_written(cjx_session *s, void *ctx)
+{
+    (void)ctx;
+    for (size_t i = 0; i < s->nfeeds; i++)
+        s->feeds[i].written = 0;
+}
+
+void cjx_hub_feeds_unwritten(cjx_hub *h)
+{
+    cjx_sessions_foreach(h->sessions, forget_written, NULL);
+    h->cursors_due_ms = cjx_mono_ms();
 }
 
 /* True for the events debug_lose_events says to lose, so that tests can
@@ -218,40 +265,151 @@ static int lose_on_purpose(cjx_hub *h, uint64_t seq)
 
 /* Log entries unpacked once for every feed that looks at them: in a
  * fan-out all the subscribers read the same new entries. A log entry never
- * changes, so the cache lives as long as the hub. */
+ * changes, so the cache lives as long as the hub. With each entry, whether
+ * its item carries personal fields (cjx_audit_disclose's hint). */
 #define CACHE_SLOTS 256
+
+/* The events of one feed on their way out in one frame: an EventBatch for
+ * a session that takes them (Subscribe.batch), else one Event frame each,
+ * so that it never holds more than one. An event's bytes belong to the
+ * pump's read transaction, or are a redacted copy the batch owns. */
+typedef struct event_batch {
+    Cjx__Event *events;
+    Cjx__Event **list;                 /* &events[i], for the frame */
+    unsigned char *owned;              /* events[i].stored is a copy to free */
+    size_t n, cap, bytes;
+    size_t audited;                    /* of them, audited deliveries */
+} event_batch;
+
+/* A batch is sent once it holds this many bytes of entries: one frame of
+ * the largest size an entry may have, so a frame stays far below what an
+ * agent accepts (CJX_MAX_FRAME_BYTES * 32). */
+#define BATCH_BYTES CJX_MAX_FRAME_BYTES
 
 struct cjx_feed_cache {
     uint64_t seq[CACHE_SLOTS];
     Cjx__Stored *stored[CACHE_SLOTS];
+    signed char personal[CACHE_SLOTS]; /* -1 not known yet, 0 none, 1 some */
+    event_batch batch;                 /* reused by every pump */
 };
 
-static const Cjx__Stored *unpacked(cjx_hub *h, uint64_t seq, const MDB_val *v)
+static const Cjx__Stored *unpacked(cjx_feed_cache *c, uint64_t seq, const MDB_val *v,
+                                   signed char **personal)
 {
-    if (!h->feed_cache && !(h->feed_cache = calloc(1, sizeof *h->feed_cache)))
-        return NULL;
-    cjx_feed_cache *c = h->feed_cache;
     size_t i = seq % CACHE_SLOTS;
+    *personal = &c->personal[i];
     if (c->stored[i] && c->seq[i] == seq)
         return c->stored[i];
     if (c->stored[i])
         cjx__stored__free_unpacked(c->stored[i], NULL);
     c->stored[i] = cjx__stored__unpack(NULL, v->mv_size, v->mv_data);
     c->seq[i] = seq;
+    c->personal[i] = -1;
     return c->stored[i];
 }
 
 void cjx_hub_feed_cache_free(cjx_hub *h)
 {
-    for (size_t i = 0; h->feed_cache && i < CACHE_SLOTS; i++)
-        if (h->feed_cache->stored[i])
-            cjx__stored__free_unpacked(h->feed_cache->stored[i], NULL);
-    free(h->feed_cache);
+    cjx_feed_cache *c = h->feed_cache;
+    if (!c)
+        return;
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        if (c->stored[i])
+            cjx__stored__free_unpacked(c->stored[i], NULL);
+    free(c->batch.events);
+    free(c->batch.list);
+    free(c->batch.owned);
+    free(c);
     h->feed_cache = NULL;
 }
 
-/* Sends the events one feed has credit for. Returns 1 when it has credit
- * left and log entries it has not looked at yet. */
+/* Adds one event to b; a copy (owned) is then b's. Returns 0, or -1 when
+ * memory ran out (nothing added, the copy not taken). */
+static int batch_add(event_batch *b, const cjx_feed *fd, uint64_t seq, ProtobufCBinaryData shown,
+                     int owned)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 64;
+        Cjx__Event *events = realloc(b->events, cap * sizeof *events);
+        if (events)
+            b->events = events;
+        Cjx__Event **list = events ? realloc(b->list, cap * sizeof *list) : NULL;
+        if (list)
+            b->list = list;
+        unsigned char *own = list ? realloc(b->owned, cap) : NULL;
+        if (!own)
+            return -1;
+        b->owned = own;
+        b->cap = cap;
+    }
+    Cjx__Event *ev = &b->events[b->n];
+    cjx__event__init(ev);
+    ev->subscription = fd->sub->name;
+    ev->seq = seq;
+    ev->prev_seq = fd->last_sent;
+    ev->stored = shown;
+    b->owned[b->n++] = (unsigned char)owned;
+    b->bytes += shown.len;
+    return 0;
+}
+
+/* Sends what b holds to s in one frame, and empties b. Returns 0, or -1
+ * when the peer's queue is full: then nothing was sent. */
+static int batch_send(cjx_hub *h, const cjx_session *s, event_batch *b)
+{
+    if (!b->n)
+        return 0;
+    Cjx__EventBatch eb = CJX__EVENT_BATCH__INIT;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    if (s->batch) {
+        for (size_t i = 0; i < b->n; i++)
+            b->list[i] = &b->events[i];
+        eb.n_events = b->n;
+        eb.events = b->list;
+        fr.msg_case = CJX__FRAME__MSG_EVENT_BATCH;
+        fr.event_batch = &eb;
+    } else {
+        fr.msg_case = CJX__FRAME__MSG_EVENT;
+        fr.event = &b->events[0];
+    }
+    int rc = cjx_frame_send(h->router, s->rid, s->rid_len, &fr, ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->owned[i])
+            free(b->events[i].stored.data);
+    b->n = b->bytes = b->audited = 0;
+    return rc;
+}
+
+/* Where a feed stood after its last frame went out: a frame the peer's
+ * queue refuses takes the feed back there, to be sent again later. */
+typedef struct feed_mark {
+    uint64_t scanned, last_sent, delivered, lost;
+    size_t count;
+} feed_mark;
+
+static feed_mark mark_feed(const cjx_hub *h, const cjx_feed *fd)
+{
+    return (feed_mark){fd->scanned, fd->last_sent, h->counters.delivered, h->counters.lost,
+                       fd->count};
+}
+
+static void undo_feed(cjx_hub *h, const cjx_session *s, cjx_feed *fd, const feed_mark *m,
+                      size_t audited)
+{
+    if (audited) /* cannot happen below the send high-water mark */
+        CJX_LOG(CJX_LOG_WARNING, "audit.unsent", s->code,
+                "%s: %zu events audited but not sent after %llu: they will be again",
+                fd->sub->name, audited, (unsigned long long)m->last_sent);
+    fd->scanned = m->scanned;
+    fd->last_sent = m->last_sent;
+    fd->count = m->count;
+    h->counters.delivered = m->delivered;
+    h->counters.lost = m->lost;
+}
+
+/* Sends the events one feed has credit for, as few frames as the session
+ * takes. Returns 1 when it has credit left and log entries it has not
+ * looked at yet. */
 static int pump_feed(cjx_hub *h, MDB_txn *txn, cjx_session *s, cjx_feed *fd)
 {
     if (fd->count >= s->window || fd->scanned >= h->last_seq)
@@ -259,6 +417,9 @@ static int pump_feed(cjx_hub *h, MDB_txn *txn, cjx_session *s, cjx_feed *fd)
     MDB_cursor *cur;
     if (mdb_cursor_open(txn, h->store->dbs[HUB_DB_LOG], &cur))
         return 0;
+    cjx_feed_cache *c = h->feed_cache;
+    event_batch *b = &c->batch;
+    feed_mark sent = mark_feed(h, fd);
     uint8_t key[8];
     cjx_be64_put(key, fd->scanned + 1);
     MDB_val k = {8, key}, v;
@@ -267,48 +428,52 @@ static int pump_feed(cjx_hub *h, MDB_txn *txn, cjx_session *s, cjx_feed *fd)
          rc == 0 && budget > 0 && fd->count < s->window;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), budget--) {
         uint64_t seq = cjx_be64_get(k.mv_data);
-        const Cjx__Stored *st = unpacked(h, seq, &v);
+        signed char *personal;
+        const Cjx__Stored *st = unpacked(c, seq, &v, &personal);
         int match = st && (fd->sub->replica ? cjx_state_streams(s->code, st)
                                             : cjx_filter_match(fd->sub, st) &&
                                                   cjx_policy_may_see(h, s, st));
         ProtobufCBinaryData shown = {v.mv_size, v.mv_data};
         int audited = 0;
-        if (match && !fd->sub->replica && cjx_audit_disclose(h, NULL, s, &v, &shown, &audited)) {
+        if (match && !fd->sub->replica &&
+            cjx_audit_disclose(h, NULL, s, &v, st, personal, &shown, &audited)) {
             blocked = 1; /* the audit could not be written: nothing is sent */
             break;
         }
         if (match) {
-            Cjx__Event ev = CJX__EVENT__INIT;
-            ev.subscription = fd->sub->name;
-            ev.seq = seq;
-            ev.prev_seq = fd->last_sent;
-            ev.stored = shown;
-            Cjx__Frame fr = CJX__FRAME__INIT;
-            fr.msg_case = CJX__FRAME__MSG_EVENT;
-            fr.event = &ev;
-            int lost = lose_on_purpose(h, seq);
-            if (lost) {
+            int owned = shown.data != v.mv_data;
+            if (lose_on_purpose(h, seq)) {
                 CJX_LOG(CJX_LOG_WARNING, "feed.lose", s->code, "%s: event %llu not sent "
                         "(debug_lose_events)", fd->sub->name, (unsigned long long)seq);
-            }
-            int sent = lost || cjx_frame_send(h->router, s->rid, s->rid_len, &fr,
-                                              ZMQ_DONTWAIT) == CJX_OK;
-            if (shown.data != v.mv_data)
-                free(shown.data);
-            if (!sent) {
-                if (audited) /* cannot happen below the send high-water mark */
-                    CJX_LOG(CJX_LOG_WARNING, "audit.unsent", s->code,
-                            "event %llu audited but not sent: it will be again",
-                            (unsigned long long)seq);
-                blocked = 1; /* the peer's queue is full: try again later */
+                if (owned)
+                    free(shown.data);
+            } else if (batch_add(b, fd, seq, shown, owned)) {
+                if (owned)
+                    free(shown.data);
+                blocked = 1; /* no memory: try again later */
                 break;
             }
+            b->audited += (size_t)audited;
             fd->last_sent = seq;
             fd->inflight[(fd->head + fd->count) % s->window] = seq;
             fd->count++;
             h->counters.delivered++;
         }
         fd->scanned = seq;
+        if (b->n && (!s->batch || b->bytes >= BATCH_BYTES)) {
+            size_t audited_in = b->audited;
+            if (batch_send(h, s, b)) {
+                undo_feed(h, s, fd, &sent, audited_in);
+                blocked = 1; /* the peer's queue is full: try again later */
+                break;
+            }
+            sent = mark_feed(h, fd);
+        }
+    }
+    size_t audited_in = b->audited;
+    if (b->n && batch_send(h, s, b)) {
+        undo_feed(h, s, fd, &sent, audited_in);
+        blocked = 1;
     }
     mdb_cursor_close(cur);
     return !blocked && fd->count < s->window && fd->scanned < h->last_seq;
@@ -330,6 +495,8 @@ static void pump_session(cjx_session *s, void *ctx)
 int cjx_hub_pump(cjx_hub *h)
 {
     struct pump_ctx pc = {h, NULL, 0};
+    if (!h->feed_cache && !(h->feed_cache = calloc(1, sizeof *h->feed_cache)))
+        return 0;
     if (mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &pc.txn))
         return 0;
     cjx_sessions_foreach(h->sessions, pump_session, &pc);

@@ -24,6 +24,9 @@
 #define CJX_HUB_FORMAT 2
 #define CJX_RID_MAX 256
 #define CJX_HUB_MAX_SUBSCRIPTIONS 32    /* per session */
+/* How long an acknowledged cursor may wait to be written: acknowledgements
+ * alone then cost the hub one sync per this many ms, not one each. */
+#define CJX_CURSOR_DELAY_MS 50
 #define CJX_POLICY_KINDS 6              /* InstitutionKind values */
 #define CJX_RECORD_KINDS 7              /* details of Record */
 
@@ -71,7 +74,8 @@ enum { HUB_DB_LOG, HUB_DB_IDS, HUB_DB_KINDS, HUB_DB_CURSORS, HUB_DB_STATE, HUB_D
 typedef struct cjx_feed {
     Cjx__Subscription *sub;            /* owned */
     uint64_t cursor;                   /* acknowledged, or passed over, up to here (durable
-                                        * unless ephemeral) */
+                                        * unless ephemeral, once written) */
+    uint64_t written;                  /* the cursor as last written to the store */
     uint64_t scanned;                  /* log entries up to here were considered */
     uint64_t last_sent;                /* the newest event sent, or where the feed started */
     uint64_t *inflight;                /* ring of sent, unacknowledged sequences */
@@ -95,6 +99,7 @@ typedef struct cjx_session {
     cjx_feed *feeds;                   /* its subscriptions, owned */
     size_t nfeeds;
     uint32_t window;                   /* credit per subscription */
+    int batch;                         /* takes EventBatch frames (Subscribe.batch) */
     struct cjx_session *next;          /* hash chain */
 } cjx_session;
 
@@ -156,6 +161,8 @@ typedef struct cjx_hub {
     cjx_reply *replies;
     size_t nreplies, reply_cap;
     MDB_txn *batch_txn;                /* open while a batch has publishes */
+    int64_t cursors_due_ms;            /* moved cursors must be written by then
+                                        * (cjx_mono_ms), 0 when none moved */
     int batch_failed;                  /* LMDB code of a failed write, 0 if none */
 } cjx_hub;
 
@@ -307,9 +314,14 @@ void cjx_audit_reload(cjx_hub *h);
  * without personal fields (then out->data != entry->mv_data; the caller
  * frees it); a delivery of personal fields to a named receiver is audited
  * first, in txn (or in a transaction of its own, committed, when txn is
- * NULL), and *audited set. Returns an LMDB code: then nothing is sent. */
+ * NULL), and *audited set. Returns an LMDB code: then nothing is sent.
+ * st is the entry unpacked, or NULL (it is then unpacked here). personal,
+ * when not NULL, is what the caller remembers of the entry: -1 not known
+ * yet, 0 no personal fields (nothing to look at), 1 some; set here once
+ * known, so a feed unpacks an entry's item once for all its subscribers. */
 int cjx_audit_disclose(cjx_hub *h, MDB_txn *txn, const cjx_session *s, const MDB_val *entry,
-                       ProtobufCBinaryData *out, int *audited);
+                       const Cjx__Stored *st, signed char *personal, ProtobufCBinaryData *out,
+                       int *audited);
 void cjx_hub_audit_query(cjx_hub *h, cjx_session *s, const Cjx__AuditQuery *m);
 
 /* replica.c */
@@ -322,10 +334,16 @@ void cjx_hub_event_ack(cjx_hub *h, cjx_session *s, const Cjx__EventAck *m);
 /* Sends committed log entries to subscribers with credit. Returns 1 when
  * some feed has more to send right away. */
 int cjx_hub_pump(cjx_hub *h);
-/* Moves the cursors of feeds with nothing in flight past what was scanned
- * (in the batch's transaction): run now and then, so that a subscription
- * that matches little keeps its cursor near the head. */
+/* Moves the cursors of feeds with nothing in flight past what was scanned:
+ * run now and then, so that a subscription that matches little keeps its
+ * cursor near the head. */
 void cjx_hub_feeds_checkpoint(cjx_hub *h);
+/* Writes the durable cursors that moved into the batch's transaction, when
+ * it has publishes to commit anyway, when the oldest move has waited
+ * CJX_CURSOR_DELAY_MS, or now (force). Call before committing a batch. */
+void cjx_hub_feeds_write_cursors(cjx_hub *h, int force);
+/* After a failed commit: every cursor is written again. */
+void cjx_hub_feeds_unwritten(cjx_hub *h);
 void cjx_feeds_free(cjx_session *s);
 void cjx_hub_feed_cache_free(cjx_hub *h);
 

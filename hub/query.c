@@ -49,7 +49,7 @@ int cjx_hub_shown(cjx_hub *h, const cjx_session *s, const MDB_val *v, ProtobufCB
     MDB_txn *wtxn = cjx_hub_batch_txn(h, &fault);
     if (!wtxn)
         return MDB_PANIC;
-    int audited, rc = cjx_audit_disclose(h, wtxn, s, v, shown, &audited);
+    int audited, rc = cjx_audit_disclose(h, wtxn, s, v, NULL, NULL, shown, &audited);
     if (rc)
         h->batch_failed = rc;
     return rc;

@@ -301,6 +301,7 @@ static void commit_batch(cjx_hub *h, uint64_t committed_seq)
     CJX_LOG(CJX_LOG_ERR, "publish.commit", NULL, "batch commit failed: %s", mdb_strerror(rc));
     h->last_seq = committed_seq;
     cjx_audit_reload(h);
+    cjx_hub_feeds_unwritten(h);
     for (size_t i = 0; i < h->nreplies; i++) {
         cjx_reply *r = &h->replies[i];
         if (r->type != CJX__FRAME__MSG_ACK)
@@ -440,8 +441,10 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
         on_hello(h, rid, rid_len, user_id, fr->hello);
         break;
     case CJX__FRAME__MSG_BYE:
-        if (s)
+        if (s) {
+            cjx_hub_feeds_write_cursors(h, 1); /* before its feeds go */
             cjx_sessions_drop_if(h->sessions, is_session, s);
+        }
         break;
     case CJX__FRAME__MSG_PUBLISH:
     case CJX__FRAME__MSG_HEARTBEAT:
@@ -559,6 +562,10 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
         if (h->zap)
             items[nitems++] = (zmq_pollitem_t){h->zap, 0, ZMQ_POLLIN, 0};
         long wait = more_events ? 0 : (long)h->cfg.heartbeat_ms;
+        if (h->cursors_due_ms) { /* wake to write acknowledged cursors */
+            int64_t due = h->cursors_due_ms - cjx_mono_ms();
+            wait = due <= 0 ? 0 : due < wait ? (long)due : wait;
+        }
         long http_wait = cjx_http_wait_ms(h); /* its timeouts, and work it has queued */
         int http_due = http_wait >= 0 && http_wait <= wait;
         int n = zmq_poll(items, nitems, http_due ? http_wait : wait);
@@ -596,6 +603,7 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             cjx_hub_expire(h, today);
             cjx_hub_feeds_checkpoint(h);
         }
+        cjx_hub_feeds_write_cursors(h, sweep);
         commit_batch(h, committed_seq);
         flush_replies(h);
         uint64_t delivered = h->counters.delivered;
@@ -610,6 +618,9 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             next_sweep = now + h->cfg.heartbeat_ms;
         }
     }
+    cjx_hub_feeds_write_cursors(h, 1); /* what was acknowledged is kept */
+    commit_batch(h, h->last_seq);
+    flush_replies(h);
     CJX_LOG(CJX_LOG_NOTICE, "hub.stop", NULL, "stopping at seq %llu",
             (unsigned long long)h->last_seq);
     return 0;

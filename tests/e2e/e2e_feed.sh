@@ -3,7 +3,10 @@
 # agent is stopped while 10,000 records are published, then restarted: its
 # sink holds each of them exactly once, in order. Then the hub (and the
 # bureau agent) are killed with SIGKILL while another 5,000 flow: the sink
-# still ends with every event exactly once.
+# still ends with every event exactly once. Last, what the bureau has
+# acknowledged is the hub's durable cursor soon after, with nothing
+# published since (it is not left for a later batch): a hub killed then
+# resends nothing.
 . "$(dirname "$0")/lib.sh"
 
 ENT=91140400MA0K7C2D3J   # an enterprise: publishes training completions
@@ -78,5 +81,17 @@ for round in 1 2 3 4; do
 done
 wait_until 180 sink_has 15010 || fail "after the kills the sink stopped at $(wc -l <"$T/hrb-sink.jsonl")"
 sleep 0.5
+check_sink 15010
+
+note "the acknowledged cursor is durable: a hub killed now resends nothing"
+subscribes() { grep -c "completions from seq" "$T/hub.log" || true; }
+before=$(subscribes)
+kill_hub KILL
+start_hub "$EP"
+delivered() { curl -sS --max-time 10 "http://$HTTP_EP/metrics" | awk '$1 == "cjx_delivered_total" {print $2}'; }
+again() { [ "$(subscribes)" -gt "$before" ]; }
+wait_until 30 again || fail "the bureau did not subscribe again"
+sleep 1
+[ "$(delivered)" = 0 ] || fail "the hub resent $(delivered) events the bureau had acknowledged"
 check_sink 15010
 echo ok

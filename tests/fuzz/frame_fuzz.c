@@ -50,6 +50,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         drop(cjx_event_json(frame->event->subscription, frame->event->stored.data,
                             frame->event->stored.len));
         break;
+    case CJX__FRAME__MSG_EVENT_BATCH:
+        for (size_t i = 0; i < frame->event_batch->n_events; i++)
+            drop(cjx_event_json(frame->event_batch->events[i]->subscription,
+                                frame->event_batch->events[i]->stored.data,
+                                frame->event_batch->events[i]->stored.len));
+        break;
     case CJX__FRAME__MSG_RESULT:
         for (size_t i = 0; i < frame->result->n_items; i++)
             drop(cjx_stored_json(frame->result->items[i].data, frame->result->items[i].len));

@@ -199,6 +199,16 @@ int main(int argc, char **argv)
     frame.event = &ev;
     put_frame("event.bin", &frame);
 
+    Cjx__Event next = ev, *batch[2] = {&ev, &next};
+    next.seq = 44;
+    next.prev_seq = 43;
+    Cjx__EventBatch eb = CJX__EVENT_BATCH__INIT;
+    eb.n_events = 2;
+    eb.events = batch;
+    frame.msg_case = CJX__FRAME__MSG_EVENT_BATCH;
+    frame.event_batch = &eb;
+    put_frame("event_batch.bin", &frame);
+
     ProtobufCBinaryData items[1] = {stored_of(first[2], 44, "notice")};
     Cjx__Result res = CJX__RESULT__INIT;
     res.request_id = 3;

@@ -15,6 +15,17 @@
  *                    (one per line) unvalidated, outbox sequences from 1
  *   oversize N       Hello, then a publish whose item is N bytes
  *   hello            Hello as CODE only
+ *   jobs N WINDOW BATCH
+ *                    Hello, then an ephemeral subscription to every job
+ *                    from the start with credit WINDOW, asking for
+ *                    EventBatch frames when BATCH is 1; acknowledges once
+ *                    half the credit is used or nothing more comes, and
+ *                    once N events came (or none for 5 s) prints one line:
+ *     events=E frames=F most=M single=S batch=B chain=ok|broken window=ok|exceeded
+ *                    most: the most events in one frame; single, batch: the
+ *                    frames of each type; chain: every prev_seq names the
+ *                    event before; window: never more than WINDOW events
+ *                    unacknowledged.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +115,79 @@ static int publish_file(const char *path)
     return 0;
 }
 
+/* The events of a feed frame: *evs and how many; 0 for other frames. */
+static size_t events_of(Cjx__Frame *fr, Cjx__Event ***evs)
+{
+    if (fr->msg_case == CJX__FRAME__MSG_EVENT) {
+        *evs = &fr->event;
+        return 1;
+    }
+    if (fr->msg_case == CJX__FRAME__MSG_EVENT_BATCH) {
+        *evs = fr->event_batch->events;
+        return fr->event_batch->n_events;
+    }
+    return 0;
+}
+
+static int subscribe_jobs(long n, uint32_t window, int batch)
+{
+    char *kinds[] = {"job"};
+    Cjx__Subscription sub = CJX__SUBSCRIPTION__INIT, *subs[] = {&sub};
+    sub.name = "probe";
+    sub.kinds = kinds;
+    sub.n_kinds = 1;
+    sub.ephemeral = 1;
+    Cjx__Subscribe m = CJX__SUBSCRIBE__INIT;
+    m.subscriptions = subs;
+    m.n_subscriptions = 1;
+    m.window = window;
+    m.batch = batch != 0;
+    Cjx__Frame out = CJX__FRAME__INIT;
+    out.msg_case = CJX__FRAME__MSG_SUBSCRIBE;
+    out.subscribe = &m;
+    cjx_frame_send(sock, NULL, 0, &out, 0);
+    long events = 0, frames = 0, most = 0, singles = 0, batches = 0, acked = 0;
+    uint64_t last = 0;
+    int broken = 0, exceeded = 0;
+    zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+    while (events < n && zmq_poll(&item, 1, 5000) > 0) {
+        Cjx__Frame *fr = NULL;
+        cjx_fault fault;
+        if (cjx_frame_recv(sock, 64 << 20, 0, &fr, &fault) != CJX_OK)
+            continue;
+        Cjx__Event **evs;
+        size_t k = events_of(fr, &evs);
+        if (k) {
+            frames++;
+            most = (long)k > most ? (long)k : most;
+            singles += fr->msg_case == CJX__FRAME__MSG_EVENT;
+            batches += fr->msg_case == CJX__FRAME__MSG_EVENT_BATCH;
+            for (size_t i = 0; i < k; i++) {
+                broken |= evs[i]->prev_seq != last;
+                last = evs[i]->seq;
+            }
+            events += (long)k;
+            exceeded |= events - acked > (long)window;
+        }
+        cjx__frame__free_unpacked(fr, NULL);
+        /* acknowledge late (half the credit used, or nothing more coming),
+         * so that the hub's count of what is unacknowledged is put to use */
+        if (events > acked && (events - acked >= (long)window / 2 || zmq_poll(&item, 1, 100) == 0)) {
+            Cjx__EventAck ack = CJX__EVENT_ACK__INIT;
+            ack.subscription = "probe";
+            ack.seq = last;
+            out.msg_case = CJX__FRAME__MSG_EVENT_ACK;
+            out.event_ack = &ack;
+            cjx_frame_send(sock, NULL, 0, &out, 0);
+            acked = events;
+        }
+    }
+    printf("events=%ld frames=%ld most=%ld single=%ld batch=%ld chain=%s window=%s\n", events,
+           frames, most, singles, batches, broken ? "broken" : "ok",
+           exceeded ? "exceeded" : "ok");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -147,6 +231,9 @@ int main(int argc, char **argv)
         free(buf);
     } else if (strcmp(mode, "hello") == 0) {
         send_hello(argv[2]);
+    } else if (strcmp(mode, "jobs") == 0 && argc > 6) {
+        send_hello(argv[2]);
+        rc = subscribe_jobs(atol(argv[4]), (uint32_t)atol(argv[5]), atoi(argv[6]));
     } else {
         fprintf(stderr, "wire_probe: unknown mode %s\n", mode);
         rc = 2;

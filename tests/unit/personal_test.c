@@ -137,6 +137,40 @@ static void test_redact_stored(void **state)
     cjx__item__free_unpacked(item, NULL);
 }
 
+/* cjx_personal_maybe_packed on item packed: 0 or 1. */
+static int maybe_packed(const Cjx__Item *item)
+{
+    size_t len = cjx__item__get_packed_size(item);
+    uint8_t *buf = malloc(len ? len : 1);
+    cjx__item__pack(item, buf);
+    int maybe = cjx_personal_maybe_packed(&cjx__item__descriptor, buf, len);
+    free(buf);
+    return maybe;
+}
+
+/* The look at the bytes must never miss a personal field that unpacking
+ * finds (the hub then sends it to someone the policy does not name), and
+ * says none when there is none, or it saves nothing. */
+static void test_maybe_packed(void **state)
+{
+    (void)state;
+    Cjx__Item *item = outcome(ID1, "p:x");
+    assert_int_equal(maybe_packed(item), 1);
+    Cjx__Person *p = item->record->graduate_outcome->graduate;
+    free(p->pii_name);
+    p->pii_name = strdup("");
+    assert_int_equal(maybe_packed(item), 1); /* the ID number is left */
+    cjx_personal_strip(&item->base);
+    assert_int_equal(maybe_packed(item), 0);
+    free(p->pii_name);
+    p->pii_name = strdup("李四");
+    assert_int_equal(maybe_packed(item), 1);
+    cjx__item__free_unpacked(item, NULL);
+    assert_int_equal(cjx_personal_maybe_packed(&cjx__item__descriptor,
+                                               (const uint8_t *)"\x12\xff", 2), 1);
+    assert_int_equal(cjx_personal_maybe_packed(&cjx__item__descriptor, NULL, 0), 0);
+}
+
 static void test_state_key_and_visibility(void **state)
 {
     (void)state;
@@ -197,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_pseudonym),
         cmocka_unit_test(test_strip),
         cmocka_unit_test(test_redact_stored),
+        cmocka_unit_test(test_maybe_packed),
         cmocka_unit_test(test_state_key_and_visibility),
         cmocka_unit_test(test_digest),
     };
