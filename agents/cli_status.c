@@ -188,15 +188,18 @@ static void print_status(const Cjx__HubStatus *st)
     printf("cjx-hub %s, up %lld h %02lld min, %u sessions\n", st->version, up / 3600,
            up / 60 % 60, st->sessions);
     const Cjx__StoreStatus *s = st->store;
-    char used[32], map[32], file[32], disk[32];
+    char used[32], map[32], file[32], disk[32], search[32];
     if (s)
         printf("store: %s of %s used (%.1f%%), file %s on disk, %s of disk free, "
-               "%llu log entries (seq %llu to %llu)\n",
+               "%llu log entries (seq %llu to %llu); search index %s, %llu entries behind\n",
                bytes_text(used, s->used_bytes), bytes_text(map, s->map_bytes),
                s->map_bytes ? 100.0 * (double)s->used_bytes / (double)s->map_bytes : 0.0,
                bytes_text(file, s->file_bytes), bytes_text(disk, s->disk_free_bytes),
                (unsigned long long)s->log_entries,
-               (unsigned long long)s->oldest_seq, (unsigned long long)s->newest_seq);
+               (unsigned long long)s->oldest_seq, (unsigned long long)s->newest_seq,
+               bytes_text(search, s->search_file_bytes),
+               (unsigned long long)(s->newest_seq > s->search_indexed_seq
+                                        ? s->newest_seq - s->search_indexed_seq : 0));
     printf("\nalerts:%s\n", st->n_alerts ? "" : " none");
     for (size_t i = 0; i < st->n_alerts; i++)
         printf("  ! %-15s %s\n", st->alerts[i]->name, st->alerts[i]->text);

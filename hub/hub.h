@@ -40,6 +40,7 @@ typedef struct cjx_hub_config {
     long long max_frame_bytes;
     long long heartbeat_ms;
     long long debug_lose_events;
+    long long debug_search_delay_ms;
     char secret_key_file[CJX_CONF_STRMAX];
     char operators[CJX_CONF_STRMAX];
     long long publish_rate;            /* per institution and second; 0: no limit */
@@ -107,6 +108,7 @@ typedef struct cjx_sessions cjx_sessions;
 typedef struct cjx_limits cjx_limits;
 typedef struct cjx_http cjx_http;
 typedef struct cjx_report_worker cjx_report_worker;
+typedef struct cjx_search_follow cjx_search_follow;
 typedef struct cjx_feed_cache cjx_feed_cache;
 
 /* A reply waiting for the batch's commit. */
@@ -148,6 +150,7 @@ typedef struct cjx_hub {
     uint8_t audit_hash[CJX_DIGEST_LEN];
     cjx_sessions *sessions;
     uint64_t last_seq;                 /* newest committed-or-pending sequence */
+    uint64_t committed_seq;            /* newest committed one */
     uint64_t store_id;                 /* random, made with the store (Welcome.store_id) */
     cjx_hub_counters counters;
     cjx_activity *activity;            /* rates and institutions, for status (activity.c) */
@@ -155,6 +158,8 @@ typedef struct cjx_hub {
     cjx_http *http;                    /* the HTTP listener; NULL without (http.c) */
     cjx_report_worker *reports;        /* reports built beside the loop (report_worker.c) */
     cjx_search_index search;           /* the postings' search index (search.c) */
+    cjx_store *search_store;           /* its own environment, <data_dir>/search */
+    cjx_search_follow *follow;         /* the thread keeping it up with the log */
     cjx_feed_cache *feed_cache;        /* log entries the feeds unpacked (feed.c) */
     cjx_arena scratch;                 /* the item being published, unpacked (publish.c) */
     int reindex_only;                  /* --reindex: rebuild the index, then stop */
@@ -360,9 +365,26 @@ int cjx_hub_shown(cjx_hub *h, const cjx_session *s, const MDB_val *v, ProtobufCB
 void cjx_hub_search_records(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m);
 
 /* search.c */
-/* Opens the search index, building it when the store has none (or reindex). */
+/* Opens the search index, building it when there is none (or reindex), and
+ * starts the thread keeping it up with the log (but for --reindex). */
 cjx_err cjx_hub_search_open(cjx_hub *h, int reindex, cjx_fault *f);
+void cjx_hub_search_close(cjx_hub *h);
 void cjx_hub_search(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m);
+
+/* search_follow.c: indexes the log's postings beside the loop, into the
+ * index's own environment; each transaction records the last sequence it
+ * indexed (CJX_SEARCH_INDEXED in its meta). */
+#define CJX_SEARCH_INDEXED "indexed_seq"
+/* Starts following the log from indexed on; NULL when it cannot. */
+cjx_search_follow *cjx_search_follow_start(cjx_hub *h, uint64_t indexed);
+/* The log is committed up to seq. */
+void cjx_search_follow_notify(cjx_search_follow *fw, uint64_t committed);
+/* Waits at most timeout_ms until entries up to seq are indexed (or the
+ * index cannot go on: a failed transaction); returns how far it is. */
+uint64_t cjx_search_follow_wait(cjx_search_follow *fw, uint64_t seq, int timeout_ms);
+/* The newest log entry the index has. */
+uint64_t cjx_search_follow_indexed(cjx_search_follow *fw);
+void cjx_search_follow_stop(cjx_search_follow **fw_p);
 
 /* report.c: the plan's reports (core/report.h); bureaus and operators get
  * every line, other institutions their own. */

@@ -61,6 +61,9 @@ const cjx_conf_key cjx_hub_config_keys[] = {
         "supply-demand: demand under this percentage of supply is flagged as a surplus"),
     KEY("debug_lose_events", CJX_CONF_INT, 0, 1 << 30, "0", debug_lose_events,
         "for tests of gap repair only: every Nth feed event is not sent, as if lost; 0: none"),
+    KEY("debug_search_delay_ms", CJX_CONF_INT, 0, 3600000, "0", debug_search_delay_ms,
+        "for tests of the search index only: committed entries wait this long to be indexed "
+        "(a search waits for them at most 2 s); 0: none"),
     {NULL, NULL, 0, 0, 0, NULL, 0, NULL},
 };
 

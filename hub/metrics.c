@@ -180,6 +180,12 @@ char *cjx_hub_metrics(const Cjx__HubStatus *st)
            "How far into its map the store has grown (LMDB's last page; free pages included).",
            s ? (double)s->used_bytes : 0);
     scalar(out, "cjx_log_entries", "gauge", "Entries in the log.", s ? (double)s->log_entries : 0);
+    scalar(out, "cjx_search_file_bytes", "gauge", "Size of the search index's data.mdb.",
+           s ? (double)s->search_file_bytes : 0);
+    scalar(out, "cjx_search_lag", "gauge",
+           "Log entries committed and not yet in the search index.",
+           s && s->newest_seq > s->search_indexed_seq
+               ? (double)(s->newest_seq - s->search_indexed_seq) : 0);
     scalar(out, "cjx_log_oldest_seq", "gauge", "The oldest sequence in the log.",
            s ? (double)s->oldest_seq : 0);
     scalar(out, "cjx_log_newest_seq", "gauge", "The newest sequence in the log.",

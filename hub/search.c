@@ -1,19 +1,25 @@
 /* search.c — the postings' search index at the hub (core/search_index.h).
  *
- * cjx_hub_append keeps it in the batch's transaction, so a search never
- * finds a posting the state does not have, nor misses one it has. It is
- * built from the state (each posting's current log entry) when the store
- * has none yet, and again on `cjx-hub --reindex`. SearchRequest asks it;
+ * The index has an LMDB environment of its own, <data_dir>/search, kept up
+ * with the store's log by a thread (search_follow.c): publishing does not
+ * wait for postings to be indexed, and a search waits until every entry
+ * committed before it is. The index is built from the state (each
+ * posting's current log entry) when there is none yet, or one of another
+ * format, and again on `cjx-hub --reindex`. SearchRequest asks it;
  * postings are public, so everyone gets the same answer.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "filter.h"
 #include "hub.h"
 #include "log.h"
 
 #define REBUILD_CHUNK 2000             /* postings per write transaction */
+#define SEARCH_WAIT_MS 2000            /* a search waits this long at most for the index */
+#define SEARCH_FORMAT_KEY "search_format" /* set once the index is whole */
 
 /* The posting of log entry seq; caller frees *st and *item. */
 static int posting_at(MDB_txn *txn, const cjx_hub *h, uint64_t seq, Cjx__Stored **st,
@@ -29,84 +35,153 @@ static int posting_at(MDB_txn *txn, const cjx_hub *h, uint64_t seq, Cjx__Stored 
     return rc;
 }
 
-/* Indexes up to REBUILD_CHUNK postings after key *after (of *alen bytes) in
- * one transaction; *done when the state has no more. */
-static int rebuild_chunk(cjx_hub *h, uint8_t *after, size_t *alen, size_t *indexed, int *done)
+/* Writes what txn holds and begins the next one. */
+static int next_txn(cjx_hub *h, MDB_txn **txn)
 {
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    int rc = mdb_txn_begin(h->store->env, NULL, 0, &txn);
-    if (rc)
-        return rc;
-    if (!*alen && !*indexed)
+    int rc = cjx_search_flush(*txn, &h->search);
+    rc = rc ? (mdb_txn_abort(*txn), rc) : mdb_txn_commit(*txn);
+    *txn = NULL;
+    return rc ? rc : mdb_txn_begin(h->search_store->env, NULL, 0, txn);
+}
+
+/* Builds the index from the state, as of the last committed log entry
+ * (the loop is not running yet), REBUILD_CHUNK postings per transaction of
+ * the index; it is whole (SEARCH_FORMAT_KEY) only once all are in. */
+static int rebuild(cjx_hub *h)
+{
+    CJX_LOG(CJX_LOG_NOTICE, "search.reindex", NULL, "building the search index from the state");
+    MDB_txn *state = NULL, *txn = NULL;
+    MDB_cursor *cur = NULL;
+    size_t n = 0;
+    int rc = mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &state);
+    if (rc == 0)
+        rc = mdb_cursor_open(state, h->store->dbs[HUB_DB_STATE], &cur);
+    if (rc == 0)
+        rc = mdb_txn_begin(h->search_store->env, NULL, 0, &txn);
+    if (rc == 0)
         rc = cjx_search_clear(txn, &h->search);
     if (rc == 0)
-        rc = mdb_cursor_open(txn, h->store->dbs[HUB_DB_STATE], &cur);
-    MDB_val k = {*alen, after}, v;
-    int more = rc ? rc : mdb_cursor_get(cur, &k, &v, *alen ? MDB_SET_RANGE : MDB_FIRST);
-    if (more == 0 && *alen && k.mv_size == *alen && memcmp(k.mv_data, after, *alen) == 0)
-        more = mdb_cursor_get(cur, &k, &v, MDB_NEXT); /* past the last one done */
-    for (size_t n = 0; rc == 0 && more == 0 && n < REBUILD_CHUNK;
+        rc = cjx_store_meta_put_u64(txn, h->search_store, SEARCH_FORMAT_KEY, 0);
+    MDB_val k, v;
+    for (int more = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && more == 0;
          more = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         const uint8_t *key = k.mv_data;
-        if (k.mv_size <= CJX_CODE_LEN || key[CJX_CODE_LEN] != CJX_CLASS_POSTING)
-            continue;
         Cjx__Stored *st;
         Cjx__Item *item;
-        if (posting_at(txn, h, cjx_be64_get(v.mv_data), &st, &item) == 0) {
-            rc = cjx_search_replace(txn, &h->search, key, k.mv_size, st->seq, item->posting);
-            cjx__item__free_unpacked(item, NULL);
-            cjx__stored__free_unpacked(st, NULL);
-            n++, (*indexed)++;
+        if (k.mv_size <= CJX_CODE_LEN || key[CJX_CODE_LEN] != CJX_CLASS_POSTING ||
+            posting_at(state, h, cjx_be64_get(v.mv_data), &st, &item) != 0)
+            continue;
+        rc = cjx_search_replace(txn, &h->search, key, k.mv_size, st->seq, item->posting);
+        cjx__item__free_unpacked(item, NULL);
+        cjx__stored__free_unpacked(st, NULL);
+        if (rc == 0 && ++n % REBUILD_CHUNK == 0) {
+            rc = next_txn(h, &txn);
+            CJX_LOG(CJX_LOG_INFO, "search.reindex", NULL, "%zu postings indexed", n);
         }
-        memcpy(after, key, k.mv_size);
-        *alen = k.mv_size;
     }
-    *done = more == MDB_NOTFOUND;
-    if (rc == 0 && more && more != MDB_NOTFOUND)
-        rc = more;
+    if (cur)
+        mdb_cursor_close(cur);
+    if (state)
+        mdb_txn_abort(state);
+    if (rc == 0)
+        rc = cjx_store_meta_put_u64(txn, h->search_store, CJX_SEARCH_INDEXED, h->last_seq);
+    if (rc == 0)
+        rc = cjx_store_meta_put_u64(txn, h->search_store, SEARCH_FORMAT_KEY, CJX_SEARCH_FORMAT);
     if (rc == 0)
         rc = cjx_search_flush(txn, &h->search);
-    else
-        cjx_search_discard(&h->search);
-    if (rc == 0 && *done)
-        rc = cjx_store_meta_put_u64(txn, h->store, "search_format", CJX_SEARCH_FORMAT);
     if (rc == 0)
         rc = mdb_txn_commit(txn);
-    else
+    else if (txn)
         mdb_txn_abort(txn);
+    cjx_search_discard(&h->search);
+    if (rc == 0)
+        CJX_LOG(CJX_LOG_NOTICE, "search.reindex", NULL, "search index built: %zu postings", n);
     return rc;
 }
 
-static int rebuild(cjx_hub *h)
+/* Stores before the index had its own environment kept it in the store's:
+ * those databases go (their pages are reused). */
+static int drop_old_index(cjx_hub *h)
 {
-    uint8_t after[CJX_STATE_KEY_MAX];
-    size_t alen = 0, indexed = 0;
-    int done = 0, rc = 0;
-    CJX_LOG(CJX_LOG_NOTICE, "search.reindex", NULL, "building the search index from the state");
-    while (rc == 0 && !done) {
-        rc = rebuild_chunk(h, after, &alen, &indexed, &done);
-        if (rc == 0 && !done)
-            CJX_LOG(CJX_LOG_INFO, "search.reindex", NULL, "%zu postings indexed", indexed);
+    static const char *const names[] = {"sx_segs", "sx_attrs", "sx_docs", "sx_keys", "sx_terms"};
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(h->store->env, NULL, 0, &txn), dropped = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof names / sizeof names[0]; i++) {
+        MDB_dbi db;
+        int found = mdb_dbi_open(txn, names[i], 0, &db);
+        if (found == 0 && (rc = mdb_drop(txn, db, 1)) == 0)
+            dropped++;
+        else if (found && found != MDB_NOTFOUND)
+            rc = found;
     }
-    if (rc == 0)
-        CJX_LOG(CJX_LOG_NOTICE, "search.reindex", NULL, "search index built: %zu postings",
-                indexed);
+    if (rc == 0 && dropped) {
+        CJX_LOG(CJX_LOG_NOTICE, "search.move", NULL,
+                "the search index moves to its own store: the old one is dropped");
+        return mdb_txn_commit(txn);
+    }
+    mdb_txn_abort(txn);
     return rc;
+}
+
+/* Opens <data_dir>/search; an index of another format is removed first
+ * (it is rebuilt). */
+static cjx_err open_index_store(cjx_hub *h, cjx_fault *f)
+{
+    static const char *const none[] = {NULL};
+    char dir[CJX_CONF_STRMAX + 16];
+    snprintf(dir, sizeof dir, "%s/search", h->cfg.data_dir);
+    cjx_err rc = cjx_store_open(dir, "cjx-hub-search", CJX_SEARCH_FORMAT, none,
+                                (size_t)h->cfg.map_size_mb, &h->search_store, f);
+    if (rc != CJX_EVERSION)
+        return rc;
+    CJX_LOG(CJX_LOG_NOTICE, "search.format", NULL, "%s: %s; rebuilding it", dir, f->text);
+    char path[sizeof dir + 16];
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/lock.mdb", dir);
+    unlink(path);
+    return cjx_store_open(dir, "cjx-hub-search", CJX_SEARCH_FORMAT, none,
+                          (size_t)h->cfg.map_size_mb, &h->search_store, f);
 }
 
 cjx_err cjx_hub_search_open(cjx_hub *h, int reindex, cjx_fault *f)
 {
+    int rc = drop_old_index(h);
+    if (rc)
+        return cjx_store_fault(f, rc, "dropping the old search index");
+    cjx_err err = open_index_store(h, f);
+    if (err)
+        return err;
     MDB_txn *txn;
-    int rc = mdb_txn_begin(h->store->env, NULL, 0, &txn);
+    uint64_t indexed = 0;
+    int whole = 0;
+    rc = mdb_txn_begin(h->search_store->env, NULL, 0, &txn);
     if (rc == 0) {
         rc = cjx_search_open(txn, &h->search);
-        int complete = cjx_store_meta_u64(txn, h->store, "search_format") == CJX_SEARCH_FORMAT;
+        whole = cjx_store_meta_u64(txn, h->search_store, SEARCH_FORMAT_KEY) == CJX_SEARCH_FORMAT;
+        indexed = cjx_store_meta_u64(txn, h->search_store, CJX_SEARCH_INDEXED);
         rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
-        if (rc == 0 && (reindex || !complete))
-            rc = rebuild(h);
     }
-    return rc ? cjx_store_fault(f, rc, "opening the search index") : CJX_OK;
+    if (rc == 0 && (reindex || !whole || indexed > h->last_seq)) { /* newer: another store's */
+        rc = rebuild(h);
+        indexed = h->last_seq;
+    }
+    if (rc)
+        return cjx_store_fault(f, rc, "opening the search index");
+    if (h->reindex_only)
+        return CJX_OK;
+    h->follow = cjx_search_follow_start(h, indexed);
+    if (!h->follow)
+        return cjx_fault_set(f, CJX_ENOMEM, "", "cannot start the search index's thread");
+    cjx_search_follow_notify(h->follow, h->last_seq); /* what it missed, if anything */
+    return CJX_OK;
+}
+
+void cjx_hub_search_close(cjx_hub *h)
+{
+    cjx_search_follow_stop(&h->follow);
+    cjx_search_close(&h->search);
+    cjx_store_close(&h->search_store);
 }
 
 void cjx_hub_search(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m)
@@ -122,14 +197,18 @@ void cjx_hub_search(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m)
         cjx_hub_refuse(h, s->rid, s->rid_len, 0, m->request_id, &fault, s->code);
         return;
     }
-    MDB_txn *txn;
-    int rc = mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &txn);
-    if (rc == 0) {
-        rc = cjx_search_answer(txn, &h->search, m, &r);
-        if (rc)
-            mdb_txn_abort(txn);
-    }
+    /* every entry committed so far, or as far as the index got */
+    uint64_t as_of = cjx_search_follow_wait(h->follow, h->committed_seq, SEARCH_WAIT_MS);
+    MDB_txn *index = NULL, *txn = NULL;
+    int rc = mdb_txn_begin(h->search_store->env, NULL, MDB_RDONLY, &index);
+    if (rc == 0)
+        rc = cjx_search_answer(index, &h->search, m, &r);
+    if (index)
+        mdb_txn_abort(index);
+    if (rc == 0)
+        rc = mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &txn);
     if (rc) {
+        cjx_search_result_free(&r);
         cjx_store_fault(&fault, rc, "searching");
         cjx_hub_refuse(h, s->rid, s->rid_len, 0, m->request_id, &fault, s->code);
         return;
@@ -139,7 +218,7 @@ void cjx_hub_search(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m)
     Cjx__SearchResult res = CJX__SEARCH_RESULT__INIT;
     res.request_id = m->request_id;
     res.total = r.total;
-    res.as_of_seq = h->last_seq;
+    res.as_of_seq = as_of;
     for (size_t i = 0; hits && ptrs && i < r.n; i++) {
         MDB_val v;
         if (cjx_hub_log_get(txn, h, r.hits[i].seq, &v))

@@ -46,7 +46,7 @@ static cjx_err read_last_seq(cjx_hub *h, cjx_fault *f)
     MDB_val k, v;
     if (rc == 0) {
         rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-        h->last_seq = rc == 0 ? cjx_be64_get(k.mv_data) : 0;
+        h->last_seq = h->committed_seq = rc == 0 ? cjx_be64_get(k.mv_data) : 0;
         mdb_cursor_close(cur);
     }
     mdb_txn_abort(txn);
@@ -172,7 +172,7 @@ void cjx_hub_close(cjx_hub *h)
     cjx_sessions_destroy(&h->sessions);
     cjx_limits_free(h->limits);
     cjx_activity_destroy(&h->activity);
-    cjx_search_close(&h->search);
+    cjx_hub_search_close(h);
     cjx_hub_feed_cache_free(h);
     cjx_arena_fini(&h->scratch);
     cjx_store_close(&h->store);
@@ -284,20 +284,20 @@ static void commit_batch(cjx_hub *h, uint64_t committed_seq)
     if (!h->batch_txn)
         return;
     int rc = h->batch_failed;
-    if (rc == 0)
-        rc = cjx_search_flush(h->batch_txn, &h->search);
-    if (rc) {
-        cjx_search_discard(&h->search);
+    if (rc)
         mdb_txn_abort(h->batch_txn);
-    } else {
+    else
         rc = mdb_txn_commit(h->batch_txn);
-    }
     h->batch_txn = NULL;
     h->batch_failed = 0;
     h->counters.batches++;
     cjx_activity_commit(h->activity, cjx_mono_ms(), rc == 0);
-    if (rc == 0)
+    if (rc == 0) {
+        h->committed_seq = h->last_seq;
+        if (h->follow)
+            cjx_search_follow_notify(h->follow, h->committed_seq);
         return;
+    }
     CJX_LOG(CJX_LOG_ERR, "publish.commit", NULL, "batch commit failed: %s", mdb_strerror(rc));
     h->last_seq = committed_seq;
     cjx_audit_reload(h);

@@ -154,10 +154,8 @@ int cjx_hub_append(cjx_hub *h, MDB_txn *txn, const cjx_entry *e, uint64_t *seq_o
     uint8_t vb[STATE_VALUE_MAX];
     MDB_val k = {klen, key}, v = state_value(vb, seq, status, valid_until);
     rc = mdb_put(txn, h->store->dbs[HUB_DB_STATE], &k, &v, 0);
-    if (rc == 0 && e->item->body_case == CJX__ITEM__BODY_POSTING)
-        rc = cjx_search_replace(txn, &h->search, key, klen, seq, e->item->posting);
     if (rc)
-        return rc;
+        return rc; /* the search index follows the log (search_follow.c) */
     if (e->item->body_case == CJX__ITEM__BODY_POSTING &&
         status == CJX__POSTING_STATUS__STATUS_OPEN && strlen(valid_until) == DATE_LEN) {
         MDB_val xk = expiry_key(xb, valid_until, key, klen), xv = {0, NULL};

@@ -372,6 +372,11 @@ static void store(builder *b, Cjx__HubStatus *hs)
         mdb_cursor_close(cur);
     }
     s->newest_seq = b->h->last_seq;
+    snprintf(path, sizeof path, "%s/search/data.mdb", b->h->cfg.data_dir);
+    if (stat(path, &fst) == 0)
+        s->search_file_bytes = (uint64_t)fst.st_size;
+    if (b->h->follow)
+        s->search_indexed_seq = cjx_search_follow_indexed(b->h->follow);
     hs->store = s;
 }
 

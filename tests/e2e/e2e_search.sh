@@ -152,11 +152,31 @@ wait_until 20 cjx col verify || fail "the replica does not agree after the updat
 [ "$(both 封装)" = "" ] || fail "a filled posting is found by default: $(both 封装)"
 [ "$(cjx col search --json --all 封装 | refs)" = "J-2" ] || fail "--all does not find the filled posting"
 
+note "the index follows the log beside the hub's loop: a search waits for what was acknowledged"
+kill_hub TERM
+HUB_INI_EXTRA="debug_search_delay_ms = 500" start_hub "$HUB_EP"
+posting J-5 "数控机床操作工" "操作数控车床" "中专及以上" 140403 460301 4500 6500 | cjx ent post >/dev/null
+wait_until 20 outbox_empty ent || fail "J-5 was never acknowledged"
+[ "$(cjx col search --json 数控 | refs)" = "J-5" ] || fail "a search right after the ack misses J-5"
+
+note "...and after a crash goes on from what it had indexed"
+kill_hub TERM
+HUB_INI_EXTRA="debug_search_delay_ms = 600000" start_hub "$HUB_EP"
+cjx ent withdraw J-5 >/dev/null
+wait_until 20 outbox_empty ent || fail "the withdrawal was never acknowledged"
+search_lag() { curl -sS --max-time 10 "http://$HTTP_EP/metrics" | awk '$1 == "cjx_search_lag" {print $2}'; }
+[ "$(search_lag)" -gt 0 ] || fail "cjx_search_lag does not show the index behind: $(search_lag)"
+kill_hub KILL
+start_hub "$HUB_EP"
+[ "$(cjx col search --json 数控 | refs)" = "" ] || fail "the withdrawn J-5 is still found after the restart"
+[ "$(search_lag)" = 0 ] || fail "the index has caught up, yet cjx_search_lag is $(search_lag)"
+[ "$(cjx col search --json --all 数控 | refs)" = "J-5" ] || fail "--all does not find the withdrawn J-5"
+
 note "the index rebuilt from the store answers the same; the replica answers with the hub down"
 before=$(cjx col search --json --all 软件 | refs)
 kill_hub TERM
 "$BIN/cjx-hub" -c "$T/hub.ini" --reindex >>"$T/hub.log" 2>&1 || fail "cjx-hub --reindex failed"
-grep -q 'search index built: 4 postings' "$T/hub.log" || fail "--reindex did not say what it built"
+grep -q 'search index built: 5 postings' "$T/hub.log" || fail "--reindex did not say what it built"
 [ "$(cjx col search --local --json 钳工 | refs)" = "J-3" ] || fail "the replica does not answer with the hub down"
 start_hub "$HUB_EP"
 [ "$(cjx col search --json --all 软件 | refs)" = "$before" ] || fail "the rebuilt index answers differently"

@@ -1,0 +1,212 @@
+/* search_follow.c — the thread that keeps the postings' search index up
+ * with the log.
+ *
+ * Indexing a posting (its terms, its attributes, the segment merges) cost
+ * the publish path about as much as everything else it does. So the index
+ * lives in an LMDB environment of its own (search.c) and this thread
+ * follows the store's log into it: after each batch the loop says how far
+ * the log is committed (cjx_search_follow_notify); the thread reads the new
+ * entries in a read transaction of the store and indexes their postings in
+ * write transactions of the index, each recording the last sequence it
+ * indexed. The index is derived from the log: after a crash the thread
+ * goes on from the last sequence the index recorded. A search waits until
+ * the index has every entry committed before it (cjx_search_follow_wait),
+ * so a client finds what it was acknowledged.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "hub.h"
+#include "log.h"
+
+#define CHUNK 4096                     /* log entries per index transaction */
+#define RETRY_MS 1000                  /* after a failed transaction */
+
+struct cjx_search_follow {
+    cjx_hub *h;                        /* its store and search_store; the loop's */
+    cjx_search_index ix;               /* this thread's: pending entries and attributes */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t more, done;         /* for the thread; for those waiting on it */
+    uint64_t committed;                /* the log is committed up to here */
+    uint64_t indexed;                  /* the index has every entry up to here */
+    int stop, failed;                  /* failed: the last transaction did (an LMDB code) */
+};
+
+/* The moment ms from now, for pthread_cond_timedwait. */
+static struct timespec in_ms(long long ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += (time_t)(ms / 1000);
+    t.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (t.tv_nsec >= 1000000000) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000;
+    }
+    return t;
+}
+
+/* Waits ms (or until stopped); fw->lock held. */
+static void pause_for(cjx_search_follow *fw, long long ms)
+{
+    struct timespec until = in_ms(ms);
+    while (!fw->stop && pthread_cond_timedwait(&fw->more, &fw->lock, &until) != ETIMEDOUT)
+        ;
+}
+
+/* Indexes the postings of log entries (from, upto] in one transaction of
+ * the index, which records upto. Returns an LMDB code. */
+static int index_entries(cjx_search_follow *fw, uint64_t from, uint64_t upto)
+{
+    cjx_hub *h = fw->h;
+    MDB_txn *log = NULL, *txn = NULL;
+    MDB_cursor *cur = NULL;
+    int rc = mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &log);
+    if (rc == 0)
+        rc = mdb_txn_begin(h->search_store->env, NULL, 0, &txn);
+    if (rc == 0)
+        rc = mdb_cursor_open(log, h->store->dbs[HUB_DB_LOG], &cur);
+    uint8_t first[8];
+    cjx_be64_put(first, from + 1);
+    MDB_val k = {8, first}, v;
+    for (int more = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0 && more == 0 && cjx_be64_get(k.mv_data) <= upto;
+         more = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Cjx__Stored *st = cjx__stored__unpack(NULL, v.mv_size, v.mv_data);
+        Cjx__Item *item = st && cjx_state_class(st->kind) == CJX_CLASS_POSTING
+                              ? cjx__item__unpack(NULL, st->item.len, st->item.data)
+                              : NULL;
+        uint8_t key[CJX_STATE_KEY_MAX];
+        size_t klen = item && item->body_case == CJX__ITEM__BODY_POSTING
+                          ? cjx_state_key(key, st->origin, item)
+                          : 0;
+        if (klen)
+            rc = cjx_search_replace(txn, &fw->ix, key, klen, st->seq, item->posting);
+        if (item)
+            cjx__item__free_unpacked(item, NULL);
+        if (st)
+            cjx__stored__free_unpacked(st, NULL);
+    }
+    if (cur)
+        mdb_cursor_close(cur);
+    if (log)
+        mdb_txn_abort(log);
+    if (rc == 0)
+        rc = cjx_search_flush(txn, &fw->ix);
+    else
+        cjx_search_discard(&fw->ix);
+    if (rc == 0)
+        rc = cjx_store_meta_put_u64(txn, h->search_store, CJX_SEARCH_INDEXED, upto);
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else if (txn)
+        mdb_txn_abort(txn);
+    return rc;
+}
+
+static void *follow(void *arg)
+{
+    cjx_search_follow *fw = arg;
+    pthread_mutex_lock(&fw->lock);
+    while (!fw->stop) {
+        if (fw->indexed >= fw->committed) {
+            pthread_cond_wait(&fw->more, &fw->lock);
+            continue;
+        }
+        if (fw->h->cfg.debug_search_delay_ms) {
+            pause_for(fw, fw->h->cfg.debug_search_delay_ms);
+            if (fw->stop)
+                break;
+        }
+        uint64_t from = fw->indexed;
+        uint64_t upto = fw->committed - from > CHUNK ? from + CHUNK : fw->committed;
+        pthread_mutex_unlock(&fw->lock);
+        int rc = index_entries(fw, from, upto);
+        if (rc)
+            CJX_LOG(CJX_LOG_ERR, "search.follow", NULL, "indexing log entries %llu to %llu: %s",
+                    (unsigned long long)from + 1, (unsigned long long)upto, mdb_strerror(rc));
+        pthread_mutex_lock(&fw->lock);
+        fw->failed = rc;
+        if (rc == 0)
+            fw->indexed = upto;
+        pthread_cond_broadcast(&fw->done);
+        if (rc) /* try again a little later */
+            pause_for(fw, RETRY_MS);
+    }
+    pthread_mutex_unlock(&fw->lock);
+    return NULL;
+}
+
+cjx_search_follow *cjx_search_follow_start(cjx_hub *h, uint64_t indexed)
+{
+    cjx_search_follow *fw = calloc(1, sizeof *fw);
+    if (!fw)
+        return NULL;
+    fw->h = h;
+    /* the same databases; its own memory for what it indexes */
+    fw->ix = (cjx_search_index){.segs = h->search.segs, .attrs = h->search.attrs,
+                                .docs = h->search.docs, .keys = h->search.keys};
+    fw->committed = fw->indexed = indexed;
+    pthread_mutex_init(&fw->lock, NULL);
+    pthread_cond_init(&fw->more, NULL);
+    pthread_cond_init(&fw->done, NULL);
+    if (pthread_create(&fw->thread, NULL, follow, fw) != 0) {
+        pthread_cond_destroy(&fw->done);
+        pthread_cond_destroy(&fw->more);
+        pthread_mutex_destroy(&fw->lock);
+        free(fw);
+        return NULL;
+    }
+    return fw;
+}
+
+void cjx_search_follow_notify(cjx_search_follow *fw, uint64_t committed)
+{
+    pthread_mutex_lock(&fw->lock);
+    if (committed > fw->committed) {
+        fw->committed = committed;
+        pthread_cond_signal(&fw->more);
+    }
+    pthread_mutex_unlock(&fw->lock);
+}
+
+uint64_t cjx_search_follow_wait(cjx_search_follow *fw, uint64_t seq, int timeout_ms)
+{
+    struct timespec until = in_ms(timeout_ms);
+    pthread_mutex_lock(&fw->lock);
+    while (fw->indexed < seq && fw->indexed < fw->committed && !fw->failed &&
+           pthread_cond_timedwait(&fw->done, &fw->lock, &until) != ETIMEDOUT)
+        ;
+    uint64_t indexed = fw->indexed;
+    pthread_mutex_unlock(&fw->lock);
+    return indexed;
+}
+
+uint64_t cjx_search_follow_indexed(cjx_search_follow *fw)
+{
+    pthread_mutex_lock(&fw->lock);
+    uint64_t indexed = fw->indexed;
+    pthread_mutex_unlock(&fw->lock);
+    return indexed;
+}
+
+void cjx_search_follow_stop(cjx_search_follow **fw_p)
+{
+    cjx_search_follow *fw = *fw_p;
+    if (!fw)
+        return;
+    pthread_mutex_lock(&fw->lock);
+    fw->stop = 1;
+    pthread_cond_signal(&fw->more);
+    pthread_mutex_unlock(&fw->lock);
+    pthread_join(fw->thread, NULL);
+    cjx_search_close(&fw->ix);
+    pthread_cond_destroy(&fw->done);
+    pthread_cond_destroy(&fw->more);
+    pthread_mutex_destroy(&fw->lock);
+    free(fw);
+    *fw_p = NULL;
+}
