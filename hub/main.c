@@ -23,7 +23,7 @@ const cjx_conf_key cjx_hub_config_keys[] = {
         "debug, info, notice, warning or err"),
     KEY("map_size_mb", CJX_CONF_INT, 16, 1 << 24, "4096", map_size_mb,
         "largest size the store may grow to, MiB"),
-    KEY("batch_max", CJX_CONF_INT, 1, 1 << 20, "2048", batch_max,
+    KEY("batch_max", CJX_CONF_INT, 1, 1 << 20, "4096", batch_max,
         "most frames applied in one transaction (one sync)"),
     KEY("max_frame_bytes", CJX_CONF_INT, 1024, 16 << 20, "262144", max_frame_bytes,
         "largest frame accepted; larger ones are refused with too_big"),
