@@ -86,6 +86,8 @@ static int rebuild(cjx_hub *h)
     if (rc == 0)
         rc = cjx_store_meta_put_u64(txn, h->search_store, CJX_SEARCH_INDEXED, h->last_seq);
     if (rc == 0)
+        rc = cjx_store_meta_put_u64(txn, h->search_store, "store_id", h->store_id);
+    if (rc == 0)
         rc = cjx_store_meta_put_u64(txn, h->search_store, SEARCH_FORMAT_KEY, CJX_SEARCH_FORMAT);
     if (rc == 0)
         rc = cjx_search_flush(txn, &h->search);
@@ -158,11 +160,13 @@ cjx_err cjx_hub_search_open(cjx_hub *h, int reindex, cjx_fault *f)
     rc = mdb_txn_begin(h->search_store->env, NULL, 0, &txn);
     if (rc == 0) {
         rc = cjx_search_open(txn, &h->search);
-        whole = cjx_store_meta_u64(txn, h->search_store, SEARCH_FORMAT_KEY) == CJX_SEARCH_FORMAT;
+        /* whole, and of this store (not of one restored over it) */
+        whole = cjx_store_meta_u64(txn, h->search_store, SEARCH_FORMAT_KEY) == CJX_SEARCH_FORMAT &&
+                cjx_store_meta_u64(txn, h->search_store, "store_id") == h->store_id;
         indexed = cjx_store_meta_u64(txn, h->search_store, CJX_SEARCH_INDEXED);
         rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
     }
-    if (rc == 0 && (reindex || !whole || indexed > h->last_seq)) { /* newer: another store's */
+    if (rc == 0 && (reindex || !whole || indexed > h->last_seq)) {
         rc = rebuild(h);
         indexed = h->last_seq;
     }
