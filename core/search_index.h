@@ -1,8 +1,9 @@
 /* search_index.h — the postings' search index, in LMDB, and queries over it.
  *
- * The hub keeps it in the transaction that changes the state, so search
- * never sees a posting the state does not have; every agent keeps one over
- * its replica, so `cjx search --local` works offline. Terms come from
+ * The hub keeps it in an environment of its own, following the log on a
+ * thread (hub/search_follow.c); every agent keeps one over its replica, in
+ * the transaction that changes the replica, so `cjx search --local` works
+ * offline. Terms come from
  * search_tokens.h; a posting's title, its description (with the text
  * fields of its kind's details) and its requirements count separately, so
  * results can say where a term matched and the title can weigh more.

@@ -27,6 +27,7 @@
 struct cjx_search_follow {
     cjx_hub *h;                        /* its store and search_store; the loop's */
     cjx_search_index ix;               /* this thread's: pending entries and attributes */
+    cjx_arena scratch;                 /* the entry being indexed, unpacked */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t more, done;         /* for the thread; for those waiting on it */
@@ -72,12 +73,13 @@ static int index_entries(cjx_search_follow *fw, uint64_t from, uint64_t upto)
     uint8_t first[8];
     cjx_be64_put(first, from + 1);
     MDB_val k = {8, first}, v;
-    for (int more = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-         rc == 0 && more == 0 && cjx_be64_get(k.mv_data) <= upto;
+    int more = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    for (; rc == 0 && more == 0 && cjx_be64_get(k.mv_data) <= upto;
          more = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        Cjx__Stored *st = cjx__stored__unpack(NULL, v.mv_size, v.mv_data);
+        ProtobufCAllocator *a = &fw->scratch.allocator;
+        Cjx__Stored *st = cjx__stored__unpack(a, v.mv_size, v.mv_data);
         Cjx__Item *item = st && cjx_state_class(st->kind) == CJX_CLASS_POSTING
-                              ? cjx__item__unpack(NULL, st->item.len, st->item.data)
+                              ? cjx__item__unpack(a, st->item.len, st->item.data)
                               : NULL;
         uint8_t key[CJX_STATE_KEY_MAX];
         size_t klen = item && item->body_case == CJX__ITEM__BODY_POSTING
@@ -85,11 +87,10 @@ static int index_entries(cjx_search_follow *fw, uint64_t from, uint64_t upto)
                           : 0;
         if (klen)
             rc = cjx_search_replace(txn, &fw->ix, key, klen, st->seq, item->posting);
-        if (item)
-            cjx__item__free_unpacked(item, NULL);
-        if (st)
-            cjx__stored__free_unpacked(st, NULL);
+        cjx_arena_reset(&fw->scratch); /* st, item */
     }
+    if (rc == 0 && more && more != MDB_NOTFOUND)
+        rc = more; /* a broken read: these entries are not passed over */
     if (cur)
         mdb_cursor_close(cur);
     if (log)
@@ -150,6 +151,7 @@ cjx_search_follow *cjx_search_follow_start(cjx_hub *h, uint64_t indexed)
     fw->ix = (cjx_search_index){.segs = h->search.segs, .attrs = h->search.attrs,
                                 .docs = h->search.docs, .keys = h->search.keys};
     fw->committed = fw->indexed = indexed;
+    cjx_arena_init(&fw->scratch);
     pthread_mutex_init(&fw->lock, NULL);
     pthread_cond_init(&fw->more, NULL);
     pthread_cond_init(&fw->done, NULL);
@@ -204,6 +206,7 @@ void cjx_search_follow_stop(cjx_search_follow **fw_p)
     pthread_mutex_unlock(&fw->lock);
     pthread_join(fw->thread, NULL);
     cjx_search_close(&fw->ix);
+    cjx_arena_fini(&fw->scratch);
     pthread_cond_destroy(&fw->done);
     pthread_cond_destroy(&fw->more);
     pthread_mutex_destroy(&fw->lock);
