@@ -9,6 +9,7 @@
 #include "outbox.h"
 #include "protocol.pb-c.h"
 #include "replica.h"
+#include "syncer.h"
 
 /* What a frame handler asks of the link, besides carrying on (0). */
 enum {
@@ -42,6 +43,8 @@ typedef struct agent_sub {
     uint64_t written_seq;      /* the sink file's last line, synced or not */
     off_t synced_size;         /* the sink file's size at its last sync */
     int64_t unsynced_ms;       /* when a line was first written after it, or 0 */
+    size_t slot;               /* its slot in the agent's syncer */
+    uint64_t syncing_seq;      /* the last line of the sync in flight, or 0 */
     char last_error[200];
     int dirty;                 /* state to be saved now */
     int progress;              /* file_seq moved: saved within PROGRESS_SAVE_MS */
@@ -86,6 +89,7 @@ typedef struct agent {
     agent_sub *subs;
     size_t nsubs;
     int64_t feeds_saved_ms;    /* when the feed states were last saved */
+    cjx_syncer *syncer;        /* syncs the sink files; NULL without one */
     agent_replica replica;
     char personal_kinds[AGENT_PERSONAL_KINDS][32]; /* Welcome.personal_kinds */
     size_t npersonal_kinds;
@@ -118,6 +122,10 @@ void agent_feeds_work(agent *a);
 /* How long the loop may wait before agent_feeds_work has something due (a
  * sync, a command to reap or retry, progress to save), in ms; -1: nothing. */
 long agent_feeds_wait_ms(const agent *a);
+
+/* The syncer's eventfd for the loop's poll (readable when a sync
+ * finished), or -1. */
+int agent_feeds_fd(const agent *a);
 
 /* agent_replica.c */
 /* Starts the replica's part of a new session: snapshot or subscribe; a

@@ -5,7 +5,8 @@
  * File sink: events are appended as JSON lines as soon as they arrive, and
  * the file is fsynced before what it holds is acknowledged: one sync for
  * every arrival within SYNC_DELAY_MS (group commit, as the hub does for
- * publishes). The file itself says how far it got: at start the agent
+ * publishes), run by a thread of its own (syncer.c) while the loop
+ * writes the next lines. The file itself says how far it got: at start the agent
  * syncs it, reads the sequence of its last complete line (cutting off a
  * half-written one), so a crash at any point neither loses nor repeats a
  * line.
@@ -203,6 +204,12 @@ int agent_feeds_open(agent *a)
         load_state(a, sub);
         if (!sub->cfg->sink_file[0])
             continue;
+        sub->slot = i;
+        if (!a->syncer && !(a->syncer = cjx_syncer_start(a->nsubs))) {
+            CJX_LOG(CJX_LOG_ERR, "feed.sink", a->cfg.credit_code,
+                    "cannot start the thread that syncs sink files");
+            return -1;
+        }
         char dir[CJX_CONF_STRMAX];
         snprintf(dir, sizeof dir, "%s", sub->cfg->sink_file);
         char *slash = strrchr(dir, '/');
@@ -232,8 +239,9 @@ static void clear_queue(agent_sub *sub)
 void agent_feeds_close(agent *a)
 {
     for (size_t i = 0; i < a->nsubs; i++)
-        if (a->subs[i].fd >= 0 && a->subs[i].count)
+        if (a->subs[i].fd >= 0 && (a->subs[i].count || a->subs[i].syncing_seq))
             deliver_file(a, &a->subs[i], 1); /* what is written is synced */
+    cjx_syncer_stop(&a->syncer);
     save_states(a);
     for (size_t i = 0; i < a->nsubs; i++) {
         agent_sub *sub = &a->subs[i];
@@ -407,19 +415,42 @@ static void cut_back(agent *a, agent_sub *sub, const char *what)
     note_failure(a, sub, text);
 }
 
+/* Takes the sink's finished sync (with wait, waits for the one in flight):
+ * its lines now count as delivered (file_seq); a failed one cuts the file
+ * back to the sync before it. */
+static void collect_sync(agent *a, agent_sub *sub, int wait)
+{
+    cjx_sync_job job;
+    int err;
+    if (!sub->syncing_seq || !cjx_syncer_collect(a->syncer, sub->slot, wait, &job, &err))
+        return;
+    sub->syncing_seq = 0;
+    if (err) {
+        errno = err;
+        cut_back(a, sub, "syncing");
+        return;
+    }
+    sub->synced_size = job.size;
+    sub->state.file_seq = job.seq;
+    sub->progress = 1;
+}
+
 /* Appends the queued events the file does not have yet in one write, and
- * syncs the file when its oldest unsynced line has waited SYNC_DELAY_MS,
- * an eighth of the window is unsynced, or now (closing): only then do the
- * lines count as delivered (file_seq). */
+ * has the file synced (syncer.c) when its oldest unsynced line has
+ * waited SYNC_DELAY_MS, an eighth of the window is neither synced nor being
+ * synced, or now (closing: then it waits for the sync). Only a finished
+ * sync makes lines delivered (file_seq). */
 static void deliver_file(agent *a, agent_sub *sub, int now)
 {
+    collect_sync(a, sub, now);
     uint64_t last = sub->written_seq;
+    uint64_t covered = sub->syncing_seq ? sub->syncing_seq : sub->state.file_seq;
     size_t len, unsynced = 0;
     int bad = 0;
     cjx_json_writer_clear(lines);
     for (size_t i = 0; !bad && i < sub->count; i++) {
         const pending *p = &sub->queue[(sub->head + i) % sub->cap];
-        if (p->seq <= sub->state.file_seq)
+        if (p->seq <= covered)
             continue;
         unsynced++;
         if (p->seq <= last)
@@ -429,31 +460,32 @@ static void deliver_file(agent *a, agent_sub *sub, int now)
             last = p->seq;
     }
     const char *buf = cjx_json_writer_data(lines, &len);
-    if (!bad && len && write_all(sub->fd, buf, len) != 0) {
-        cut_back(a, sub, "writing");
-        return;
-    }
-    if (bad) { /* an event without a JSON form, or no memory: nothing written */
-        errno = ENOMEM;
-        cut_back(a, sub, "formatting an event for");
+    if (bad || (len && write_all(sub->fd, buf, len) != 0)) {
+        if (bad) /* an event without a JSON form, or no memory: nothing written */
+            errno = ENOMEM;
+        int saved = errno;
+        collect_sync(a, sub, 1); /* the cut must not race the sync */
+        errno = saved;
+        cut_back(a, sub, bad ? "formatting an event for" : "writing");
         return;
     }
     int64_t t = mono_ms();
     if (last > sub->written_seq && !sub->unsynced_ms)
         sub->unsynced_ms = t;
     sub->written_seq = last;
-    if (last == sub->state.file_seq ||
+    if (sub->syncing_seq || last == sub->state.file_seq ||
         !(now || 8 * unsynced >= sub->cap || t - sub->unsynced_ms >= SYNC_DELAY_MS))
         return;
     off_t size = lseek(sub->fd, 0, SEEK_END);
-    if (size < 0 || fdatasync(sub->fd) != 0) {
+    if (size < 0) {
         cut_back(a, sub, "syncing");
         return;
     }
-    sub->synced_size = size;
+    cjx_syncer_post(a->syncer, sub->slot, sub->fd, (cjx_sync_job){last, size});
+    sub->syncing_seq = last;
     sub->unsynced_ms = 0;
-    sub->state.file_seq = last;
-    sub->progress = 1;
+    if (now)
+        collect_sync(a, sub, 1);
 }
 
 /* Starts the command for the first event it has not accepted yet. */
@@ -551,7 +583,7 @@ long agent_feeds_wait_ms(const agent *a)
         const agent_sub *sub = &a->subs[i];
         if (sub->child > 0)
             return FEED_POLL_MS; /* reaped by polling */
-        if (sub->unsynced_ms && sub->unsynced_ms + SYNC_DELAY_MS < due)
+        if (sub->unsynced_ms && !sub->syncing_seq && sub->unsynced_ms + SYNC_DELAY_MS < due)
             due = sub->unsynced_ms + SYNC_DELAY_MS;
         int command_waits = sub->cfg->sink_command[0] && sub->count &&
                             sub->queue[(sub->head + sub->count - 1) % sub->cap].seq >
@@ -566,12 +598,19 @@ long agent_feeds_wait_ms(const agent *a)
     return due == INT64_MAX ? -1 : due <= now ? 0 : (long)(due - now);
 }
 
+int agent_feeds_fd(const agent *a)
+{
+    return cjx_syncer_fd(a->syncer);
+}
+
 void agent_feeds_work(agent *a)
 {
     int dirty = 0, progress = 0;
+    if (a->syncer)
+        cjx_syncer_clear(a->syncer); /* the syncs finished are collected below */
     for (size_t i = 0; i < a->nsubs; i++) {
         agent_sub *sub = &a->subs[i];
-        if (sub->fd >= 0 && sub->count)
+        if (sub->fd >= 0 && (sub->count || sub->syncing_seq))
             deliver_file(a, sub, 0);
         if (sub->cfg->sink_command[0])
             deliver_command(a, sub);

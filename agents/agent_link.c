@@ -445,9 +445,11 @@ int agent_link_run(agent *a, volatile int *stop)
 {
     while (!*stop) {
         long timeout = agent_inbox_busy(a) ? 0 : poll_timeout(a);
-        zmq_pollitem_t items[4] = {{a->sock, 0, ZMQ_POLLIN, 0},
+        zmq_pollitem_t items[5] = {{a->sock, 0, ZMQ_POLLIN, 0},
                                    {a->monitor, 0, ZMQ_POLLIN, 0}};
         int nitems = 2;
+        if (agent_feeds_fd(a) >= 0) /* a sink file's sync finished */
+            items[nitems++] = (zmq_pollitem_t){NULL, agent_feeds_fd(a), ZMQ_POLLIN, 0};
         if (a->outbox_watch >= 0)
             items[nitems++] = (zmq_pollitem_t){NULL, a->outbox_watch, ZMQ_POLLIN, 0};
         if (agent_inbox_fd(a) >= 0)

@@ -1,5 +1,6 @@
 /* agent_main.c — cjx-agent: command line, configuration, signals. */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,11 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    /* Frames of events are up to 256 KiB: taken from the heap, and the
+     * heap not given back to the kernel after each, so that catching up
+     * does not fault the same pages in again and again. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    mallopt(M_TRIM_THRESHOLD, 8 << 20);
     static agent a = {.outbox_watch = -1};
     cjx_fault fault = {0};
     if (cjx_agent_config_load(config, &a.cfg, &fault) != CJX_OK) {

@@ -6,7 +6,9 @@
  *   publishing enterprise's outbox and its agent runs until the hub has
  *   acknowledged them all, while the subscriber (市人社局) is not running.
  *   Then the subscriber agent starts; the time until its file sink holds N
- *   lines gives the catch-up rate.
+ *   lines gives the catch-up rate, and the CPU time the subscriber and the
+ *   hub used meanwhile, per event, what it costs (steadier than the rate
+ *   on a busy machine).
  * fanout: SUBS subscriber agents (generated credit codes), each with a file
  *   sink, and one publisher whose outbox the bench fills at RATE events/s
  *   for SECONDS, one small synced transaction every 10 ms (what `cjx post`
@@ -76,13 +78,16 @@ static int run_catchup(feed_env *e, const char *root, long n)
         goto done;
     }
     sink_order o = {0, 0};
-    double t0 = bench_now_s();
+    double t0 = bench_now_s(), hub_cpu = proc_cpu_s(e->hub);
     pid_t hrb = feed_agent_start(e, "hrb");
     int got = sink_tail_wait(&t, n, sink_check_order, &o, 600);
     double secs = bench_now_s() - t0;
+    double agent_cpu = proc_cpu_s(hrb);
+    hub_cpu = proc_cpu_s(e->hub) - hub_cpu;
     bench_stop(hrb);
-    printf("test=catchup events=%ld seconds=%.3f rate=%.0f/s%s%s\n", t.lines, secs,
-           t.lines / secs, got ? " (TIMED OUT)" : "", o.bad ? " (OUT OF ORDER)" : "");
+    printf("test=catchup events=%ld seconds=%.3f rate=%.0f/s agent_cpu_us=%.2f hub_cpu_us=%.2f%s%s\n",
+           t.lines, secs, t.lines / secs, agent_cpu * 1e6 / (double)n, hub_cpu * 1e6 / (double)n,
+           got ? " (TIMED OUT)" : "", o.bad ? " (OUT OF ORDER)" : "");
     rc = got || o.bad ? 1 : 0;
 done:
     sink_tail_fini(&t);

@@ -1,9 +1,11 @@
-/* proc_status.c — reading /proc/PID/status (see proc_status.h). */
+/* proc_status.c — reading /proc/PID/status and /proc/PID/stat (see
+ * proc_status.h). */
 #include "proc_status.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 long proc_status_kb(pid_t pid, const char *key)
 {
@@ -18,4 +20,23 @@ long proc_status_kb(pid_t pid, const char *key)
     if (f)
         fclose(f);
     return kb;
+}
+
+double proc_cpu_s(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    /* after "pid (comm) ", which may hold spaces: state is field 3, utime
+     * and stime fields 14 and 15 */
+    const char *p = strrchr(buf, ')');
+    unsigned long long utime, stime;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                     &stime) != 2)
+        return -1;
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }

@@ -11,18 +11,24 @@
  * indexed. The index is derived from the log: after a crash the thread
  * goes on from the last sequence the index recorded. A search waits until
  * the index has every entry committed before it (cjx_search_follow_wait),
- * so a client finds what it was acknowledged.
+ * so a client finds what it was acknowledged. The thread runs at a lower
+ * priority (FOLLOW_NICE) than the loop: while both want the CPU, publishes
+ * are acknowledged first and the index catches up when they let it.
  */
+#define _GNU_SOURCE /* gettid */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hub.h"
 #include "log.h"
 
 #define CHUNK 4096                     /* log entries per index transaction */
 #define RETRY_MS 1000                  /* after a failed transaction */
+#define FOLLOW_NICE 10                 /* its niceness: the loop comes first */
 
 struct cjx_search_follow {
     cjx_hub *h;                        /* its store and search_store; the loop's */
@@ -111,6 +117,7 @@ static int index_entries(cjx_search_follow *fw, uint64_t from, uint64_t upto)
 static void *follow(void *arg)
 {
     cjx_search_follow *fw = arg;
+    setpriority(PRIO_PROCESS, (id_t)gettid(), FOLLOW_NICE);
     pthread_mutex_lock(&fw->lock);
     while (!fw->stop) {
         if (fw->indexed >= fw->committed) {
