@@ -82,17 +82,24 @@ wait_port() { # wait_port PORT: up to 10 s
 
 # sample PATTERN FILE: until killed, writes to FILE the peak VmHWM and the
 # peak RssAnon (kB) seen of the processes whose command line matches PATTERN.
+# Reads /proc with the shell's own read, and rewrites FILE only when a peak
+# grows: one pgrep every 0.1 s is all it starts beside the measured runs.
 sample() {
-    local hwm=0 anon=0 p h a
+    local hwm=0 anon=0 p k v _ old=
     while :; do
         for p in $(pgrep -f -- "$1" || true); do
-            h=$(awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
-            a=$(awk '/^RssAnon:/{print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
-            [ "${h:-0}" -gt "$hwm" ] && hwm=$h
-            [ "${a:-0}" -gt "$anon" ] && anon=$a
+            while read -r k v _; do
+                case $k in
+                VmHWM:) [ "$v" -gt "$hwm" ] && hwm=$v ;;
+                RssAnon:) [ "$v" -gt "$anon" ] && anon=$v ;;
+                esac
+            done <"/proc/$p/status" 2>/dev/null || true
         done
-        echo "broker_vmhwm_kb=$hwm broker_rssanon_peak_kb=$anon" >"$2.tmp"
-        mv "$2.tmp" "$2"
+        if [ "$hwm $anon" != "$old" ]; then
+            echo "broker_vmhwm_kb=$hwm broker_rssanon_peak_kb=$anon" >"$2.tmp"
+            mv "$2.tmp" "$2"
+            old="$hwm $anon"
+        fi
         sleep 0.1
     done
 }

@@ -79,6 +79,10 @@ function mem_rows(what, sys, like) {
         mem_rows("fan-out", sys)
     } else if (t == "catchup") {
         add("catch-up of " kv["events"] ", rec/s", sys, num(kv["rate"]), "hi", "%.0f")
+        if ("agent_cpu_us" in kv) { # cjx's CPU per event: steadier than the rate
+            add("  catch-up CPU per event, subscriber us", sys, kv["agent_cpu_us"], "lo", "%.2f")
+            add("  catch-up CPU per event, hub us", sys, kv["hub_cpu_us"], "lo", "%.2f")
+        }
         mem_rows("catch-up", sys)
     } else if (t == "agent_idle") {
         add("idle agent VmRSS MB (" kv["when"] ")", sys, kv["vmrss_kb"] / 1024, "lo", "%.1f")
