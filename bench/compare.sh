@@ -11,7 +11,9 @@
 #             wire protocol as the peers' clients are, and by its own
 #             agents (synced outbox, and a replica each of every posting)
 #   fanout    latency publish → delivery, 20 subscribers, 5,000/s for 10 s
-#             (feed_bench fanout, mosq_bench/nats_bench fanout)
+#             (mosq_bench/nats_bench fanout); cjx twice: by clients of its
+#             wire protocol (wire_fanout_bench), and by its agents to file
+#             sinks followed by the bench (feed_bench fanout)
 #   catchup   N (200,000) records published while a durable subscriber is
 #             away, then its receiving rate (feed_bench catchup, … catchup)
 #   memory    each broker's peak RSS (VmHWM) per run, sampled every 0.1 s;
@@ -48,7 +50,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCJX_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target cjx-hub cjx-agent publish_many_bench feed_bench \
-    lmdb_limit zmq_limit mosq_bench nats_bench >/dev/null
+    wire_fanout_bench lmdb_limit zmq_limit mosq_bench nats_bench >/dev/null
 bin=$PWD/$build/bin
 conf=$PWD/config
 
@@ -235,6 +237,8 @@ for run in $(seq "$RUNS"); do
 
     w=$d/cjx-feed
     mkdir -p "$w"
+    measure "$run" cjx "cjx-hub -c $w/wire-fanout/" "$w.wfan.mem" "$bin/wire_fanout_bench" "$bin" \
+        "$conf" "$w" "$SUBS" "$RATE" "$SECONDS_"
     measure "$run" cjx "cjx-hub -c $w/fanout/" "$w.fan.mem" "$bin/feed_bench" "$bin" "$conf" "$w" \
         fanout "$SUBS" "$RATE" "$SECONDS_"
     measure "$run" cjx "cjx-hub -c $w/catchup/" "$w.cat.mem" "$bin/feed_bench" "$bin" "$conf" "$w" \

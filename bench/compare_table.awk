@@ -1,9 +1,9 @@
 # compare_table.awk — the table bench/compare.sh prints from its key=value
 # lines (one per measurement and run): for each workload and metric, the
 # median [min–max] over the runs of every system, and cjx's median over the
-# best peer's (the highest rate, or the lowest latency or memory); the row
-# of cjx's own agents publishing is set against the peers' clients of the
-# row before it. Lines starting with # are printed as they are. Written for
+# best peer's (the highest rate, or the lowest latency or memory); the rows
+# of cjx's own agents publishing and delivering are set against the peers'
+# clients of the rows before them. Lines starting with # are printed as they are. Written for
 # mawk (no asort).
 
 function num(v) { sub(/\/s$/, "", v); return v + 0 }
@@ -14,8 +14,8 @@ function num(v) { sub(/\/s$/, "", v); return v + 0 }
 function add(row, sys, v, better, fmt,    k, g) {
     if (!(row in known)) {
         known[row] = 1
-        g = row ~ /^durable|^  the same/ ? 1 : row ~ /^fan-out/ ? 2 : row ~ /^catch-up/ ? 3 : \
-            row ~ /^broker/ ? 4 : row ~ /^idle/ ? 5 : 6
+        g = row ~ /^durable|^  the same.*rec\/s$/ ? 1 : row ~ /^fan-out|^  the same.*ms$/ ? 2 : \
+            row ~ /^ *catch-up/ ? 3 : row ~ /^broker/ ? 4 : row ~ /^idle/ ? 5 : 6
         rows[g, ++nrows[g]] = row
         dir[row] = better
         form[row] = fmt
@@ -72,11 +72,22 @@ function mem_rows(what, sys, like) {
         add(row, sys, num(kv["rate"]), "hi", "%.0f")
         mem_rows(w, sys, like)
     } else if (t == "fanout") {
-        add("fan-out p50 ms", sys, kv["p50_ms"], "lo", "%.1f")
-        add("fan-out p99 ms", sys, kv["p99_ms"], "lo", "%.1f")
-        add("fan-out max ms", sys, kv["max_ms"], "lo", "%.1f")
-        add("fan-out publish rate achieved /s", sys, num(kv["rate"]), "hi", "%.0f")
-        mem_rows("fan-out", sys)
+        # cjx's agents to file sinks: set against the peers' clients, as
+        # cjx's own wire clients (client=wire) are
+        by_agents = sys == "cjx" && kv["client"] != "wire"
+        split("p50 p99 max", q, " ")
+        for (i = 1; i <= 3; i++) {
+            plain = "fan-out " q[i] " ms"
+            row = plain
+            if (by_agents) {
+                row = "  the same by cjx agents, " q[i] " ms"
+                peers_of[row] = plain
+            }
+            add(row, sys, kv[q[i] "_ms"], "lo", "%.1f")
+        }
+        if (!by_agents)
+            add("fan-out publish rate achieved /s", sys, num(kv["rate"]), "hi", "%.0f")
+        mem_rows(by_agents ? "fan-out agents" : "fan-out", sys, by_agents ? "fan-out" : "")
     } else if (t == "catchup") {
         add("catch-up of " kv["events"] ", rec/s", sys, num(kv["rate"]), "hi", "%.0f")
         if ("agent_cpu_us" in kv) { # cjx's CPU per event: steadier than the rate

@@ -62,8 +62,7 @@ int feed_bureau_code(int n, char out[19])
     return bench_credit_code("11140400BEN", n, out); /* an organ of Changzhi (140400) */
 }
 
-/* Packs training completion number n of the publisher (a bench_pack_fn). */
-static uint8_t *pack_completion(void *ctx, long n, size_t *len)
+uint8_t *feed_pack_completion(void *ctx, long n, size_t *len)
 {
     (void)ctx;
     char ref[32], pseudonym[32];
@@ -96,5 +95,5 @@ static uint8_t *pack_completion(void *ctx, long n, size_t *len)
 
 int feed_publish(cjx_outbox *ob, long first, long n, uint64_t *first_seq)
 {
-    return bench_outbox_fill(ob, pack_completion, NULL, first, n, first_seq);
+    return bench_outbox_fill(ob, feed_pack_completion, NULL, first, n, first_seq);
 }

@@ -6,6 +6,7 @@
 #ifndef CJX_BENCH_FEED_FIXTURE_H
 #define CJX_BENCH_FEED_FIXTURE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -46,6 +47,11 @@ cjx_outbox *feed_outbox_open(const feed_env *e, const char *name);
 /* Writes to out a valid unified social credit code for generated city
  * bureau number n (1–999999). Returns 0 or -1. */
 int feed_bureau_code(int n, char out[19]);
+
+/* Packs training completion number n of FEED_PUBLISHER (ref "TC-<n>", so
+ * each is a new record) as an Item, malloc'ed, its size in *len (a
+ * bench_pack_fn; ctx unused). NULL when memory ran out. */
+uint8_t *feed_pack_completion(void *ctx, long n, size_t *len);
 
 /* Appends training completions first … first+n-1 of FEED_PUBLISHER (ref
  * "TC-<number>", so each is a new record) to the outbox; see

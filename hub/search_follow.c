@@ -29,6 +29,11 @@
 #define CHUNK 4096                     /* log entries per index transaction */
 #define RETRY_MS 1000                  /* after a failed transaction */
 #define FOLLOW_NICE 10                 /* its niceness: the loop comes first */
+/* Entries without a posting (records, registry entries) change nothing in
+ * the index: a run of them is passed over without a transaction, and the
+ * index records how far it got once this many went by (a restart reads
+ * them again, which is all it costs). */
+#define RECORD_EVERY 65536
 
 struct cjx_search_follow {
     cjx_hub *h;                        /* its store and search_store; the loop's */
@@ -39,6 +44,7 @@ struct cjx_search_follow {
     pthread_cond_t more, done;         /* for the thread; for those waiting on it */
     uint64_t committed;                /* the log is committed up to here */
     uint64_t indexed;                  /* the index has every entry up to here */
+    uint64_t recorded;                 /* the thread's: as the index says it has */
     int stop, failed;                  /* failed: the last transaction did (an LMDB code) */
 };
 
@@ -65,15 +71,15 @@ static void pause_for(cjx_search_follow *fw, long long ms)
 }
 
 /* Indexes the postings of log entries (from, upto] in one transaction of
- * the index, which records upto. Returns an LMDB code. */
+ * the index, which records upto; with no posting among them, and fewer than
+ * RECORD_EVERY entries since the index last recorded how far it got, there
+ * is no transaction at all. Returns an LMDB code. */
 static int index_entries(cjx_search_follow *fw, uint64_t from, uint64_t upto)
 {
     cjx_hub *h = fw->h;
     MDB_txn *log = NULL, *txn = NULL;
     MDB_cursor *cur = NULL;
     int rc = mdb_txn_begin(h->store->env, NULL, MDB_RDONLY, &log);
-    if (rc == 0)
-        rc = mdb_txn_begin(h->search_store->env, NULL, 0, &txn);
     if (rc == 0)
         rc = mdb_cursor_open(log, h->store->dbs[HUB_DB_LOG], &cur);
     uint8_t first[8];
@@ -91,7 +97,9 @@ static int index_entries(cjx_search_follow *fw, uint64_t from, uint64_t upto)
         size_t klen = item && item->body_case == CJX__ITEM__BODY_POSTING
                           ? cjx_state_key(key, st->origin, item)
                           : 0;
-        if (klen)
+        if (klen && !txn)
+            rc = mdb_txn_begin(h->search_store->env, NULL, 0, &txn);
+        if (klen && rc == 0)
             rc = cjx_search_replace(txn, &fw->ix, key, klen, st->seq, item->posting);
         cjx_arena_reset(&fw->scratch); /* st, item */
     }
@@ -101,6 +109,10 @@ static int index_entries(cjx_search_follow *fw, uint64_t from, uint64_t upto)
         mdb_cursor_close(cur);
     if (log)
         mdb_txn_abort(log);
+    if (rc == 0 && !txn && upto - fw->recorded < RECORD_EVERY)
+        return 0;
+    if (rc == 0 && !txn)
+        rc = mdb_txn_begin(h->search_store->env, NULL, 0, &txn);
     if (rc == 0)
         rc = cjx_search_flush(txn, &fw->ix);
     else
@@ -111,6 +123,8 @@ static int index_entries(cjx_search_follow *fw, uint64_t from, uint64_t upto)
         rc = mdb_txn_commit(txn);
     else if (txn)
         mdb_txn_abort(txn);
+    if (rc == 0)
+        fw->recorded = upto;
     return rc;
 }
 
@@ -157,7 +171,7 @@ cjx_search_follow *cjx_search_follow_start(cjx_hub *h, uint64_t indexed)
     /* the same databases; its own memory for what it indexes */
     fw->ix = (cjx_search_index){.segs = h->search.segs, .attrs = h->search.attrs,
                                 .docs = h->search.docs, .keys = h->search.keys};
-    fw->committed = fw->indexed = indexed;
+    fw->committed = fw->indexed = fw->recorded = indexed;
     cjx_arena_init(&fw->scratch);
     pthread_mutex_init(&fw->lock, NULL);
     pthread_cond_init(&fw->more, NULL);

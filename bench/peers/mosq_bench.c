@@ -252,7 +252,7 @@ static int run_fanout(int nsubs, double rate, double seconds)
     for (int s = 0; s < opened; s++)
         client_close(&subs[s], 1);
     if (!bad)
-        bad = peer_fanout_report("mosquitto", logs, nsubs, total, rate, achieved, last_pub) != 0;
+        bad = peer_fanout_report("mosquitto", NULL, logs, nsubs, total, rate, achieved, last_pub) != 0;
     for (int s = 0; s < opened; s++)
         peer_sub_log_fini(&logs[s]);
     return bad;

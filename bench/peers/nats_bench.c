@@ -233,7 +233,7 @@ static int run_fanout(int nsubs, double rate, double seconds)
         conn_close(&subs[s]);
     conn_close(&pub);
     if (!bad)
-        bad = peer_fanout_report("jetstream", logs, nsubs, total, rate, achieved, last_pub) != 0;
+        bad = peer_fanout_report("jetstream", NULL, logs, nsubs, total, rate, achieved, last_pub) != 0;
     for (int s = 0; s < opened; s++)
         peer_sub_log_fini(&logs[s]);
     return bad;

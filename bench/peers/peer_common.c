@@ -86,10 +86,18 @@ void peer_sub_log_fini(peer_sub_log *l)
 
 void peer_sub_log_note(peer_sub_log *l, const void *buf, size_t len)
 {
-    int64_t now = peer_now_us(), sent;
+    int64_t sent;
     uint64_t seq;
-    if (peer_payload_read(buf, len, &seq, &sent) || seq < l->base ||
-        seq - l->base >= (uint64_t)l->total) {
+    if (peer_payload_read(buf, len, &seq, &sent))
+        l->stray++;
+    else
+        peer_sub_log_record(l, seq, sent);
+}
+
+void peer_sub_log_record(peer_sub_log *l, uint64_t seq, int64_t sent_us)
+{
+    int64_t now = peer_now_us();
+    if (seq < l->base || seq - l->base >= (uint64_t)l->total) {
         l->stray++;
         return;
     }
@@ -98,7 +106,7 @@ void peer_sub_log_note(peer_sub_log *l, const void *buf, size_t len)
         l->dups++;
         return;
     }
-    *slot = (int32_t)(now - sent);
+    *slot = (int32_t)(now - sent_us);
     l->last_us = now;
     __atomic_add_fetch(&l->got, 1, __ATOMIC_RELEASE);
 }
@@ -109,8 +117,8 @@ static int cmp_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-long peer_fanout_report(const char *system, peer_sub_log *logs, int nsubs, long total,
-                        double target, double achieved, int64_t last_pub_us)
+long peer_fanout_report(const char *system, const char *client, peer_sub_log *logs, int nsubs,
+                        long total, double target, double achieved, int64_t last_pub_us)
 {
     size_t cap = (size_t)nsubs * (size_t)(total > 0 ? total : 1), n = 0;
     int32_t *all = malloc(cap * sizeof *all);
@@ -129,10 +137,10 @@ long peer_fanout_report(const char *system, peer_sub_log *logs, int nsubs, long 
     double p50 = n ? all[n / 2] / 1e3 : -1, p99 = n ? all[(size_t)(n * 0.99)] / 1e3 : -1,
            max = n ? all[n - 1] / 1e3 : -1;
     long missing = (long)(cap - n);
-    printf("system=%s test=fanout subscribers=%d events=%ld target_rate=%.0f/s rate=%.0f/s "
+    printf("system=%s test=fanout%s%s subscribers=%d events=%ld target_rate=%.0f/s rate=%.0f/s "
            "pairs=%zu p50_ms=%.1f p99_ms=%.1f max_ms=%.1f drain_s=%.3f duplicates=%ld%s\n",
-           system, nsubs, total, target, achieved, n, p50, p99, max, (last - last_pub_us) / 1e6,
-           dups, missing ? " (INCOMPLETE)" : "");
+           system, client ? " client=" : "", client ? client : "", nsubs, total, target, achieved,
+           n, p50, p99, max, (last - last_pub_us) / 1e6, dups, missing ? " (INCOMPLETE)" : "");
     free(all);
     return missing;
 }

@@ -50,13 +50,15 @@ void peer_sub_log_fini(peer_sub_log *l);
 
 /* Records the delivery of the payload (buf, len) now. */
 void peer_sub_log_note(peer_sub_log *l, const void *buf, size_t len);
+/* Records the delivery now of message seq, sent at sent_us. */
+void peer_sub_log_record(peer_sub_log *l, uint64_t seq, int64_t sent_us);
 
 /* Prints the fan-out line for nsubs logs: p50/p99/max over every
  * (message, subscriber) pair received, pairs missing, drain_s (last
- * delivery after the last publish, last_pub_us). Returns the number of
- * pairs missing. */
-long peer_fanout_report(const char *system, peer_sub_log *logs, int nsubs, long total,
-                        double target, double achieved, int64_t last_pub_us);
+ * delivery after the last publish, last_pub_us); with client (not NULL), a
+ * client= key after the test's name. Returns the number of pairs missing. */
+long peer_fanout_report(const char *system, const char *client, peer_sub_log *logs, int nsubs,
+                        long total, double target, double achieved, int64_t last_pub_us);
 
 /* Reads a positive number from argv[i], or dflt when argc <= i. */
 long peer_arg(int argc, char **argv, int i, long dflt);
