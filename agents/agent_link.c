@@ -115,7 +115,7 @@ static int connect_hub(agent *a)
     a->hello_ms = a->last_heard_ms = agent_now_ms();
     Cjx__Institution self;
     cjx_agent_config_institution(&a->cfg, &self);
-    return cjx_send_hello(a->sock, a->cfg.credit_code, "cjx-agent " CJX_VERSION, &self, 1,
+    return cjx_send_hello(a->sock, a->cfg.credit_code, "cjx-agent " CJX_VERSION, &self, 1, 1,
                           ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;
 }
 
@@ -251,6 +251,18 @@ static int on_event(agent *a, Cjx__Event *ev)
     return rc;
 }
 
+/* Notes that the hub stored item outbox_seq; it is settled at the end of
+ * the drain. */
+static void on_ack(agent *a, uint64_t outbox_seq)
+{
+    if (grow((void **)&a->acked, &a->acked_cap, a->nacked, sizeof *a->acked))
+        return; /* unsettled, so resent later */
+    a->acked[a->nacked++] = outbox_seq;
+    a->backoff_ms = 0;
+    if (a->inflight)
+        a->inflight--;
+}
+
 /* Handles one frame from the hub. Returns -1 when the session must restart. */
 static int on_frame(agent *a, Cjx__Frame *fr)
 {
@@ -258,12 +270,11 @@ static int on_frame(agent *a, Cjx__Frame *fr)
     case CJX__FRAME__MSG_WELCOME:
         return on_welcome(a, fr->welcome);
     case CJX__FRAME__MSG_ACK:
-        if (grow((void **)&a->acked, &a->acked_cap, a->nacked, sizeof *a->acked))
-            return 0; /* unsettled, so resent later */
-        a->acked[a->nacked++] = fr->ack->outbox_seq;
-        a->backoff_ms = 0;
-        if (a->inflight)
-            a->inflight--;
+        on_ack(a, fr->ack->outbox_seq);
+        return 0;
+    case CJX__FRAME__MSG_ACK_BATCH:
+        for (size_t i = 0; i < fr->ack_batch->n_acks; i++)
+            on_ack(a, fr->ack_batch->acks[i]->outbox_seq);
         return 0;
     case CJX__FRAME__MSG_NACK: {
         Cjx__Nack *n = fr->nack;

@@ -71,7 +71,7 @@ static int hello(cli_link *l, Cjx__Frame **reply)
 {
     Cjx__Institution self;
     cjx_agent_config_institution(l->cfg, &self);
-    if (cjx_send_hello(l->sock, l->cfg->credit_code, "cjx " CJX_VERSION, &self, 0, 0) != CJX_OK)
+    if (cjx_send_hello(l->sock, l->cfg->credit_code, "cjx " CJX_VERSION, &self, 0, 0, 0) != CJX_OK)
         return -1;
     return next_frame(l, reply);
 }

@@ -141,7 +141,7 @@ static int at_hub(const char *ep, const char *code, long n, long q)
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
     double *ms = calloc((size_t)q, sizeof *ms);
     uint64_t hits = 0;
-    int rc = zmq_connect(sock, ep) || cjx_send_hello(sock, code, "search_bench", NULL, 0, 0) ||
+    int rc = zmq_connect(sock, ep) || cjx_send_hello(sock, code, "search_bench", NULL, 0, 0, 0) ||
              !ms;
     Cjx__Frame *fr = NULL;
     cjx_fault f;

@@ -23,7 +23,7 @@ void *wire_open(void *ctx, const char *ep, const char *code, const Cjx__Institut
     int linger = 1000, timeout = REPLY_TIMEOUT_MS;
     if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) ||
         zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout) ||
-        zmq_connect(sock, ep) || cjx_send_hello(sock, code, "cjx-bench", self, 0, 0)) {
+        zmq_connect(sock, ep) || cjx_send_hello(sock, code, "cjx-bench", self, 0, 1, 0)) {
         fprintf(stderr, "bench: cannot open a session for %s: %s\n", code, zmq_strerror(errno));
         if (sock)
             zmq_close(sock);
@@ -62,6 +62,15 @@ static uint64_t answer_to(const Cjx__Frame *fr)
     }
 }
 
+/* Whether the AckBatch fr acknowledges outbox sequence id. */
+static int batch_acks(const Cjx__Frame *fr, uint64_t id)
+{
+    for (size_t i = 0; i < fr->ack_batch->n_acks; i++)
+        if (fr->ack_batch->acks[i]->outbox_seq == id)
+            return 1;
+    return 0;
+}
+
 Cjx__Frame *wire_await(void *sock, Cjx__Frame__MsgCase want, uint64_t id, const char *what)
 {
     for (;;) {
@@ -81,6 +90,9 @@ Cjx__Frame *wire_await(void *sock, Cjx__Frame__MsgCase want, uint64_t id, const 
         }
         if (fr->msg_case == want && (!id || answer_to(fr) == id))
             return fr;
+        if (want == CJX__FRAME__MSG_ACK && fr->msg_case == CJX__FRAME__MSG_ACK_BATCH &&
+            (!id || batch_acks(fr, id)))
+            return fr; /* sessions take AckBatch frames (wire_open) */
         cjx__frame__free_unpacked(fr, NULL);
     }
 }
@@ -173,6 +185,9 @@ static int take_replies(publisher *p, wire_load_result *res)
         } else if (fr->msg_case == CJX__FRAME__MSG_ACK) {
             p->answered++;
             res->acked++;
+        } else if (fr->msg_case == CJX__FRAME__MSG_ACK_BATCH) {
+            p->answered += fr->ack_batch->n_acks;
+            res->acked += (long)fr->ack_batch->n_acks;
         } else if (fr->msg_case == CJX__FRAME__MSG_NACK && fr->nack->outbox_seq) {
             p->answered++;
             refused(res, p, fr->nack);

@@ -2,7 +2,8 @@
  * agent processes: DEALER sessions that say Hello as an institution, ask the
  * hub and await its answers, and publish lists of packed items with a
  * window of unacknowledged ones, as an agent does but keeping nothing on
- * disk (the peers' benchmark clients keep nothing either).
+ * disk (the peers' benchmark clients keep nothing either). Like agents,
+ * they take their Acks in AckBatch frames.
  */
 #ifndef CJX_BENCH_WIRE_SESSION_H
 #define CJX_BENCH_WIRE_SESSION_H
@@ -26,9 +27,10 @@ void wire_close(void *sock);
 /* Sends fr; 0 or -1 (reason on stderr). */
 int wire_send(void *sock, Cjx__Frame *fr);
 /* Waits for the frame of case want answering id (a request id, or an Ack's
- * outbox sequence; 0: any) on sock, skipping others. A Nack, a timeout or a
- * broken frame fails, the reason on stderr with `what`. Returns the frame
- * (caller frees) or NULL. */
+ * outbox sequence; 0: any) on sock, skipping others; an Ack may come in an
+ * AckBatch, which is then the frame returned. A Nack, a timeout or a broken
+ * frame fails, the reason on stderr with `what`. Returns the frame (caller
+ * frees) or NULL. */
 Cjx__Frame *wire_await(void *sock, Cjx__Frame__MsgCase want, uint64_t id, const char *what);
 /* wire_send, then wire_await. */
 Cjx__Frame *wire_ask(void *sock, Cjx__Frame *fr, Cjx__Frame__MsgCase want, uint64_t id,

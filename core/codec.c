@@ -51,10 +51,11 @@ cjx_err cjx_frame_send(void *sock, const void *rid, size_t rid_len,
 }
 
 cjx_err cjx_send_hello(void *sock, const char *code, const char *software,
-                       const Cjx__Institution *institution, int agent, int flags)
+                       const Cjx__Institution *institution, int agent, int ack_batch, int flags)
 {
     Cjx__Hello hello = CJX__HELLO__INIT;
     hello.agent = agent != 0;
+    hello.ack_batch = ack_batch != 0;
     hello.institution = (Cjx__Institution *)institution;
     hello.protocol_version = CJX_PROTOCOL_VERSION;
     hello.credit_code = (char *)code;

@@ -32,12 +32,13 @@ cjx_err cjx_frame_decode(const void *buf, size_t len, size_t max,
 cjx_err cjx_frame_send(void *sock, const void *rid, size_t rid_len,
                        const Cjx__Frame *frame, int flags);
 
-/* Sends Hello{CJX_PROTOCOL_VERSION, code, software, institution, agent} on
- * a DEALER socket; institution (for the registry) may be NULL, as for
- * tools; agent is set by the institution's agent only. Returns as
+/* Sends Hello{CJX_PROTOCOL_VERSION, code, software, institution, agent,
+ * ack_batch} on a DEALER socket; institution (for the registry) may be
+ * NULL, as for tools; agent is set by the institution's agent only;
+ * ack_batch by a sender that takes AckBatch frames. Returns as
  * cjx_frame_send. */
 cjx_err cjx_send_hello(void *sock, const char *code, const char *software,
-                       const Cjx__Institution *institution, int agent, int flags);
+                       const Cjx__Institution *institution, int agent, int ack_batch, int flags);
 
 /* Sends Publish{outbox_seq, item} on a DEALER socket; item is a packed Item,
  * copied into the frame. Returns as cjx_frame_send. */

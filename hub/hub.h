@@ -101,6 +101,7 @@ typedef struct cjx_session {
     size_t nfeeds;
     uint32_t window;                   /* credit per subscription */
     int batch;                         /* takes EventBatch frames (Subscribe.batch) */
+    int ack_batch;                     /* takes AckBatch frames (Hello.ack_batch) */
     struct cjx_session *next;          /* hash chain */
 } cjx_session;
 
@@ -118,6 +119,7 @@ typedef struct cjx_reply {
     Cjx__Frame__MsgCase type;          /* ACK, NACK, WELCOME, HEARTBEAT, RESULT, HUB_STATUS… */
     uint64_t outbox_seq, seq, request_id;
     int duplicate;
+    int batchable;                     /* an ACK to a session that takes AckBatch frames */
     cjx_fault fault;                   /* NACK */
     void *packed;                      /* other types: the whole frame, packed */
     size_t packed_len;

@@ -117,6 +117,19 @@ static int apply_status_change(cjx_hub *h, MDB_txn *txn, const cjx_session *s,
     return cjx_hub_close_posting(h, txn, s->code, outbox_seq, &se, c->status, c->note, seq);
 }
 
+/* Queues the Ack of outbox_seq (stored as seq), sent after the commit. */
+static void queue_ack(cjx_hub *h, const cjx_session *s, uint64_t outbox_seq, uint64_t seq,
+                      int duplicate)
+{
+    cjx_reply *r = cjx_hub_reply(h, s->rid, s->rid_len, CJX__FRAME__MSG_ACK);
+    if (r) {
+        r->outbox_seq = outbox_seq;
+        r->seq = seq;
+        r->duplicate = duplicate;
+        r->batchable = s->ack_batch;
+    }
+}
+
 void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
 {
     cjx_fault fault = {0};
@@ -163,12 +176,7 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
     MDB_val ik = {sizeof idkey, idkey}, iv;
     int rc = mdb_get(txn, h->store->dbs[HUB_DB_IDS], &ik, &iv);
     if (rc == 0) {
-        cjx_reply *r = cjx_hub_reply(h, s->rid, s->rid_len, CJX__FRAME__MSG_ACK);
-        if (r) {
-            r->outbox_seq = p->outbox_seq;
-            r->seq = cjx_be64_get(iv.mv_data);
-            r->duplicate = 1;
-        }
+        queue_ack(h, s, p->outbox_seq, cjx_be64_get(iv.mv_data), 1);
         h->counters.duplicates++;
         goto done;
     }
@@ -194,11 +202,7 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p)
         cjx_hub_resend_from(s, p->outbox_seq, CJX_ESTORE);
         goto refuse;
     }
-    cjx_reply *r = cjx_hub_reply(h, s->rid, s->rid_len, CJX__FRAME__MSG_ACK);
-    if (r) {
-        r->outbox_seq = p->outbox_seq;
-        r->seq = seq;
-    }
+    queue_ack(h, s, p->outbox_seq, seq, 0);
     h->counters.published++;
     const char *kind = item->body_case == CJX__ITEM__BODY_STATUS_CHANGE ? "status_change"
                                                                        : cjx_item_kind(item);

@@ -2,7 +2,8 @@
  *
  * Wait for the ROUTER socket to be readable; drain up to batch_max frames;
  * apply them (publishes go into one LMDB write transaction); commit, which
- * syncs; only then send the replies the batch produced, in arrival order.
+ * syncs; only then send the replies the batch produced, in arrival order
+ * (a session's Acks together in one AckBatch frame, when it takes them).
  * Durability costs one sync per batch, not per record (DESIGN.md).
  */
 #include <errno.h>
@@ -16,6 +17,9 @@
 #include "codec.h"
 #include "hub.h"
 #include "log.h"
+
+/* The most Acks in one AckBatch frame: about 50 KiB. */
+#define ACK_BATCH_MAX 4096
 
 static const char *const hub_dbs[] = {"log",   "ids",    "kinds", "cursors",
                                       "state", "expiry", "keys",  "audit", NULL};
@@ -240,6 +244,47 @@ void cjx_hub_refuse(cjx_hub *h, const uint8_t *rid, size_t rid_len,
     r->fault = *fault;
 }
 
+/* Whether reply r may share the AckBatch frame of the Ack `first`. */
+static int same_ack_batch(const cjx_reply *first, const cjx_reply *r)
+{
+    return r->type == CJX__FRAME__MSG_ACK && r->batchable && r->rid_len == first->rid_len &&
+           memcmp(r->rid, first->rid, r->rid_len) == 0;
+}
+
+/* Sends the Ack h->replies[i] and the Acks to the same session right after
+ * it (at most ACK_BATCH_MAX) in one AckBatch frame. Returns how many
+ * replies that was, or 0 when memory ran out (nothing sent). */
+static size_t send_ack_batch(cjx_hub *h, size_t i)
+{
+    const cjx_reply *first = &h->replies[i];
+    size_t n = 1;
+    while (i + n < h->nreplies && n < ACK_BATCH_MAX && same_ack_batch(first, &h->replies[i + n]))
+        n++;
+    Cjx__Ack *acks = malloc(n * sizeof *acks);
+    Cjx__Ack **list = malloc(n * sizeof *list);
+    int ok = acks && list;
+    for (size_t k = 0; ok && k < n; k++) {
+        const cjx_reply *r = &h->replies[i + k];
+        cjx__ack__init(&acks[k]);
+        acks[k].outbox_seq = r->outbox_seq;
+        acks[k].seq = r->seq;
+        acks[k].duplicate = r->duplicate;
+        list[k] = &acks[k];
+    }
+    if (ok) {
+        Cjx__AckBatch batch = CJX__ACK_BATCH__INIT;
+        batch.n_acks = n;
+        batch.acks = list;
+        Cjx__Frame fr = CJX__FRAME__INIT;
+        fr.msg_case = CJX__FRAME__MSG_ACK_BATCH;
+        fr.ack_batch = &batch;
+        cjx_frame_send(h->router, first->rid, first->rid_len, &fr, ZMQ_DONTWAIT);
+    }
+    free(acks);
+    free(list);
+    return ok ? n : 0;
+}
+
 /* Sends every queued reply, in order, and empties the queue. */
 static void flush_replies(cjx_hub *h)
 {
@@ -252,6 +297,11 @@ static void flush_replies(cjx_hub *h)
             zmq_send(h->router, r->rid, r->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
             zmq_send(h->router, r->packed, r->packed_len, ZMQ_DONTWAIT);
             free(r->packed);
+            continue;
+        }
+        size_t acked = r->type == CJX__FRAME__MSG_ACK && r->batchable ? send_ack_batch(h, i) : 0;
+        if (acked) {
+            i += acked - 1;
             continue;
         }
         if (r->type == CJX__FRAME__MSG_ACK) {
@@ -359,6 +409,7 @@ static void on_hello(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
         return;
     }
     s->act = act;
+    s->ack_batch = m->ack_batch;
     if (act)
         act->last_seen_ms = s->last_seen_ms;
     if (m->institution && !h->zap) /* under CURVE, operators keep the registry */

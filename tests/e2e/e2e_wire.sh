@@ -49,5 +49,23 @@ for reason in malformed no_session too_big check_char required date forbidden; d
     [ "$(hub_refused ent $reason)" -gt 0 ] || fail "refusal $reason not counted: $(cjx ent status)"
 done
 [ "$(cjx ent status --json | jq .duplicates)" = 1 ] || fail "duplicate not counted: $(cjx ent status)"
+note "a session that asks for AckBatch frames gets the Acks of a batch in one, in order"
+THIRD=91140403MA0K8E1F2D   # a third enterprise, publishing only here
+for i in $(seq 101 120); do job_json "$i"; done >"$T/many.json"
+kill -STOP "$HUB_PID" # what the probe sends waits, and the hub takes it as one batch
+"$BIN/wire_probe" "$HUB_EP" "$THIRD" publish-all "$T/many.json" 1 >"$T/batched.out" &
+probe_pid=$!
+sleep 0.5
+kill -CONT "$HUB_PID"
+wait "$probe_pid"
+out=$(cat "$T/batched.out")
+expect "batched acks" "answered=20 acks=20 nacks=0" "$out"
+expect "batched acks in order" "order=ok" "$out"
+most=$(echo "$out" | sed -n 's/.* most=\([0-9]*\) .*/\1/p')
+[ "${most:-0}" -gt 1 ] || fail "no AckBatch frame held more than one Ack: $out"
+for i in $(seq 121 125); do job_json "$i"; done >"$T/single.json"
+out=$("$BIN/wire_probe" "$HUB_EP" "$OTHER" publish-all "$T/single.json" 0)
+expect "single acks without asking" "answered=5 acks=5 nacks=0 frames=5 most=1 order=ok" "$out"
+
 kill -0 "$HUB_PID" || fail "hub died"
 echo ok

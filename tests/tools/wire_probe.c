@@ -15,6 +15,14 @@
  *                    (one per line) unvalidated, outbox sequences from 1
  *   oversize N       Hello, then a publish whose item is N bytes
  *   hello            Hello as CODE only
+ *   publish-all FILE BATCH
+ *                    Hello as CODE (asking for AckBatch frames when BATCH
+ *                    is 1) and every item of FILE right after it, without
+ *                    waiting; then reads the answers until each item has
+ *                    one (or none for 5 s) and prints one line:
+ *     answered=N acks=A nacks=K frames=F most=M order=ok|wrong
+ *                    most: the most Acks in one frame; order: the answers
+ *                    came in outbox order.
  *   jobs N WINDOW BATCH
  *                    Hello, then an ephemeral subscription to every job
  *                    from the start with credit WINDOW, asking for
@@ -38,6 +46,7 @@
 #include "json.h"
 
 static void *sock;
+static int ack_batch; /* the Hello asks for AckBatch frames */
 
 static void print_reply(void)
 {
@@ -69,13 +78,19 @@ static void print_reply(void)
 
 /* Says Hello as an agent does, describing the institution by the kind its
  * code suggests, so the publish policy applies as to an agent. */
-static void send_hello(const char *code)
+static void say_hello(const char *code)
 {
     Cjx__Institution self = CJX__INSTITUTION__INIT;
     self.credit_code = (char *)code;
     self.name = "wire_probe";
     self.kind = (Cjx__InstitutionKind)cjx_default_institution_kind(code);
-    cjx_send_hello(sock, code, "wire_probe", &self, 0, 0);
+    cjx_send_hello(sock, code, "wire_probe", &self, 0, ack_batch, 0);
+}
+
+/* say_hello, then prints the answer. */
+static void send_hello(const char *code)
+{
+    say_hello(code);
     print_reply();
 }
 
@@ -85,8 +100,10 @@ static void send_publish(uint64_t oseq, const void *item, size_t len)
     print_reply();
 }
 
-/* Publishes each JSON line of path, mapped to an Item but not validated. */
-static int publish_file(const char *path)
+/* Publishes each JSON line of path, mapped to an Item but not validated;
+ * with await_each, prints the answer to each before the next. The number
+ * of items sent goes to *sent (may be NULL). */
+static int publish_file(const char *path, int await_each, uint64_t *sent)
 {
     FILE *in = fopen(path, "r");
     if (!in) {
@@ -106,12 +123,58 @@ static int publish_file(const char *path)
         size_t len = protobuf_c_message_get_packed_size(msg);
         uint8_t *buf = malloc(len + 1);
         protobuf_c_message_pack(msg, buf);
-        send_publish(++oseq, buf, len);
+        cjx_send_publish(sock, ++oseq, buf, len, 0);
+        if (await_each)
+            print_reply();
         free(buf);
         protobuf_c_message_free_unpacked(msg, NULL);
     }
     free(line);
     fclose(in);
+    if (sent)
+        *sent = oseq;
+    return 0;
+}
+
+/* The publish-all mode (see the top). */
+static int publish_all(const char *code, const char *path)
+{
+    say_hello(code);
+    uint64_t sent = 0, answered = 0, last = 0;
+    long acks = 0, nacks = 0, frames = 0, most = 0;
+    int wrong = 0;
+    if (publish_file(path, 0, &sent))
+        return 1;
+    zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+    while (answered < sent && zmq_poll(&item, 1, 5000) > 0) {
+        Cjx__Frame *fr = NULL;
+        cjx_fault fault;
+        if (cjx_frame_recv(sock, 64 << 20, 0, &fr, &fault) != CJX_OK)
+            break;
+        Cjx__Ack **list = &fr->ack;
+        size_t n = 0;
+        if (fr->msg_case == CJX__FRAME__MSG_ACK)
+            n = 1;
+        else if (fr->msg_case == CJX__FRAME__MSG_ACK_BATCH)
+            n = fr->ack_batch->n_acks, list = fr->ack_batch->acks;
+        for (size_t i = 0; i < n; i++) {
+            wrong |= list[i]->outbox_seq != last + 1;
+            last = list[i]->outbox_seq;
+        }
+        answered += n;
+        if (fr->msg_case == CJX__FRAME__MSG_NACK) {
+            wrong |= fr->nack->outbox_seq != last + 1;
+            last = fr->nack->outbox_seq;
+            answered++;
+            nacks++;
+        }
+        acks += (long)n;
+        frames += fr->msg_case != CJX__FRAME__MSG_WELCOME;
+        most = (long)n > most ? (long)n : most;
+        cjx__frame__free_unpacked(fr, NULL);
+    }
+    printf("answered=%llu acks=%ld nacks=%ld frames=%ld most=%ld order=%s\n",
+           (unsigned long long)answered, acks, nacks, frames, most, wrong ? "wrong" : "ok");
     return 0;
 }
 
@@ -219,10 +282,13 @@ int main(int argc, char **argv)
         zmq_send(sock, "c", 1, 0);
         print_reply();
     } else if (strcmp(mode, "no-hello") == 0) {
-        rc = publish_file(arg);
+        rc = publish_file(arg, 1, NULL);
     } else if (strcmp(mode, "publish") == 0) {
         send_hello(argv[2]);
-        rc = publish_file(arg);
+        rc = publish_file(arg, 1, NULL);
+    } else if (strcmp(mode, "publish-all") == 0 && argc > 5) {
+        ack_batch = atoi(argv[5]);
+        rc = publish_all(argv[2], arg);
     } else if (strcmp(mode, "oversize") == 0) {
         send_hello(argv[2]);
         size_t n = strtoul(arg, NULL, 10);

@@ -187,7 +187,7 @@ static void test_decode_no_message(void **state)
     static const struct {
         const char *bytes;
         size_t len;
-    } empty[] = {{"", 0}, {"\xf8\x01\x01", 3} /* field 31 = 1, not a message */};
+    } empty[] = {{"", 0}, {"\xf8\x03\x01", 3} /* field 63 = 1, not a message */};
     for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
         Cjx__Frame *fr = NULL;
         cjx_fault f = {0};
