@@ -5,7 +5,8 @@
  * a fresh folder; SUBS subscriber sessions (generated city bureaus), each
  * with a durable subscription to training completions (window 4096, events
  * in batches, every frame acknowledged as it arrives: the hub keeps each
- * cursor in its store), all read by one thread; and one publisher session
+ * cursor in its store), each read by a thread of its own (as the NATS
+ * client gives each subscription one); and one publisher session
  * (the enterprise) sending RATE completions a second for SECONDS, one
  * group per 10 ms tick, reading its acknowledgements as they come.
  *
@@ -36,7 +37,7 @@
 #define KEEPALIVE_US 500000            /* a subscriber silent this long says Heartbeat */
 #define MAX_FRAME (CJX_MAX_FRAME_BYTES * 32)
 
-/* The subscribers, read by one thread. */
+/* The subscribers, each read by a thread of its own. */
 typedef struct subscribers {
     void *socks[PEER_MAX_SUBS];
     peer_sub_log logs[PEER_MAX_SUBS];
@@ -48,6 +49,13 @@ typedef struct subscribers {
     int stop;                          /* atomic */
     int failed;                        /* atomic */
 } subscribers;
+
+/* What one reader thread is given: subscriber i of ss. */
+typedef struct reader {
+    subscribers *ss;
+    int i;
+    pthread_t thread;
+} reader;
 
 /* The publisher: its session and when each item was sent. */
 typedef struct publisher {
@@ -127,25 +135,43 @@ static int take_events(subscribers *ss, int i)
 
 static void *subscriber_thread(void *arg)
 {
-    subscribers *ss = arg;
-    zmq_pollitem_t items[PEER_MAX_SUBS];
-    for (int i = 0; i < ss->n; i++)
-        items[i] = (zmq_pollitem_t){ss->socks[i], 0, ZMQ_POLLIN, 0};
+    const reader *r = arg;
+    subscribers *ss = r->ss;
+    int i = r->i;
+    zmq_pollitem_t item = {ss->socks[i], 0, ZMQ_POLLIN, 0};
     while (!__atomic_load_n(&ss->stop, __ATOMIC_ACQUIRE)) {
-        if (zmq_poll(items, ss->n, 100) < 0 && errno != EINTR)
+        if (zmq_poll(&item, 1, 100) < 0 && errno != EINTR)
             break;
         int64_t now = peer_now_us();
-        for (int i = 0; i < ss->n; i++) {
-            if (((items[i].revents & ZMQ_POLLIN) && take_events(ss, i)) ||
-                (now - ss->said_us[i] > KEEPALIVE_US && send_heartbeat(ss->socks[i]))) {
-                __atomic_store_n(&ss->failed, 1, __ATOMIC_RELEASE);
-                return NULL;
-            }
-            if (now - ss->said_us[i] > KEEPALIVE_US)
-                ss->said_us[i] = now;
+        int quiet = now - ss->said_us[i] > KEEPALIVE_US;
+        if (((item.revents & ZMQ_POLLIN) && take_events(ss, i)) ||
+            (quiet && send_heartbeat(ss->socks[i]))) {
+            __atomic_store_n(&ss->failed, 1, __ATOMIC_RELEASE);
+            return NULL;
         }
+        if (quiet)
+            ss->said_us[i] = now;
     }
     return NULL;
+}
+
+/* Starts a reader thread for each subscriber; returns how many started. */
+static int start_readers(subscribers *ss, reader *readers)
+{
+    int n = 0;
+    for (; n < ss->n; n++) {
+        readers[n] = (reader){ss, n, 0};
+        if (pthread_create(&readers[n].thread, NULL, subscriber_thread, &readers[n]))
+            break;
+    }
+    return n;
+}
+
+static void stop_readers(subscribers *ss, reader *readers, int n)
+{
+    __atomic_store_n(&ss->stop, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < n; i++)
+        pthread_join(readers[i].thread, NULL);
 }
 
 /* Opens a session as the institution code of kind, as its agent would
@@ -256,17 +282,16 @@ static int run(feed_env *e, const char *root, int nsubs, double rate, double sec
     p.pub_us = calloc((size_t)total + 2, sizeof *p.pub_us);
     ss.pub_us = p.pub_us;
     void *ctx = zmq_ctx_new();
-    pthread_t reader;
+    static reader readers[PEER_MAX_SUBS];
     int started = 0, rc = 1, opened = 0;
     if (!p.pub_us || !ctx || feed_env_open(e, root, "wire-fanout"))
         goto done;
     for (; opened < nsubs; opened++)
         if (peer_sub_log_init(&ss.logs[opened], 2, total) || subscribe(&ss, opened, ctx, e->ep))
             goto done;
-    if (!(p.sock = session(ctx, e->ep, FEED_PUBLISHER, CJX__INSTITUTION_KIND__INSTITUTION_ENTERPRISE)) ||
-        pthread_create(&reader, NULL, subscriber_thread, &ss))
+    p.sock = session(ctx, e->ep, FEED_PUBLISHER, CJX__INSTITUTION_KIND__INSTITUTION_ENTERPRISE);
+    if (!p.sock || (started = start_readers(&ss, readers)) < nsubs)
         goto done;
-    started = 1;
     /* Warm-up: one event through every subscriber, so that every session
      * and subscription is up before the clock starts. */
     Cjx__Frame *ack = NULL;
@@ -283,17 +308,13 @@ static int run(feed_env *e, const char *root, int nsubs, double rate, double sec
     int64_t last_pub = peer_now_us();
     if (achieved < 0 || wait_received(&ss, total + 1, 120))
         goto done;
-    __atomic_store_n(&ss.stop, 1, __ATOMIC_RELEASE);
-    pthread_join(reader, NULL);
+    stop_readers(&ss, readers, started);
     started = 0;
     rc = peer_fanout_report("cjx", "wire", ss.logs, nsubs, total, rate, achieved, last_pub) ? 1 : 0;
 done:
     if (rc)
         fprintf(stderr, "wire_fanout_bench: not every event reached every subscriber\n");
-    if (started) {
-        __atomic_store_n(&ss.stop, 1, __ATOMIC_RELEASE);
-        pthread_join(reader, NULL);
-    }
+    stop_readers(&ss, readers, started);
     for (int i = 0; i < opened; i++) {
         if (ss.socks[i])
             wire_close(ss.socks[i]);
