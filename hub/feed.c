@@ -286,11 +286,27 @@ typedef struct event_batch {
  * agent accepts (CJX_MAX_FRAME_BYTES * 32). */
 #define BATCH_BYTES CJX_MAX_FRAME_BYTES
 
+/* The last frame of events packed, kept for the next session that is sent
+ * the same events under the same subscription name (a fan-out: every
+ * subscriber is sent the same new entries): it gets the same bytes,
+ * shared, instead of packing them again. Only frames of entries as stored
+ * (no redacted copy) are kept. */
+typedef struct shared_frame {
+    zmq_msg_t msg;
+    int valid;
+    int batch;                         /* an EventBatch, not an Event */
+    char name[NAME_MAX_BYTES + 1];
+    uint64_t prev_seq;                 /* of its first event */
+    uint64_t *seqs;                    /* of its events */
+    size_t n, cap;
+} shared_frame;
+
 struct cjx_feed_cache {
     uint64_t seq[CACHE_SLOTS];
     Cjx__Stored *stored[CACHE_SLOTS];
     signed char personal[CACHE_SLOTS]; /* -1 not known yet, 0 none, 1 some */
     event_batch batch;                 /* reused by every pump */
+    shared_frame last;
 };
 
 static const Cjx__Stored *unpacked(cjx_feed_cache *c, uint64_t seq, const MDB_val *v,
@@ -319,6 +335,9 @@ void cjx_hub_feed_cache_free(cjx_hub *h)
     free(c->batch.events);
     free(c->batch.list);
     free(c->batch.owned);
+    if (c->last.valid)
+        zmq_msg_close(&c->last.msg);
+    free(c->last.seqs);
     free(c);
     h->feed_cache = NULL;
 }
@@ -353,6 +372,60 @@ static int batch_add(event_batch *b, const cjx_feed *fd, uint64_t seq, ProtobufC
     return 0;
 }
 
+/* Whether the frame of b (to a session taking batches or not) is sf's. */
+static int same_frame(const shared_frame *sf, const event_batch *b, int batch)
+{
+    if (!sf->valid || sf->batch != batch || sf->n != b->n ||
+        sf->prev_seq != b->events[0].prev_seq || strcmp(sf->name, b->events[0].subscription))
+        return 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (sf->seqs[i] != b->events[i].seq)
+            return 0;
+    return 1;
+}
+
+/* Packs fr, the frame of b, into sf. Returns 0, or -1 when memory ran out
+ * (sf then holds nothing). */
+static int keep_frame(shared_frame *sf, const event_batch *b, int batch, const Cjx__Frame *fr)
+{
+    if (sf->valid)
+        zmq_msg_close(&sf->msg);
+    sf->valid = 0;
+    if (b->n > sf->cap) {
+        uint64_t *seqs = realloc(sf->seqs, b->n * sizeof *seqs);
+        if (!seqs)
+            return -1;
+        sf->seqs = seqs;
+        sf->cap = b->n;
+    }
+    if (zmq_msg_init_size(&sf->msg, cjx__frame__get_packed_size(fr)))
+        return -1;
+    cjx__frame__pack(fr, zmq_msg_data(&sf->msg));
+    sf->valid = 1;
+    sf->batch = batch;
+    snprintf(sf->name, sizeof sf->name, "%s", b->events[0].subscription);
+    sf->prev_seq = b->events[0].prev_seq;
+    sf->n = b->n;
+    for (size_t i = 0; i < b->n; i++)
+        sf->seqs[i] = b->events[i].seq;
+    return 0;
+}
+
+/* Sends sf's frame to s, sharing its bytes. Returns 0 or -1 (the peer's
+ * queue is full). */
+static int send_shared(cjx_hub *h, const cjx_session *s, shared_frame *sf)
+{
+    zmq_msg_t copy;
+    zmq_msg_init(&copy);
+    if (zmq_msg_copy(&copy, &sf->msg) ||
+        zmq_send(h->router, s->rid, s->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_msg_send(&copy, h->router, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&copy);
+        return -1;
+    }
+    return 0;
+}
+
 /* Sends what b holds to s in one frame, and empties b. Returns 0, or -1
  * when the peer's queue is full: then nothing was sent. */
 static int batch_send(cjx_hub *h, const cjx_session *s, event_batch *b)
@@ -372,7 +445,13 @@ static int batch_send(cjx_hub *h, const cjx_session *s, event_batch *b)
         fr.msg_case = CJX__FRAME__MSG_EVENT;
         fr.event = &b->events[0];
     }
-    int rc = cjx_frame_send(h->router, s->rid, s->rid_len, &fr, ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;
+    int as_stored = memchr(b->owned, 1, b->n) == NULL; /* no redacted copy */
+    shared_frame *sf = &h->feed_cache->last;
+    int rc;
+    if (as_stored && (same_frame(sf, b, s->batch) || keep_frame(sf, b, s->batch, &fr) == 0))
+        rc = send_shared(h, s, sf);
+    else
+        rc = cjx_frame_send(h->router, s->rid, s->rid_len, &fr, ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;
     for (size_t i = 0; i < b->n; i++)
         if (b->owned[i])
             free(b->events[i].stored.data);
