@@ -415,6 +415,21 @@ static void cut_back(agent *a, agent_sub *sub, const char *what)
     note_failure(a, sub, text);
 }
 
+/* The place in sub's queue (0 … count) of its first event after seq: the
+ * queue is in sequence order, so a binary search. */
+static size_t first_after(const agent_sub *sub, uint64_t seq)
+{
+    size_t lo = 0, hi = sub->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sub->queue[(sub->head + mid) % sub->cap].seq <= seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Takes the sink's finished sync (with wait, waits for the one in flight):
  * its lines now count as delivered (file_seq); a failed one cuts the file
  * back to the sync before it. */
@@ -445,16 +460,11 @@ static void deliver_file(agent *a, agent_sub *sub, int now)
     collect_sync(a, sub, now);
     uint64_t last = sub->written_seq;
     uint64_t covered = sub->syncing_seq ? sub->syncing_seq : sub->state.file_seq;
-    size_t len, unsynced = 0;
+    size_t len, unsynced = sub->count - first_after(sub, covered);
     int bad = 0;
     cjx_json_writer_clear(lines);
-    for (size_t i = 0; !bad && i < sub->count; i++) {
+    for (size_t i = first_after(sub, last); !bad && i < sub->count; i++) {
         const pending *p = &sub->queue[(sub->head + i) % sub->cap];
-        if (p->seq <= covered)
-            continue;
-        unsynced++;
-        if (p->seq <= last)
-            continue;
         bad = append_line(sub, p) != 0;
         if (!bad)
             last = p->seq;
