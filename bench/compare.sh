@@ -84,12 +84,19 @@ wait_port() { # wait_port PORT: up to 10 s
 
 # sample PATTERN FILE: until killed, writes to FILE the peak VmHWM and the
 # peak RssAnon (kB) seen of the processes whose command line matches PATTERN.
-# Reads /proc with the shell's own read, and rewrites FILE only when a peak
-# grows: one pgrep every 0.1 s is all it starts beside the measured runs.
+# Starts nothing while it samples, so as not to disturb what it measures:
+# pgrep only until the processes are found (and again when one is gone),
+# /proc read with the shell's own read, the pause a read with a timeout,
+# FILE rewritten by echo when a peak grows (a kill waits for the write).
 sample() {
-    local hwm=0 anon=0 p k v _ old=
+    local hwm=0 anon=0 p k v _ old= pids=() gone pause
+    trap 'exit 0' TERM
+    exec {pause}<> <(:)
     while :; do
-        for p in $(pgrep -f -- "$1" || true); do
+        gone=0
+        for p in "${pids[@]}"; do [ -e "/proc/$p" ] || gone=1; done
+        [ ${#pids[@]} -gt 0 ] && [ $gone = 0 ] || mapfile -t pids < <(pgrep -f -- "$1" || true)
+        for p in "${pids[@]}"; do
             while read -r k v _; do
                 case $k in
                 VmHWM:) [ "$v" -gt "$hwm" ] && hwm=$v ;;
@@ -98,11 +105,10 @@ sample() {
             done <"/proc/$p/status" 2>/dev/null || true
         done
         if [ "$hwm $anon" != "$old" ]; then
-            echo "broker_vmhwm_kb=$hwm broker_rssanon_peak_kb=$anon" >"$2.tmp"
-            mv "$2.tmp" "$2"
+            echo "broker_vmhwm_kb=$hwm broker_rssanon_peak_kb=$anon" >"$2"
             old="$hwm $anon"
         fi
-        sleep 0.1
+        read -r -t 0.1 -u "$pause" _ || true
     done
 }
 sampler=0
