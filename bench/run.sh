@@ -10,6 +10,10 @@
 #       feeds: an offline subscriber's catch-up rate, fan-out latency to many
 #       subscribers at a paced publish rate, and the hub's memory while one
 #       subscriber is stopped (see bench/feed_bench.c). One run.
+#   bench/run.sh wire-fanout [SUBS [RATE [SECONDS]]]
+#       fan-out latency through clients of the wire protocol, in-process as
+#       bench/compare.sh's peers' clients are (bench/wire_fanout_bench.c):
+#       default 20 subscribers at 5,000 events/s for 10 s. One run.
 #   bench/run.sh search [POSTINGS [QUERIES]]
 #       search latency (p50/p99/max) on POSTINGS varied postings (default
 #       100000), at the hub through the wire protocol and over an agent's
@@ -36,6 +40,12 @@ if [ "${1:-}" = feed ]; then
     shift
     echo "# $(nproc) cores, $(uname -sr), store in $base"
     "$build/bin/feed_bench" "$build/bin" "$PWD/config" "$base" "$@"
+    exit
+fi
+if [ "${1:-}" = wire-fanout ]; then
+    shift
+    echo "# $(nproc) cores, $(uname -sr), store in $base"
+    "$build/bin/wire_fanout_bench" "$build/bin" "$PWD/config" "$base" "$@"
     exit
 fi
 if [ "${1:-}" = search ]; then
