@@ -432,22 +432,23 @@ static size_t first_after(const agent_sub *sub, uint64_t seq)
 
 /* Takes the sink's finished sync (with wait, waits for the one in flight):
  * its lines now count as delivered (file_seq); a failed one cuts the file
- * back to the sync before it. */
-static void collect_sync(agent *a, agent_sub *sub, int wait)
+ * back to the sync before it. Returns 1 when it cut the file back. */
+static int collect_sync(agent *a, agent_sub *sub, int wait)
 {
     cjx_sync_job job;
     int err;
     if (!sub->syncing_seq || !cjx_syncer_collect(a->syncer, sub->slot, wait, &job, &err))
-        return;
+        return 0;
     sub->syncing_seq = 0;
     if (err) {
         errno = err;
         cut_back(a, sub, "syncing");
-        return;
+        return 1;
     }
     sub->synced_size = job.size;
     sub->state.file_seq = job.seq;
     sub->progress = 1;
+    return 0;
 }
 
 /* Appends the queued events the file does not have yet in one write, and
@@ -474,7 +475,8 @@ static void deliver_file(agent *a, agent_sub *sub, int now)
         if (bad) /* an event without a JSON form, or no memory: nothing written */
             errno = ENOMEM;
         int saved = errno;
-        collect_sync(a, sub, 1); /* the cut must not race the sync */
+        if (collect_sync(a, sub, 1)) /* the cut must not race the sync */
+            return;                  /* which failed too, and cut already */
         errno = saved;
         cut_back(a, sub, bad ? "formatting an event for" : "writing");
         return;

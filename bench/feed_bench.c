@@ -82,12 +82,14 @@ static int run_catchup(feed_env *e, const char *root, long n)
     pid_t hrb = feed_agent_start(e, "hrb");
     int got = sink_tail_wait(&t, n, sink_check_order, &o, 600);
     double secs = bench_now_s() - t0;
-    double agent_cpu = proc_cpu_s(hrb);
-    hub_cpu = proc_cpu_s(e->hub) - hub_cpu;
+    double agent_cpu = proc_cpu_s(hrb), hub_now = proc_cpu_s(e->hub);
     bench_stop(hrb);
-    printf("test=catchup events=%ld seconds=%.3f rate=%.0f/s agent_cpu_us=%.2f hub_cpu_us=%.2f%s%s\n",
-           t.lines, secs, t.lines / secs, agent_cpu * 1e6 / (double)n, hub_cpu * 1e6 / (double)n,
-           got ? " (TIMED OUT)" : "", o.bad ? " (OUT OF ORDER)" : "");
+    char cpu[96] = "";
+    if (agent_cpu >= 0 && hub_cpu >= 0 && hub_now >= 0 && t.lines > 0)
+        snprintf(cpu, sizeof cpu, " agent_cpu_us=%.2f hub_cpu_us=%.2f",
+                 agent_cpu * 1e6 / (double)t.lines, (hub_now - hub_cpu) * 1e6 / (double)t.lines);
+    printf("test=catchup events=%ld seconds=%.3f rate=%.0f/s%s%s%s\n", t.lines, secs,
+           t.lines / secs, cpu, got ? " (TIMED OUT)" : "", o.bad ? " (OUT OF ORDER)" : "");
     rc = got || o.bad ? 1 : 0;
 done:
     sink_tail_fini(&t);

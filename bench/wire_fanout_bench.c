@@ -233,23 +233,29 @@ static int take_acks(publisher *p)
     }
 }
 
-/* Sends completions first … first+n-1 (a peer_send_fn): outbox sequence =
- * completion number. */
+/* Sends completion seq, its outbox sequence the same number, noting when.
+ * Returns 0 or -1. */
+static int publish_one(publisher *p, uint64_t seq)
+{
+    size_t len;
+    uint8_t *item = feed_pack_completion(NULL, (long)seq, &len);
+    __atomic_store_n(&p->pub_us[seq], peer_now_us(), __ATOMIC_RELEASE);
+    cjx_err rc = item ? cjx_send_publish(p->sock, seq, item, len, 0) : CJX_ENOMEM;
+    free(item);
+    if (rc == CJX_OK)
+        return 0;
+    fprintf(stderr, "wire_fanout_bench: cannot publish: %s\n", zmq_strerror(errno));
+    return -1;
+}
+
+/* Sends completions first … first+n-1 and reads the answers waiting (a
+ * peer_send_fn). */
 static int publish_some(void *ctx, uint64_t first, long n)
 {
     publisher *p = ctx;
-    for (long k = 0; k < n; k++) {
-        uint64_t seq = first + (uint64_t)k;
-        size_t len;
-        uint8_t *item = feed_pack_completion(NULL, (long)seq, &len);
-        __atomic_store_n(&p->pub_us[seq], peer_now_us(), __ATOMIC_RELEASE);
-        cjx_err rc = item ? cjx_send_publish(p->sock, seq, item, len, 0) : CJX_ENOMEM;
-        free(item);
-        if (rc != CJX_OK) {
-            fprintf(stderr, "wire_fanout_bench: cannot publish: %s\n", zmq_strerror(errno));
+    for (long k = 0; k < n; k++)
+        if (publish_one(p, first + (uint64_t)k))
             return -1;
-        }
-    }
     return take_acks(p);
 }
 
@@ -295,7 +301,7 @@ static int run(feed_env *e, const char *root, int nsubs, double rate, double sec
     /* Warm-up: one event through every subscriber, so that every session
      * and subscription is up before the clock starts. */
     Cjx__Frame *ack = NULL;
-    if (publish_some(&p, 1, 1) ||
+    if (publish_one(&p, 1) ||
         !(ack = wire_await(p.sock, CJX__FRAME__MSG_ACK, 1, "the warm-up publish")) ||
         wait_received(&ss, 1, 60)) {
         if (ack)

@@ -372,6 +372,20 @@ static int batch_add(event_batch *b, const cjx_feed *fd, uint64_t seq, ProtobufC
     return 0;
 }
 
+/* Whether the frame of b may be shared: its entries as stored (none
+ * redacted for this session), each event's prev_seq the one before it (not
+ * an event lost on purpose), so that its name, first prev_seq and seqs say
+ * what it holds. */
+static int shareable(const event_batch *b)
+{
+    if (memchr(b->owned, 1, b->n))
+        return 0;
+    for (size_t i = 1; i < b->n; i++)
+        if (b->events[i].prev_seq != b->events[i - 1].seq)
+            return 0;
+    return 1;
+}
+
 /* Whether the frame of b (to a session taking batches or not) is sf's. */
 static int same_frame(const shared_frame *sf, const event_batch *b, int batch)
 {
@@ -445,10 +459,9 @@ static int batch_send(cjx_hub *h, const cjx_session *s, event_batch *b)
         fr.msg_case = CJX__FRAME__MSG_EVENT;
         fr.event = &b->events[0];
     }
-    int as_stored = memchr(b->owned, 1, b->n) == NULL; /* no redacted copy */
     shared_frame *sf = &h->feed_cache->last;
     int rc;
-    if (as_stored && (same_frame(sf, b, s->batch) || keep_frame(sf, b, s->batch, &fr) == 0))
+    if (shareable(b) && (same_frame(sf, b, s->batch) || keep_frame(sf, b, s->batch, &fr) == 0))
         rc = send_shared(h, s, sf);
     else
         rc = cjx_frame_send(h->router, s->rid, s->rid_len, &fr, ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;

@@ -25,6 +25,7 @@
 #include "hub.h"
 #include "log.h"
 #include "report.h"
+#include "thread.h"
 
 #define QUEUE_MAX 16                   /* jobs waiting or running */
 
@@ -120,7 +121,7 @@ cjx_err cjx_report_worker_open(cjx_hub *h, cjx_fault *f)
     }
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->wake, NULL);
-    int rc = pthread_create(&w->thread, NULL, run, w);
+    int rc = cjx_thread_start(&w->thread, run, w);
     if (rc) {
         close(w->efd);
         free(w);

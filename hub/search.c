@@ -147,8 +147,10 @@ static cjx_err open_index_store(cjx_hub *h, cjx_fault *f)
         rc = cjx_store_open(dir, "cjx-hub-search", CJX_SEARCH_FORMAT, none,
                             (size_t)h->cfg.map_size_mb, &h->search_store, f);
     }
-    if (rc == CJX_OK)
-        mdb_env_set_flags(h->search_store->env, MDB_NOMETASYNC, 1);
+    int mrc = rc == CJX_OK ? mdb_env_set_flags(h->search_store->env, MDB_NOMETASYNC, 1) : 0;
+    if (mrc) /* then every commit syncs its meta page too: slower, as safe */
+        CJX_LOG(CJX_LOG_WARNING, "search.open", NULL, "%s: cannot leave meta pages unsynced: %s",
+                dir, mdb_strerror(mrc));
     return rc;
 }
 

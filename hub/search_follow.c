@@ -11,24 +11,19 @@
  * indexed. The index is derived from the log: after a crash the thread
  * goes on from the last sequence the index recorded. A search waits until
  * the index has every entry committed before it (cjx_search_follow_wait),
- * so a client finds what it was acknowledged. The thread runs at a lower
- * priority (FOLLOW_NICE) than the loop: while both want the CPU, publishes
- * are acknowledged first and the index catches up when they let it.
+ * so a client finds what it was acknowledged.
  */
-#define _GNU_SOURCE /* gettid */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "hub.h"
 #include "log.h"
+#include "thread.h"
 
 #define CHUNK 4096                     /* log entries per index transaction */
 #define RETRY_MS 1000                  /* after a failed transaction */
-#define FOLLOW_NICE 10                 /* its niceness: the loop comes first */
 /* Entries without a posting (records, registry entries) change nothing in
  * the index: a run of them is passed over without a transaction, and the
  * index records how far it got once this many went by (a restart reads
@@ -131,7 +126,6 @@ static int index_entries(cjx_search_follow *fw, uint64_t from, uint64_t upto)
 static void *follow(void *arg)
 {
     cjx_search_follow *fw = arg;
-    setpriority(PRIO_PROCESS, (id_t)gettid(), FOLLOW_NICE);
     pthread_mutex_lock(&fw->lock);
     while (!fw->stop) {
         if (fw->indexed >= fw->committed) {
@@ -176,7 +170,7 @@ cjx_search_follow *cjx_search_follow_start(cjx_hub *h, uint64_t indexed)
     pthread_mutex_init(&fw->lock, NULL);
     pthread_cond_init(&fw->more, NULL);
     pthread_cond_init(&fw->done, NULL);
-    if (pthread_create(&fw->thread, NULL, follow, fw) != 0) {
+    if (cjx_thread_start(&fw->thread, follow, fw) != 0) {
         pthread_cond_destroy(&fw->done);
         pthread_cond_destroy(&fw->more);
         pthread_mutex_destroy(&fw->lock);

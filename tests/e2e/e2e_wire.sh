@@ -49,9 +49,12 @@ for reason in malformed no_session too_big check_char required date forbidden; d
     [ "$(hub_refused ent $reason)" -gt 0 ] || fail "refusal $reason not counted: $(cjx ent status)"
 done
 [ "$(cjx ent status --json | jq .duplicates)" = 1 ] || fail "duplicate not counted: $(cjx ent status)"
-note "a session that asks for AckBatch frames gets the Acks of a batch in one, in order"
+note "a session that asks for AckBatch frames gets the Acks of a batch in one, in order,"
+note "with a refusal among them as its own Nack in its place"
 THIRD=91140403MA0K8E1F2D   # a third enterprise, publishing only here
-for i in $(seq 101 120); do job_json "$i"; done >"$T/many.json"
+for i in $(seq 101 110); do job_json "$i"; done >"$T/many.json"
+job_json 111 | sed 's/"headcount":3,//' >>"$T/many.json"
+for i in $(seq 112 120); do job_json "$i"; done >>"$T/many.json"
 kill -STOP "$HUB_PID" # what the probe sends waits, and the hub takes it as one batch
 "$BIN/wire_probe" "$HUB_EP" "$THIRD" publish-all "$T/many.json" 1 >"$T/batched.out" &
 probe_pid=$!
@@ -59,7 +62,7 @@ sleep 0.5
 kill -CONT "$HUB_PID"
 wait "$probe_pid"
 out=$(cat "$T/batched.out")
-expect "batched acks" "answered=20 acks=20 nacks=0" "$out"
+expect "batched acks" "answered=20 acks=19 nacks=1" "$out"
 expect "batched acks in order" "order=ok" "$out"
 most=$(echo "$out" | sed -n 's/.* most=\([0-9]*\) .*/\1/p')
 [ "${most:-0}" -gt 1 ] || fail "no AckBatch frame held more than one Ack: $out"

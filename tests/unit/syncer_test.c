@@ -1,7 +1,7 @@
 /* syncer_test.c — unit tests for core/syncer.c: a posted sync comes back
- * with the job it was posted with and wakes the eventfd; a sync that fails
- * reports its errno; collect without wait takes nothing while none has
- * finished, and stop runs the syncs still posted.
+ * with the job it was posted with, once, and wakes the eventfd; a sync that
+ * fails reports its errno; two slots are synced and collected apart; stop
+ * returns with a sync still posted.
  */
 #include <stdarg.h>
 #include <stddef.h>
