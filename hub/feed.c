@@ -266,7 +266,8 @@ static int lose_on_purpose(cjx_hub *h, uint64_t seq)
 /* Log entries unpacked once for every feed that looks at them: in a
  * fan-out all the subscribers read the same new entries. A log entry never
  * changes, so the cache lives as long as the hub. With each entry, whether
- * its item carries personal fields (cjx_audit_disclose's hint). */
+ * its item carries personal fields (cjx_audit_disclose's hint) and what the
+ * read policy needs of it. */
 #define CACHE_SLOTS 256
 
 /* The events of one feed on their way out in one frame: an EventBatch for
@@ -305,15 +306,17 @@ struct cjx_feed_cache {
     uint64_t seq[CACHE_SLOTS];
     Cjx__Stored *stored[CACHE_SLOTS];
     signed char personal[CACHE_SLOTS]; /* -1 not known yet, 0 none, 1 some */
+    cjx_policy_entry policy[CACHE_SLOTS]; /* what the read policy needs of it */
     event_batch batch;                 /* reused by every pump */
     shared_frame last;
 };
 
 static const Cjx__Stored *unpacked(cjx_feed_cache *c, uint64_t seq, const MDB_val *v,
-                                   signed char **personal)
+                                   signed char **personal, const cjx_policy_entry **policy)
 {
     size_t i = seq % CACHE_SLOTS;
     *personal = &c->personal[i];
+    *policy = &c->policy[i];
     if (c->stored[i] && c->seq[i] == seq)
         return c->stored[i];
     if (c->stored[i])
@@ -321,6 +324,8 @@ static const Cjx__Stored *unpacked(cjx_feed_cache *c, uint64_t seq, const MDB_va
     c->stored[i] = cjx__stored__unpack(NULL, v->mv_size, v->mv_data);
     c->seq[i] = seq;
     c->personal[i] = -1;
+    if (c->stored[i])
+        c->policy[i] = cjx_policy_entry_of(c->stored[i]);
     return c->stored[i];
 }
 
@@ -521,10 +526,11 @@ static int pump_feed(cjx_hub *h, MDB_txn *txn, cjx_session *s, cjx_feed *fd)
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), budget--) {
         uint64_t seq = cjx_be64_get(k.mv_data);
         signed char *personal;
-        const Cjx__Stored *st = unpacked(c, seq, &v, &personal);
+        const cjx_policy_entry *policy;
+        const Cjx__Stored *st = unpacked(c, seq, &v, &personal, &policy);
         int match = st && (fd->sub->replica ? cjx_state_streams(s->code, st)
                                             : cjx_filter_match(fd->sub, st) &&
-                                                  cjx_policy_may_see(h, s, st));
+                                                  cjx_policy_may_see_entry(h, s, policy));
         ProtobufCBinaryData shown = {v.mv_size, v.mv_data};
         int audited = 0;
         if (match && !fd->sub->replica &&

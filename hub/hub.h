@@ -285,9 +285,20 @@ cjx_err cjx_policy_may_publish(const cjx_hub *h, int inst_kind, const char *item
 /* True when institutions of inst_kind may read records of item_kind from
  * other institutions. */
 int cjx_policy_may_read(const cjx_hub *h, int inst_kind, const char *item_kind);
+/* What the read policy needs of a stored entry, worked out once
+ * (cjx_policy_entry_of) for every session that looks at it. */
+typedef struct cjx_policy_entry {
+    const char *origin;                /* the Stored's */
+    int record;                        /* a record: the read policy applies */
+    int kind_bit;                      /* its kind's bit in may_read, or -1 */
+} cjx_policy_entry;
+
+cjx_policy_entry cjx_policy_entry_of(const Cjx__Stored *st);
 /* True when session s may see the stored entry: postings and the registry,
  * its own records, records its kind may read; operators see everything. */
 int cjx_policy_may_see(const cjx_hub *h, const cjx_session *s, const Cjx__Stored *st);
+/* The same for an entry worked out before. */
+int cjx_policy_may_see_entry(const cjx_hub *h, const cjx_session *s, const cjx_policy_entry *e);
 int cjx_policy_may_see_packed(const cjx_hub *h, const cjx_session *s, const void *data,
                               size_t len);
 

@@ -168,17 +168,33 @@ cjx_err cjx_policy_may_publish(const cjx_hub *h, int inst_kind, const char *item
                          kind_names[inst_kind], item_kind, kind_names[inst_kind]);
 }
 
-int cjx_policy_may_read(const cjx_hub *h, int inst_kind, const char *item_kind)
+static int may_read_bit(const cjx_hub *h, int inst_kind, int bit)
 {
-    int bit = kind_bit(item_kind);
     return inst_kind > 0 && inst_kind < CJX_POLICY_KINDS && bit >= 0 &&
            (h->may_read[inst_kind] & ((uint64_t)1 << bit));
 }
 
+int cjx_policy_may_read(const cjx_hub *h, int inst_kind, const char *item_kind)
+{
+    return may_read_bit(h, inst_kind, kind_bit(item_kind));
+}
+
+cjx_policy_entry cjx_policy_entry_of(const Cjx__Stored *st)
+{
+    int record = cjx_state_class(st->kind) == CJX_CLASS_RECORD;
+    return (cjx_policy_entry){st->origin, record, record ? kind_bit(st->kind) : -1};
+}
+
+int cjx_policy_may_see_entry(const cjx_hub *h, const cjx_session *s, const cjx_policy_entry *e)
+{
+    return s->operator_ || !e->record || strcmp(e->origin, s->code) == 0 ||
+           may_read_bit(h, s->kind, e->kind_bit);
+}
+
 int cjx_policy_may_see(const cjx_hub *h, const cjx_session *s, const Cjx__Stored *st)
 {
-    return s->operator_ || cjx_state_class(st->kind) != CJX_CLASS_RECORD ||
-           strcmp(st->origin, s->code) == 0 || cjx_policy_may_read(h, s->kind, st->kind);
+    cjx_policy_entry e = cjx_policy_entry_of(st);
+    return cjx_policy_may_see_entry(h, s, &e);
 }
 
 int cjx_policy_may_see_packed(const cjx_hub *h, const cjx_session *s, const void *data,
