@@ -69,6 +69,9 @@ extern const cjx_conf_key cjx_hub_policy_keys[];  /* [publish] and [read], polic
 enum { HUB_DB_LOG, HUB_DB_IDS, HUB_DB_KINDS, HUB_DB_CURSORS, HUB_DB_STATE, HUB_DB_EXPIRY,
        HUB_DB_KEYS, HUB_DB_AUDIT };
 
+/* The longest subscription name, in bytes. */
+#define CJX_FEED_NAME_MAX 64
+
 /* One subscription of a session: where its durable cursor is, how far the
  * log was scanned for it, and the events sent and not yet acknowledged (at
  * most the session's window: the credit that bounds the hub's memory). */
