@@ -12,7 +12,7 @@
  * fanout: SUBS subscriber agents (generated credit codes), each with a file
  *   sink, and one publisher whose outbox the bench fills at RATE events/s
  *   for SECONDS, one small synced transaction every 10 ms (what `cjx post`
- *   does, and the agent looks at its outbox every 10 ms). A watcher thread
+ *   does; the agent watches its outbox with inotify). A watcher thread
  *   follows all sinks with inotify and notes when each line appears. The
  *   latency of one (event, subscriber) pair is that moment minus the moment
  *   the event's outbox transaction returned (it was durably published),

@@ -74,15 +74,6 @@ static int send_ack(void *sock, uint64_t seq)
     return cjx_frame_send(sock, NULL, 0, &fr, ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;
 }
 
-static int send_heartbeat(void *sock)
-{
-    Cjx__Heartbeat hb = CJX__HEARTBEAT__INIT;
-    Cjx__Frame fr = CJX__FRAME__INIT;
-    fr.msg_case = CJX__FRAME__MSG_HEARTBEAT;
-    fr.heartbeat = &hb;
-    return cjx_frame_send(sock, NULL, 0, &fr, ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;
-}
-
 /* Notes one event for subscriber i; returns its seq (0 when not an event
  * of ours). */
 static uint64_t note_event(subscribers *ss, int i, const Cjx__Event *ev)
@@ -145,7 +136,7 @@ static void *subscriber_thread(void *arg)
         int64_t now = peer_now_us();
         int quiet = now - ss->said_us[i] > KEEPALIVE_US;
         if (((item.revents & ZMQ_POLLIN) && take_events(ss, i)) ||
-            (quiet && send_heartbeat(ss->socks[i]))) {
+            (quiet && wire_heartbeat(ss->socks[i]))) {
             __atomic_store_n(&ss->failed, 1, __ATOMIC_RELEASE);
             return NULL;
         }

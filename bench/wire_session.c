@@ -119,13 +119,20 @@ void *wire_welcomed(void *ctx, const char *ep, const char *code, const Cjx__Inst
     return sock;
 }
 
-int wire_keepalive(void *sock)
+int wire_heartbeat(void *sock)
 {
     Cjx__Heartbeat hb = CJX__HEARTBEAT__INIT;
     Cjx__Frame fr = CJX__FRAME__INIT;
     fr.msg_case = CJX__FRAME__MSG_HEARTBEAT;
     fr.heartbeat = &hb;
-    Cjx__Frame *got = wire_ask(sock, &fr, CJX__FRAME__MSG_HEARTBEAT, 0, "heartbeat");
+    return cjx_frame_send(sock, NULL, 0, &fr, ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;
+}
+
+int wire_keepalive(void *sock)
+{
+    Cjx__Frame *got = wire_heartbeat(sock) ? NULL
+                                           : wire_await(sock, CJX__FRAME__MSG_HEARTBEAT, 0,
+                                                        "heartbeat");
     if (got)
         cjx__frame__free_unpacked(got, NULL);
     return got ? 0 : -1;

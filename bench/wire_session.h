@@ -38,6 +38,9 @@ Cjx__Frame *wire_ask(void *sock, Cjx__Frame *fr, Cjx__Frame__MsgCase want, uint6
 /* A heartbeat and its answer: a session silent for three heartbeat
  * intervals is dropped by the hub. Returns 0 or -1. */
 int wire_keepalive(void *sock);
+/* A heartbeat alone, not waiting (its answer is for the caller's reader to
+ * skip). Returns 0 or -1 (the send queue is full). */
+int wire_heartbeat(void *sock);
 
 /* What one institution publishes. */
 typedef struct wire_source {
