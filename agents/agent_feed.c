@@ -642,15 +642,8 @@ void agent_feeds_work(agent *a)
         /* acknowledge what every sink has, but never beyond what this
          * session received: the hub refuses acks for events it did not send */
         uint64_t ack = done < sub->received ? done : sub->received;
-        if (ack > sub->acked && a->state == AGENT_READY) {
-            Cjx__EventAck m = CJX__EVENT_ACK__INIT;
-            m.subscription = (char *)sub->cfg->name;
-            m.seq = ack;
-            Cjx__Frame fr = CJX__FRAME__INIT;
-            fr.msg_case = CJX__FRAME__MSG_EVENT_ACK;
-            fr.event_ack = &m;
-            if (cjx_frame_send(a->sock, NULL, 0, &fr, ZMQ_DONTWAIT) == CJX_OK)
-                sub->acked = ack;
-        }
+        if (ack > sub->acked && a->state == AGENT_READY &&
+            cjx_send_event_ack(a->sock, sub->cfg->name, ack, ZMQ_DONTWAIT) == CJX_OK)
+            sub->acked = ack;
     }
 }

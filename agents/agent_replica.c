@@ -159,15 +159,8 @@ void agent_replica_flush(agent *a)
     }
     clear_batch(r);
     r->pos.seq = r->received;
-    if (a->state != AGENT_READY)
-        return;
-    Cjx__EventAck m = CJX__EVENT_ACK__INIT;
-    m.subscription = REPLICA_NAME;
-    m.seq = r->received;
-    Cjx__Frame fr = CJX__FRAME__INIT;
-    fr.msg_case = CJX__FRAME__MSG_EVENT_ACK;
-    fr.event_ack = &m;
-    if (cjx_frame_send(a->sock, NULL, 0, &fr, ZMQ_DONTWAIT) == CJX_OK)
+    if (a->state == AGENT_READY &&
+        cjx_send_event_ack(a->sock, REPLICA_NAME, r->received, ZMQ_DONTWAIT) == CJX_OK)
         r->acked = r->received;
 }
 

@@ -15,7 +15,10 @@
 #             wire protocol (wire_fanout_bench), and by its agents to file
 #             sinks followed by the bench (feed_bench fanout)
 #   catchup   N (200,000) records published while a durable subscriber is
-#             away, then its receiving rate (feed_bench catchup, … catchup)
+#             away, then its receiving rate (mosq_bench/nats_bench catchup);
+#             cjx twice: by a client of its wire protocol
+#             (wire_catchup_bench), and by its agent to a synced file sink
+#             (feed_bench catchup)
 #   memory    each broker's peak RSS (VmHWM) per run, sampled every 0.1 s;
 #             an idle cjx agent's RSS (publish_many_bench)
 #   limits    LMDB appends in synced 1,000-record transactions (lmdb_limit),
@@ -50,7 +53,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCJX_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target cjx-hub cjx-agent publish_many_bench feed_bench \
-    wire_fanout_bench lmdb_limit zmq_limit mosq_bench nats_bench >/dev/null
+    wire_fanout_bench wire_catchup_bench lmdb_limit zmq_limit mosq_bench nats_bench >/dev/null
 bin=$PWD/$build/bin
 conf=$PWD/config
 
@@ -247,6 +250,8 @@ for run in $(seq "$RUNS"); do
         "$conf" "$w" "$SUBS" "$RATE" "$SECONDS_"
     measure "$run" cjx "cjx-hub -c $w/fanout/" "$w.fan.mem" "$bin/feed_bench" "$bin" "$conf" "$w" \
         fanout "$SUBS" "$RATE" "$SECONDS_"
+    measure "$run" cjx "cjx-hub -c $w/wire-catchup/" "$w.wcat.mem" "$bin/wire_catchup_bench" "$bin" \
+        "$conf" "$w" "$N" "$WINDOW"
     measure "$run" cjx "cjx-hub -c $w/catchup/" "$w.cat.mem" "$bin/feed_bench" "$bin" "$conf" "$w" \
         catchup "$N"
     rm -rf "$w"

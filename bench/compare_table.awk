@@ -89,12 +89,25 @@ function mem_rows(what, sys, like) {
             add("fan-out publish rate achieved /s", sys, num(kv["rate"]), "hi", "%.0f")
         mem_rows(by_agents ? "fan-out agents" : "fan-out", sys, by_agents ? "fan-out" : "")
     } else if (t == "catchup") {
-        add("catch-up of " kv["events"] ", rec/s", sys, num(kv["rate"]), "hi", "%.0f")
-        if ("agent_cpu_us" in kv) { # cjx's CPU per event: steadier than the rate
-            add("  catch-up CPU per event, subscriber us", sys, kv["agent_cpu_us"], "lo", "%.2f")
-            add("  catch-up CPU per event, hub us", sys, kv["hub_cpu_us"], "lo", "%.2f")
+        # cjx's agent to a synced file sink: set against the peers' clients,
+        # as cjx's own wire client (client=wire) is
+        by_agents = sys == "cjx" && kv["client"] != "wire"
+        plain = "catch-up of " kv["events"] ", rec/s"
+        row = plain
+        if (by_agents) {
+            row = "  catch-up, cjx agent + synced sink, rec/s"
+            peers_of[row] = plain
         }
-        mem_rows("catch-up", sys)
+        add(row, sys, num(kv["rate"]), "hi", "%.0f")
+        # cjx's CPU per event: steadier than the rate
+        who = by_agents ? "agent" : "wire"
+        if ("hub_cpu_us" in kv)
+            add("  catch-up CPU/event us, hub (" who ")", sys, kv["hub_cpu_us"], "lo", "%.2f")
+        if ("agent_cpu_us" in kv)
+            add("  catch-up CPU/event us, agent", sys, kv["agent_cpu_us"], "lo", "%.2f")
+        if ("client_cpu_us" in kv)
+            add("  catch-up CPU/event us, wire client", sys, kv["client_cpu_us"], "lo", "%.2f")
+        mem_rows(by_agents ? "catch-up agent" : "catch-up", sys, by_agents ? "catch-up" : "")
     } else if (t == "agent_idle") {
         add("idle agent VmRSS MB (" kv["when"] ")", sys, kv["vmrss_kb"] / 1024, "lo", "%.1f")
         add("idle agent RssAnon MB (" kv["when"] ")", sys, kv["rssanon_kb"] / 1024, "lo", "%.1f")

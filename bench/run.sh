@@ -14,6 +14,10 @@
 #       fan-out latency through clients of the wire protocol, in-process as
 #       bench/compare.sh's peers' clients are (bench/wire_fanout_bench.c):
 #       default 20 subscribers at 5,000 events/s for 10 s. One run.
+#   bench/run.sh wire-catchup [N [WINDOW]]
+#       an offline subscriber's catch-up through a client of the wire
+#       protocol (bench/wire_catchup_bench.c): N (200000) completions
+#       published while it is away, then its receiving rate. One run.
 #   bench/run.sh search [POSTINGS [QUERIES]]
 #       search latency (p50/p99/max) on POSTINGS varied postings (default
 #       100000), at the hub through the wire protocol and over an agent's
@@ -42,10 +46,11 @@ if [ "${1:-}" = feed ]; then
     "$build/bin/feed_bench" "$build/bin" "$PWD/config" "$base" "$@"
     exit
 fi
-if [ "${1:-}" = wire-fanout ]; then
+if [ "${1:-}" = wire-fanout ] || [ "${1:-}" = wire-catchup ]; then
+    what=${1#wire-}
     shift
     echo "# $(nproc) cores, $(uname -sr), store in $base"
-    "$build/bin/wire_fanout_bench" "$build/bin" "$PWD/config" "$base" "$@"
+    "$build/bin/wire_${what}_bench" "$build/bin" "$PWD/config" "$base" "$@"
     exit
 fi
 if [ "${1:-}" = search ]; then

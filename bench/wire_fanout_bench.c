@@ -63,17 +63,6 @@ typedef struct publisher {
     int64_t *pub_us;                   /* [outbox_seq], atomic stores */
 } publisher;
 
-static int send_ack(void *sock, uint64_t seq)
-{
-    Cjx__EventAck m = CJX__EVENT_ACK__INIT;
-    m.subscription = SUB_NAME;
-    m.seq = seq;
-    Cjx__Frame fr = CJX__FRAME__INIT;
-    fr.msg_case = CJX__FRAME__MSG_EVENT_ACK;
-    fr.event_ack = &m;
-    return cjx_frame_send(sock, NULL, 0, &fr, ZMQ_DONTWAIT) == CJX_OK ? 0 : -1;
-}
-
 /* Notes one event for subscriber i; returns its seq (0 when not an event
  * of ours). */
 static uint64_t note_event(subscribers *ss, int i, const Cjx__Event *ev)
@@ -117,7 +106,7 @@ static int take_events(subscribers *ss, int i)
         }
         cjx__frame__free_unpacked(fr, NULL);
         if (last) {
-            if (send_ack(ss->socks[i], last))
+            if (cjx_send_event_ack(ss->socks[i], SUB_NAME, last, ZMQ_DONTWAIT) != CJX_OK)
                 return -1;
             ss->said_us[i] = peer_now_us();
         }
@@ -165,42 +154,18 @@ static void stop_readers(subscribers *ss, reader *readers, int n)
         pthread_join(readers[i].thread, NULL);
 }
 
-/* Opens a session as the institution code of kind, as its agent would
- * say Hello (agent_config.c). Returns the socket or NULL. */
-static void *session(void *ctx, const char *ep, const char *code, Cjx__InstitutionKind kind)
-{
-    Cjx__Institution self = CJX__INSTITUTION__INIT;
-    self.credit_code = (char *)code;
-    self.kind = kind;
-    return wire_welcomed(ctx, ep, code, &self, NULL);
-}
-
 /* Opens subscriber i's session and its subscription. Returns 0 or -1. */
 static int subscribe(subscribers *ss, int i, void *ctx, const char *ep)
 {
     char code[19];
     if (feed_bureau_code(i + 1, code) ||
-        !(ss->socks[i] = session(ctx, ep, code, CJX__INSTITUTION_KIND__INSTITUTION_BUREAU)))
+        !(ss->socks[i] =
+              wire_welcomed_as(ctx, ep, code, CJX__INSTITUTION_KIND__INSTITUTION_BUREAU)))
         return -1;
-    char *kinds[] = {"training_completion"};
-    Cjx__Subscription sub = CJX__SUBSCRIPTION__INIT;
-    sub.name = SUB_NAME;
-    sub.n_kinds = 1;
-    sub.kinds = kinds;
-    Cjx__Subscription *subs[] = {&sub};
-    Cjx__Subscribe m = CJX__SUBSCRIBE__INIT;
-    m.n_subscriptions = 1;
-    m.subscriptions = subs;
-    m.window = WINDOW;
-    m.batch = 1;
-    Cjx__Frame fr = CJX__FRAME__INIT;
-    fr.msg_case = CJX__FRAME__MSG_SUBSCRIBE;
-    fr.subscribe = &m;
-    Cjx__Frame *got = wire_ask(ss->socks[i], &fr, CJX__FRAME__MSG_SUBSCRIBED, 0, "Subscribe");
-    if (got)
-        cjx__frame__free_unpacked(got, NULL);
+    if (wire_subscribe(ss->socks[i], SUB_NAME, WINDOW))
+        return -1;
     ss->said_us[i] = peer_now_us();
-    return got ? 0 : -1;
+    return 0;
 }
 
 /* Reads the publisher's acknowledgements waiting, so that they do not pile
@@ -286,7 +251,8 @@ static int run(feed_env *e, const char *root, int nsubs, double rate, double sec
     for (; opened < nsubs; opened++)
         if (peer_sub_log_init(&ss.logs[opened], 2, total) || subscribe(&ss, opened, ctx, e->ep))
             goto done;
-    p.sock = session(ctx, e->ep, FEED_PUBLISHER, CJX__INSTITUTION_KIND__INSTITUTION_ENTERPRISE);
+    p.sock = wire_welcomed_as(ctx, e->ep, FEED_PUBLISHER,
+                              CJX__INSTITUTION_KIND__INSTITUTION_ENTERPRISE);
     if (!p.sock || (started = start_readers(&ss, readers)) < nsubs)
         goto done;
     /* Warm-up: one event through every subscriber, so that every session

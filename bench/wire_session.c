@@ -119,6 +119,40 @@ void *wire_welcomed(void *ctx, const char *ep, const char *code, const Cjx__Inst
     return sock;
 }
 
+void *wire_welcomed_as(void *ctx, const char *ep, const char *code, Cjx__InstitutionKind kind)
+{
+    Cjx__Institution self = CJX__INSTITUTION__INIT;
+    self.credit_code = (char *)code;
+    self.kind = kind;
+    return wire_welcomed(ctx, ep, code, &self, NULL);
+}
+
+/* ---- feeds ---- */
+
+int wire_subscribe(void *sock, const char *name, uint32_t window)
+{
+    char *kinds[] = {"training_completion"};
+    Cjx__Subscription sub = CJX__SUBSCRIPTION__INIT;
+    sub.name = (char *)name;
+    sub.n_kinds = 1;
+    sub.kinds = kinds;
+    Cjx__Subscription *subs[] = {&sub};
+    Cjx__Subscribe m = CJX__SUBSCRIBE__INIT;
+    m.n_subscriptions = 1;
+    m.subscriptions = subs;
+    m.window = window;
+    m.batch = 1;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_SUBSCRIBE;
+    fr.subscribe = &m;
+    Cjx__Frame *got = wire_ask(sock, &fr, CJX__FRAME__MSG_SUBSCRIBED, 0, "Subscribe");
+    if (got)
+        cjx__frame__free_unpacked(got, NULL);
+    return got ? 0 : -1;
+}
+
+/* ---- keeping a session ---- */
+
 int wire_heartbeat(void *sock)
 {
     Cjx__Heartbeat hb = CJX__HEARTBEAT__INIT;

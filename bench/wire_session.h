@@ -21,6 +21,9 @@ void *wire_open(void *ctx, const char *ep, const char *code, const Cjx__Institut
  * code goes to *last_outbox_seq (may be NULL). */
 void *wire_welcomed(void *ctx, const char *ep, const char *code, const Cjx__Institution *self,
                     uint64_t *last_outbox_seq);
+/* wire_welcomed as institution code of kind, saying of itself what its
+ * agent would (agent_config.c). */
+void *wire_welcomed_as(void *ctx, const char *ep, const char *code, Cjx__InstitutionKind kind);
 /* Says Bye (the hub forgets the session at once) and closes sock. */
 void wire_close(void *sock);
 
@@ -41,6 +44,11 @@ int wire_keepalive(void *sock);
 /* A heartbeat alone, not waiting (its answer is for the caller's reader to
  * skip). Returns 0 or -1 (the send queue is full). */
 int wire_heartbeat(void *sock);
+
+/* Subscribes sock to the durable feed `name` of training completions,
+ * window unacknowledged events, taking EventBatch frames; waits for
+ * Subscribed. Returns 0 or -1 (reason on stderr). */
+int wire_subscribe(void *sock, const char *name, uint32_t window);
 
 /* What one institution publishes. */
 typedef struct wire_source {

@@ -79,6 +79,17 @@ cjx_err cjx_send_publish(void *sock, uint64_t outbox_seq, const void *item, size
     return cjx_frame_send(sock, NULL, 0, &fr, flags);
 }
 
+cjx_err cjx_send_event_ack(void *sock, const char *subscription, uint64_t seq, int flags)
+{
+    Cjx__EventAck ack = CJX__EVENT_ACK__INIT;
+    ack.subscription = (char *)subscription;
+    ack.seq = seq;
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    fr.msg_case = CJX__FRAME__MSG_EVENT_ACK;
+    fr.event_ack = &ack;
+    return cjx_frame_send(sock, NULL, 0, &fr, flags);
+}
+
 cjx_err cjx_frame_recv(void *sock, size_t max, int flags, Cjx__Frame **out,
                        cjx_fault *f)
 {

@@ -45,6 +45,10 @@ cjx_err cjx_send_hello(void *sock, const char *code, const char *software,
 cjx_err cjx_send_publish(void *sock, uint64_t outbox_seq, const void *item, size_t len,
                          int flags);
 
+/* Sends EventAck{subscription, seq} on a DEALER socket: every event of the
+ * subscription up to seq is where it belongs. Returns as cjx_frame_send. */
+cjx_err cjx_send_event_ack(void *sock, const char *subscription, uint64_t seq, int flags);
+
 /* Receives one whole ZeroMQ message (all its parts) from a DEALER socket and
  * decodes it. Returns CJX_OK with *out, CJX_ETIMEOUT when nothing arrived
  * (with ZMQ_DONTWAIT or a receive timeout), CJX_EIO, or a decode error. */

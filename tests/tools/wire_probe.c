@@ -236,12 +236,7 @@ static int subscribe_jobs(long n, uint32_t window, int batch)
         /* acknowledge late (half the credit used, or nothing more coming),
          * so that the hub's count of what is unacknowledged is put to use */
         if (events > acked && (events - acked >= (long)window / 2 || zmq_poll(&item, 1, 100) == 0)) {
-            Cjx__EventAck ack = CJX__EVENT_ACK__INIT;
-            ack.subscription = "probe";
-            ack.seq = last;
-            out.msg_case = CJX__FRAME__MSG_EVENT_ACK;
-            out.event_ack = &ack;
-            cjx_frame_send(sock, NULL, 0, &out, 0);
+            cjx_send_event_ack(sock, "probe", last, 0);
             acked = events;
         }
     }
