@@ -10,9 +10,10 @@
  * (the enterprise) sending RATE completions a second for SECONDS, one
  * group per 10 ms tick, reading its acknowledgements as they come.
  *
- * Latency of one (event, subscriber) pair = its arrival at the subscriber
- * thread minus the moment before its Publish was sent, on this process's
- * clock; the event is matched by its outbox sequence (Stored.outbox_seq).
+ * Latency of one (event, subscriber) pair = the moment the subscriber
+ * thread has decoded the frame that brought it minus the moment before its
+ * Publish was sent, on this process's clock; the event is matched by its
+ * outbox sequence (Stored.outbox_seq).
  * feed_bench's fanout measures the same through cjx-agent processes and
  * their file sinks.
  *
@@ -63,23 +64,28 @@ typedef struct publisher {
     int64_t *pub_us;                   /* [outbox_seq], atomic stores */
 } publisher;
 
-/* Notes one event for subscriber i; returns its seq (0 when not an event
- * of ours). */
-static uint64_t note_event(subscribers *ss, int i, const Cjx__Event *ev)
+/* Notes one event for subscriber i, handed over at now_us; returns its
+ * seq (0 when not an event of ours). */
+static uint64_t note_event(subscribers *ss, int i, const Cjx__Event *ev, int64_t now_us)
 {
     Cjx__Stored *st = cjx__stored__unpack(NULL, ev->stored.len, ev->stored.data);
     if (!st)
         return 0;
     if (st->outbox_seq <= ss->last_seq) /* the warm-up falls before the log's base */
         peer_sub_log_record(&ss->logs[i], st->outbox_seq,
-                            __atomic_load_n(&ss->pub_us[st->outbox_seq], __ATOMIC_ACQUIRE));
+                            __atomic_load_n(&ss->pub_us[st->outbox_seq], __ATOMIC_ACQUIRE),
+                            now_us);
     cjx__stored__free_unpacked(st, NULL);
     __atomic_add_fetch(&ss->events[i], 1, __ATOMIC_RELEASE);
     return ev->seq;
 }
 
 /* Reads every frame waiting for subscriber i and acknowledges the events.
- * Returns 0 or -1 (reason on stderr). */
+ * The events of a frame are delivered when it is decoded: the client holds
+ * them all then (as a NATS client's callback holds its one message), and
+ * what this bench does with each next (unpacking its record to find its
+ * outbox sequence) is not the hub's delivery. Returns 0 or -1 (reason on
+ * stderr). */
 static int take_events(subscribers *ss, int i)
 {
     for (;;) {
@@ -93,11 +99,12 @@ static int take_events(subscribers *ss, int i)
             return -1;
         }
         uint64_t last = 0;
+        int64_t now = peer_now_us();
         if (fr->msg_case == CJX__FRAME__MSG_EVENT_BATCH)
             for (size_t k = 0; k < fr->event_batch->n_events; k++)
-                last = note_event(ss, i, fr->event_batch->events[k]);
+                last = note_event(ss, i, fr->event_batch->events[k], now);
         else if (fr->msg_case == CJX__FRAME__MSG_EVENT)
-            last = note_event(ss, i, fr->event);
+            last = note_event(ss, i, fr->event, now);
         else if (fr->msg_case == CJX__FRAME__MSG_NACK) {
             fprintf(stderr, "wire_fanout_bench: subscriber %d refused: %s %s: %s\n", i,
                     cjx_err_name((int)fr->nack->reason), fr->nack->field, fr->nack->text);

@@ -91,12 +91,11 @@ void peer_sub_log_note(peer_sub_log *l, const void *buf, size_t len)
     if (peer_payload_read(buf, len, &seq, &sent))
         l->stray++;
     else
-        peer_sub_log_record(l, seq, sent);
+        peer_sub_log_record(l, seq, sent, peer_now_us());
 }
 
-void peer_sub_log_record(peer_sub_log *l, uint64_t seq, int64_t sent_us)
+void peer_sub_log_record(peer_sub_log *l, uint64_t seq, int64_t sent_us, int64_t now)
 {
-    int64_t now = peer_now_us();
     if (seq < l->base || seq - l->base >= (uint64_t)l->total) {
         l->stray++;
         return;

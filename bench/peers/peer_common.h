@@ -50,8 +50,8 @@ void peer_sub_log_fini(peer_sub_log *l);
 
 /* Records the delivery of the payload (buf, len) now. */
 void peer_sub_log_note(peer_sub_log *l, const void *buf, size_t len);
-/* Records the delivery now of message seq, sent at sent_us. */
-void peer_sub_log_record(peer_sub_log *l, uint64_t seq, int64_t sent_us);
+/* Records the delivery at now_us of message seq, sent at sent_us. */
+void peer_sub_log_record(peer_sub_log *l, uint64_t seq, int64_t sent_us, int64_t now_us);
 
 /* Prints the fan-out line for nsubs logs: p50/p99/max over every
  * (message, subscriber) pair received, pairs missing, drain_s (last
