@@ -37,8 +37,11 @@ kill_hub TERM
 HUB_INI_EXTRA="disk_reserve_mb = 1073741824"   # 1 PiB: more than any disk has free
 start_hub "$HUB_EP"
 refused=$(hub_refused hrb limit)
+[ -n "$refused" ] || fail "the restarted hub did not answer cjx status"
 job_json $((N + 1)) | cjx ent post >/dev/null
-wait_until 20 test "$(hub_refused hrb limit)" -gt "$refused" || fail "no publish was refused below the reserve"
+wait_until 20 test "$(hub_refused hrb limit)" -gt "$refused" ||
+    fail "no publish was refused below the reserve (limit refusals: $refused before the post," \
+         "$(hub_refused hrb limit) now; the agent's log ends: $(tail -n 3 "$T/ent.log"))"
 grep -q 'below its reserve of 1073741824 MiB' "$T/ent.log" "$T/hub.log" \
     || fail "the refusal does not say the disk is short"
 cjx hrb status --json | jq -e '.alerts[] | select(.name == "disk_low")' >/dev/null \
