@@ -34,6 +34,12 @@ typedef struct pending {
     size_t len;
 } pending;
 
+/* When a failing sink is tried again: 1 s after its first failure,
+ * doubling to 60 s (agent_feed.c). */
+typedef struct sink_retry {
+    int64_t at_ms, backoff_ms;
+} sink_retry;
+
 /* One subscription of the agent (agent_feed.c). */
 typedef struct agent_sub {
     const cjx_subscription_config *cfg;
@@ -54,7 +60,8 @@ typedef struct agent_sub {
     uint64_t acked;            /* highest seq acknowledged this session */
     pid_t child;               /* running sink command, or -1 */
     uint64_t child_seq;
-    int64_t retry_at_ms, backoff_ms;
+    sink_retry file_retry;     /* after the sink file failed to take lines */
+    sink_retry command_retry;  /* after the sink command failed */
 } agent_sub;
 
 /* The replica's link state (agent_replica.c). */

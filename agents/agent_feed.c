@@ -6,10 +6,12 @@
  * the file is fsynced before what it holds is acknowledged: one sync for
  * every arrival within SYNC_DELAY_MS (group commit, as the hub does for
  * publishes), run by a thread of its own (syncer.c) while the loop
- * writes the next lines. The file itself says how far it got: at start the agent
- * syncs it, reads the sequence of its last complete line (cutting off a
- * half-written one), so a crash at any point neither loses nor repeats a
- * line.
+ * writes the next lines. The file itself says how far it got: at start the
+ * agent syncs it, reads the sequence of its last complete line (cutting
+ * off a half-written one), so a crash at any point neither loses nor
+ * repeats a line. A write or sync that fails cuts the file back to its
+ * last sync; the lines after it are written again after a back-off (1 s
+ * doubling to 60 s), not at every event that arrives meanwhile.
  * Command sink: run once per event through /bin/sh, with the event as JSON
  * on stdin and CJX_SEQ, CJX_ID and CJX_SUBSCRIPTION in its environment; on
  * exit 0 the sequence is committed to the agent's store. A failing command
@@ -390,6 +392,29 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
+/* A sink failed (again): it is tried next after its back-off. */
+static void retry_later(sink_retry *r)
+{
+    r->backoff_ms = r->backoff_ms ? r->backoff_ms * 2 : RETRY_MIN_MS;
+    if (r->backoff_ms > RETRY_MAX_MS)
+        r->backoff_ms = RETRY_MAX_MS;
+    r->at_ms = mono_ms() + r->backoff_ms;
+}
+
+/* A sink works: its back-off is over, and the subscription's failures
+ * (counted since a restart too) once neither of its sinks is failing. */
+static void sink_works(agent_sub *sub, sink_retry *r)
+{
+    int was_failing = r->backoff_ms != 0;
+    r->backoff_ms = 0;
+    if ((!was_failing && !sub->state.failures) || sub->file_retry.backoff_ms ||
+        sub->command_retry.backoff_ms)
+        return;
+    sub->state.failures = 0;
+    sub->last_error[0] = '\0';
+    sub->dirty = 1;
+}
+
 static void note_failure(agent *a, agent_sub *sub, const char *what)
 {
     snprintf(sub->last_error, sizeof sub->last_error, "%s", what);
@@ -401,7 +426,8 @@ static void note_failure(agent *a, agent_sub *sub, const char *what)
 }
 
 /* Cuts the sink file back to its last sync after a failure: the lines
- * after it are written again from the queue. */
+ * after it are written again from the queue, after the sink's back-off
+ * (a full disk is not asked again for every event that arrives). */
 static void cut_back(agent *a, agent_sub *sub, const char *what)
 {
     int saved = errno;
@@ -413,6 +439,7 @@ static void cut_back(agent *a, agent_sub *sub, const char *what)
     char text[200];
     snprintf(text, sizeof text, "%s %.120s: %s", what, sub->cfg->sink_file, strerror(saved));
     note_failure(a, sub, text);
+    retry_later(&sub->file_retry);
 }
 
 /* The place in sub's queue (0 … count) of its first event after seq: the
@@ -448,17 +475,21 @@ static int collect_sync(agent *a, agent_sub *sub, int wait)
     sub->synced_size = job.size;
     sub->state.file_seq = job.seq;
     sub->progress = 1;
+    sink_works(sub, &sub->file_retry);
     return 0;
 }
 
-/* Appends the queued events the file does not have yet in one write, and
- * has the file synced (syncer.c) when its oldest unsynced line has
- * waited SYNC_DELAY_MS, an eighth of the window is neither synced nor being
- * synced, or now (closing: then it waits for the sync). Only a finished
- * sync makes lines delivered (file_seq). */
+/* Appends the queued events the file does not have yet in one write
+ * (unless it failed and its back-off is not over), and has the file synced
+ * (syncer.c) when its oldest unsynced line has waited SYNC_DELAY_MS, an
+ * eighth of the window is neither synced nor being synced, or now
+ * (closing: then it waits for the sync). Only a finished sync makes lines
+ * delivered (file_seq). */
 static void deliver_file(agent *a, agent_sub *sub, int now)
 {
     collect_sync(a, sub, now);
+    if (!now && mono_ms() < sub->file_retry.at_ms)
+        return; /* it failed: tried again after its back-off */
     uint64_t last = sub->written_seq;
     uint64_t covered = sub->syncing_seq ? sub->syncing_seq : sub->state.file_seq;
     size_t len, unsynced = sub->count - first_after(sub, covered);
@@ -551,10 +582,8 @@ static void reap_command(agent *a, agent_sub *sub)
     sub->child = -1;
     if (r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         sub->state.command_seq = sub->child_seq;
-        sub->state.failures = 0;
-        sub->last_error[0] = '\0';
-        sub->backoff_ms = 0;
         sub->dirty = 1;
+        sink_works(sub, &sub->command_retry);
         return;
     }
     char what[200];
@@ -566,17 +595,14 @@ static void reap_command(agent *a, agent_sub *sub)
                  r > 0 && WIFSIGNALED(status) ? WTERMSIG(status) : 0,
                  (unsigned long long)sub->child_seq);
     note_failure(a, sub, what);
-    sub->backoff_ms = sub->backoff_ms ? sub->backoff_ms * 2 : RETRY_MIN_MS;
-    if (sub->backoff_ms > RETRY_MAX_MS)
-        sub->backoff_ms = RETRY_MAX_MS;
-    sub->retry_at_ms = mono_ms() + sub->backoff_ms;
+    retry_later(&sub->command_retry);
 }
 
 static void deliver_command(agent *a, agent_sub *sub)
 {
     if (sub->child > 0)
         reap_command(a, sub);
-    if (sub->child > 0 || mono_ms() < sub->retry_at_ms)
+    if (sub->child > 0 || mono_ms() < sub->command_retry.at_ms)
         return;
     for (size_t i = 0; i < sub->count; i++) {
         const pending *p = &sub->queue[(sub->head + i) % sub->cap];
@@ -597,12 +623,15 @@ long agent_feeds_wait_ms(const agent *a)
             return FEED_POLL_MS; /* reaped by polling */
         if (sub->unsynced_ms && !sub->syncing_seq && sub->unsynced_ms + SYNC_DELAY_MS < due)
             due = sub->unsynced_ms + SYNC_DELAY_MS;
-        int command_waits = sub->cfg->sink_command[0] && sub->count &&
-                            sub->queue[(sub->head + sub->count - 1) % sub->cap].seq >
-                                sub->state.command_seq;
-        int64_t retry = sub->retry_at_ms > now ? sub->retry_at_ms : now + FEED_POLL_MS;
+        uint64_t newest = sub->count ? sub->queue[(sub->head + sub->count - 1) % sub->cap].seq : 0;
+        int command_waits = sub->cfg->sink_command[0] && newest > sub->state.command_seq;
+        int64_t retry = sub->command_retry.at_ms > now ? sub->command_retry.at_ms
+                                                       : now + FEED_POLL_MS;
         if (command_waits && retry < due)
             due = retry;
+        if (sub->fd >= 0 && newest > sub->written_seq && sub->file_retry.at_ms > now &&
+            sub->file_retry.at_ms < due)
+            due = sub->file_retry.at_ms;
         progress |= sub->progress;
     }
     if (progress && a->feeds_saved_ms + PROGRESS_SAVE_MS < due)

@@ -13,12 +13,6 @@ ENT=91140400MA0K7C2D3J   # an enterprise: publishes training completions
 COL=12140400405710843M   # a college: publishes postings the feed must skip
 HRB=11140400012345686X   # 市人社局: subscribes to training completions
 
-completions() { # completions FROM TO: training completion records
-    for n in $(seq "$1" "$2"); do
-        printf '{"record":{"ref":"TC-%s","year":2026,"training_completion":{"trainee":{"pseudonym":"p:%s"},"enterprise_credit_code":"%s","course_title":"电工","skill_level_before":"SKILL_LEVEL_5","skill_level_after":"SKILL_LEVEL_4","completion_date":"2026-09-30","hours":80}}}\n' "$n" "$n" "$ENT"
-    done
-}
-
 # check_sink N: the sink holds exactly N events, each once, in global order,
 # all training completions.
 check_sink() {

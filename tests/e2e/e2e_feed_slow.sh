@@ -19,11 +19,6 @@ N=30000
 # ASan keeps freed memory in quarantine; keep it small so RSS means live data.
 export ASAN_OPTIONS=${ASAN_OPTIONS}:quarantine_size_mb=4
 
-completions() {
-    for n in $(seq "$1" "$2"); do
-        printf '{"record":{"ref":"TC-%s","year":2026,"training_completion":{"trainee":{"pseudonym":"p:%s"},"enterprise_credit_code":"%s","course_title":"焊工","completion_date":"2026-09-30","hours":40}}}\n' "$n" "$n" "$ENT"
-    done
-}
 lines() { wc -l <"$T/$1-sink.jsonl"; }
 sink_has() { [ "$(lines "$1")" -ge "$2" ]; }
 rss_anon_kb() { awk '/^RssAnon:/ {print $2}' "/proc/$HUB_PID/status"; }

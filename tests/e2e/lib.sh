@@ -147,6 +147,14 @@ start_watched_institutions() {
 VALID_FROM=$(date -d '30 days ago' +%F)
 VALID_UNTIL=$(date -d '1 year' +%F)
 
+# completions FROM TO: training completion records of $ENT (refs TC-FROM …
+# TC-TO), one JSON item a line, as `cjx post` reads them.
+completions() {
+    for n in $(seq "$1" "$2"); do
+        printf '{"record":{"ref":"TC-%s","year":2026,"training_completion":{"trainee":{"pseudonym":"p:%s"},"enterprise_credit_code":"%s","course_title":"电工","skill_level_before":"SKILL_LEVEL_5","skill_level_after":"SKILL_LEVEL_4","completion_date":"2026-09-30","hours":80}}}\n' "$n" "$n" "$ENT"
+    done
+}
+
 # A job posting of 长治高新区 as JSON; $1 makes the reference unique.
 job_json() {
     printf '{"posting":{"ref":"JOB-%s","title":"半导体封装工艺工程师 %s","description":"负责封装产线工艺","requirements":"大专及以上，电子类专业","division_code":"140400","cluster":"SEMICONDUCTOR_OPTO","industry_code":"3973","major_codes":["510101"],"valid_from":"%s","valid_until":"%s","job":{"headcount":3,"employer_name":"长治高新区光电科技有限公司","content":"封装工艺优化与良率提升","pay_min_yuan":5000,"pay_max_yuan":8000}}}\n' "$1" "$1" "$VALID_FROM" "$VALID_UNTIL"
