@@ -401,9 +401,10 @@ static void retry_later(sink_retry *r)
     r->at_ms = mono_ms() + r->backoff_ms;
 }
 
-/* A sink works: its back-off is over, and the subscription's failures
- * (counted since a restart too) once neither of its sinks is failing. */
-static void sink_works(agent_sub *sub, sink_retry *r)
+/* A sink took what it was given: its back-off is over, and this clears
+ * the subscription's failures (those counted before a restart too) unless
+ * its other sink is failing. */
+static void note_sink_ok(agent_sub *sub, sink_retry *r)
 {
     int was_failing = r->backoff_ms != 0;
     r->backoff_ms = 0;
@@ -475,7 +476,7 @@ static int collect_sync(agent *a, agent_sub *sub, int wait)
     sub->synced_size = job.size;
     sub->state.file_seq = job.seq;
     sub->progress = 1;
-    sink_works(sub, &sub->file_retry);
+    note_sink_ok(sub, &sub->file_retry);
     return 0;
 }
 
@@ -545,6 +546,7 @@ static void start_command(agent *a, agent_sub *sub, const pending *p)
         ok &= fclose(f) == 0;
     if (!ok) {
         note_failure(a, sub, "cannot write the event for the command");
+        retry_later(&sub->command_retry);
         return;
     }
     char seq[32], id[CJX_ID_MAX];
@@ -566,6 +568,7 @@ static void start_command(agent *a, agent_sub *sub, const pending *p)
     }
     if (pid < 0) {
         note_failure(a, sub, "cannot start the command");
+        retry_later(&sub->command_retry);
         return;
     }
     sub->child = pid;
@@ -583,7 +586,7 @@ static void reap_command(agent *a, agent_sub *sub)
     if (r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         sub->state.command_seq = sub->child_seq;
         sub->dirty = 1;
-        sink_works(sub, &sub->command_retry);
+        note_sink_ok(sub, &sub->command_retry);
         return;
     }
     char what[200];
@@ -629,9 +632,10 @@ long agent_feeds_wait_ms(const agent *a)
                                                        : now + FEED_POLL_MS;
         if (command_waits && retry < due)
             due = retry;
-        if (sub->fd >= 0 && newest > sub->written_seq && sub->file_retry.at_ms > now &&
-            sub->file_retry.at_ms < due)
-            due = sub->file_retry.at_ms;
+        int64_t file_retry = sub->file_retry.at_ms > now ? sub->file_retry.at_ms : now;
+        if (sub->fd >= 0 && sub->file_retry.backoff_ms && newest > sub->written_seq &&
+            file_retry < due)
+            due = file_retry;
         progress |= sub->progress;
     }
     if (progress && a->feeds_saved_ms + PROGRESS_SAVE_MS < due)

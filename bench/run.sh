@@ -17,7 +17,8 @@
 #   bench/run.sh wire-catchup [N [WINDOW]]
 #       an offline subscriber's catch-up through a client of the wire
 #       protocol (bench/wire_catchup_bench.c): N (200000) completions
-#       published while it is away, then its receiving rate. One run.
+#       published (WINDOW, 4096, in flight) while it is away, then its
+#       receiving rate (its feed window is the agent's, 4096). One run.
 #   bench/run.sh search [POSTINGS [QUERIES]]
 #       search latency (p50/p99/max) on POSTINGS varied postings (default
 #       100000), at the hub through the wire protocol and over an agent's

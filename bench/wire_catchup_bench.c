@@ -5,7 +5,7 @@
  * its durable subscription to training completions and leaves; one
  * enterprise session publishes N completions (WINDOW in flight, every one
  * acknowledged after the hub's sync); then the bureau comes back and the
- * time from its Subscribe to the N-th event gives the rate. It takes
+ * time from its new session's Hello to the N-th event gives the rate. It takes
  * EventBatch frames with the agent's window (4096) and acknowledges each
  * frame's last event as it arrives, so the hub moves its durable cursor as
  * it would for an agent. Every event is checked: completions 1…N, each
@@ -18,6 +18,7 @@
  *
  * usage: wire_catchup_bench BIN_DIR CONFIG_DIR WORK_DIR [N [WINDOW]]
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -70,8 +71,10 @@ static int take_feed(void *sock, long n, catch_log *log)
     while (log->events < n && !log->bad) {
         Cjx__Frame *fr = NULL;
         cjx_fault f = {0};
-        if (cjx_frame_recv(sock, MAX_FRAME, 0, &fr, &f) != CJX_OK) {
-            fprintf(stderr, "wire_catchup_bench: after %ld events: %s\n", log->events, f.text);
+        cjx_err rc = cjx_frame_recv(sock, MAX_FRAME, 0, &fr, &f);
+        if (rc != CJX_OK) {
+            fprintf(stderr, "wire_catchup_bench: after %ld events: %s\n", log->events,
+                    rc == CJX_ETIMEOUT ? "nothing more came in time" : f.text);
             return -1;
         }
         if (fr->msg_case == CJX__FRAME__MSG_EVENT_BATCH)
@@ -82,8 +85,10 @@ static int take_feed(void *sock, long n, catch_log *log)
         int is_event = fr->msg_case == CJX__FRAME__MSG_EVENT_BATCH ||
                        fr->msg_case == CJX__FRAME__MSG_EVENT;
         cjx__frame__free_unpacked(fr, NULL);
-        if (is_event && cjx_send_event_ack(sock, SUB_NAME, log->last_seq, ZMQ_DONTWAIT) != CJX_OK)
+        if (is_event && cjx_send_event_ack(sock, SUB_NAME, log->last_seq, ZMQ_DONTWAIT) != CJX_OK) {
+            fprintf(stderr, "wire_catchup_bench: cannot acknowledge: %s\n", zmq_strerror(errno));
             return -1;
+        }
         if (bench_now_s() > deadline) {
             fprintf(stderr, "wire_catchup_bench: %ld of %ld events in %d s\n", log->events, n,
                     TIMEOUT_S);
@@ -143,10 +148,14 @@ static int run(feed_env *e, const char *root, long n, long window)
         wire_subscribe(sub, SUB_NAME, FEED_WINDOW) || take_feed(sub, n, &log))
         goto done;
     double secs = bench_now_s() - t0;
-    double hub_used = proc_cpu_s(e->hub) - hub_cpu, my_used = proc_cpu_s(self) - my_cpu;
-    printf("test=catchup client=wire events=%ld seconds=%.3f rate=%.0f/s client_cpu_us=%.2f "
-           "hub_cpu_us=%.2f\n", log.events, secs, log.events / secs,
-           my_used * 1e6 / (double)log.events, hub_used * 1e6 / (double)log.events);
+    double hub_now = proc_cpu_s(e->hub), my_now = proc_cpu_s(self);
+    char cpu[96] = ""; /* CPU per event, in the kernel's 10 ms ticks */
+    if (hub_cpu >= 0 && my_cpu >= 0 && hub_now >= 0 && my_now >= 0)
+        snprintf(cpu, sizeof cpu, " client_cpu_us=%.2f hub_cpu_us=%.2f",
+                 (my_now - my_cpu) * 1e6 / (double)log.events,
+                 (hub_now - hub_cpu) * 1e6 / (double)log.events);
+    printf("test=catchup client=wire events=%ld seconds=%.3f rate=%.0f/s%s\n", log.events, secs,
+           log.events / secs, cpu);
     rc = 0;
 done:
     if (rc)
