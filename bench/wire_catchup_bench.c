@@ -5,10 +5,10 @@
  * its durable subscription to training completions and leaves; one
  * enterprise session publishes N completions (WINDOW in flight, every one
  * acknowledged after the hub's sync); then the bureau comes back and the
- * time from its new session's Hello to the N-th event gives the rate. It takes
- * EventBatch frames with the agent's window (4096) and acknowledges each
- * frame's last event as it arrives, so the hub moves its durable cursor as
- * it would for an agent. Every event is checked: completions 1…N, each
+ * time from its new session's Hello to the N-th event gives the rate. It
+ * takes EventBatch frames with the agent's window (4096) and acknowledges
+ * each frame's last event as it arrives, so the hub moves its durable
+ * cursor as it would for an agent. Every event is checked: completions 1…N, each
  * once, in order.
  *
  * Prints one line: test=catchup client=wire events= seconds= rate=, and the
@@ -50,7 +50,8 @@ static void note_event(catch_log *log, const Cjx__Event *ev)
     Cjx__Stored *st = cjx__stored__unpack(NULL, ev->stored.len, ev->stored.data);
     if (!st || ev->seq <= log->last_seq || st->outbox_seq != log->last_outbox_seq + 1) {
         if (!log->bad)
-            fprintf(stderr, "wire_catchup_bench: event %llu out of order (outbox_seq %llu after %llu)\n",
+            fprintf(stderr,
+                    "wire_catchup_bench: event %llu out of order (outbox_seq %llu after %llu)\n",
                     (unsigned long long)ev->seq, st ? (unsigned long long)st->outbox_seq : 0ULL,
                     (unsigned long long)log->last_outbox_seq);
         log->bad = 1;
