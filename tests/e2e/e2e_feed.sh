@@ -12,20 +12,15 @@
 ENT=91140400MA0K7C2D3J   # an enterprise: publishes training completions
 COL=12140400405710843M   # a college: publishes postings the feed must skip
 HRB=11140400012345686X   # 市人社局: subscribes to training completions
+SINK=$T/hrb-sink.jsonl
 
 # check_sink N: the sink holds exactly N events, each once, in global order,
 # all training completions.
 check_sink() {
-    local sink=$T/hrb-sink.jsonl
-    local lines; lines=$(wc -l <"$sink")
-    [ "$lines" = "$1" ] || fail "sink has $lines lines, expected $1"
-    grep -o '"seq":[0-9]*' "$sink" | cut -d: -f2 >"$T/seqs"
-    sort -n -u "$T/seqs" | cmp -s - "$T/seqs" || fail "sink not in strictly increasing order (or repeats)"
-    local other; other=$(grep -vc '"kind":"training_completion"' "$sink" || true)
+    sink_exactly "$SINK" "$1"
+    local other; other=$(grep -vc '"kind":"training_completion"' "$SINK" || true)
     [ "$other" = 0 ] || fail "$other events of other kinds reached the sink"
 }
-
-sink_has() { [ "$(wc -l <"$T/hrb-sink.jsonl")" -ge "$1" ]; }
 
 start_hub
 EP=$HUB_EP
@@ -37,7 +32,7 @@ feed_window = 256
 
 [subscription completions]
 kinds = training_completion
-sink_file = $T/hrb-sink.jsonl
+sink_file = $SINK
 INI
 start_agent ent
 start_agent col
@@ -47,7 +42,7 @@ hrb=$AGENT_PID
 note "live: 10 completions and a job posting"
 completions 1 10 | cjx ent post >/dev/null
 job_json 1 | cjx col post >/dev/null
-wait_until 30 sink_has 10 || fail "live events did not arrive"
+wait_until 30 sink_has "$SINK" 10 || fail "live events did not arrive"
 check_sink 10
 
 note "the bureau is stopped while 10,000 records are published"
@@ -57,7 +52,7 @@ completions 11 10010 | cjx ent post >/dev/null
 wait_until 120 outbox_empty ent || fail "publishes not acknowledged"
 start_agent hrb
 hrb=$AGENT_PID
-wait_until 180 sink_has 10010 || fail "catch-up stopped at $(wc -l <"$T/hrb-sink.jsonl")"
+wait_until 180 sink_has "$SINK" 10010 || fail "catch-up stopped at $(wc -l <"$SINK")"
 sleep 0.5   # nothing more may arrive
 check_sink 10010
 
@@ -73,7 +68,7 @@ for round in 1 2 3 4; do
     fi
     start_hub "$EP"
 done
-wait_until 180 sink_has 15010 || fail "after the kills the sink stopped at $(wc -l <"$T/hrb-sink.jsonl")"
+wait_until 180 sink_has "$SINK" 15010 || fail "after the kills the sink stopped at $(wc -l <"$SINK")"
 sleep 0.5
 check_sink 15010
 

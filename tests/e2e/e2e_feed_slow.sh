@@ -20,7 +20,6 @@ N=30000
 export ASAN_OPTIONS=${ASAN_OPTIONS}:quarantine_size_mb=4
 
 lines() { wc -l <"$T/$1-sink.jsonl"; }
-sink_has() { [ "$(lines "$1")" -ge "$2" ]; }
 rss_anon_kb() { awk '/^RssAnon:/ {print $2}' "/proc/$HUB_PID/status"; }
 
 start_hub
@@ -42,13 +41,13 @@ done
 TOTAL=$((WARM + N))
 note "warm-up: $WARM records to both subscribers"
 completions 1 $WARM | cjx ent post >/dev/null
-wait_until 120 sink_has hrb $WARM && wait_until 120 sink_has edu $WARM || fail "subscribers not served"
+wait_until 120 sink_has "$T/hrb-sink.jsonl" $WARM && wait_until 120 sink_has "$T/edu-sink.jsonl" $WARM || fail "subscribers not served"
 before=$(rss_anon_kb)
 
 note "市人社局's agent is stopped; $N records are published"
 kill -STOP "$hrb_pid"
 completions $((WARM + 1)) $TOTAL | cjx ent post >/dev/null
-wait_until 240 sink_has edu $TOTAL || fail "the running subscriber stalled at $(lines edu)"
+wait_until 240 sink_has "$T/edu-sink.jsonl" $TOTAL || fail "the running subscriber stalled at $(lines edu)"
 [ "$(lines hrb)" -le $((WARM + 200)) ] || fail "the stopped subscriber got $(($(lines hrb) - WARM)) events"
 after=$(rss_anon_kb)
 note "hub RssAnon: ${before} kB after the warm-up, ${after} kB after $N events with one subscriber stopped"
@@ -57,7 +56,7 @@ note "hub RssAnon: ${before} kB after the warm-up, ${after} kB after $N events w
 
 note "continued, it catches up exactly once"
 kill -CONT "$hrb_pid"
-wait_until 240 sink_has hrb $TOTAL || fail "the stopped subscriber stalled at $(lines hrb)"
+wait_until 240 sink_has "$T/hrb-sink.jsonl" $TOTAL || fail "the stopped subscriber stalled at $(lines hrb)"
 sleep 0.5
 for who in hrb edu; do
     [ "$(lines $who)" = $TOTAL ] || fail "$who sink has $(lines $who) lines"

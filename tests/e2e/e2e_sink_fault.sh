@@ -19,14 +19,10 @@ FAULT=$T/fault           # while it exists, its word says what fails
 # hub's order, every line a whole JSON object.
 check_sink() {
     jq -c . "$SINK" >/dev/null 2>&1 || fail "the sink has a line that is not whole JSON: $(tail -c 300 "$SINK")"
-    local lines; lines=$(wc -l <"$SINK")
-    [ "$lines" = "$1" ] || fail "the sink has $lines lines, expected $1"
-    jq -r .seq "$SINK" >"$T/seqs"
-    sort -n -u "$T/seqs" | cmp -s - "$T/seqs" || fail "the sink is not in increasing order, or repeats"
+    sink_exactly "$SINK" "$1"
     jq -r .item.record.ref "$SINK" | sed 's/^TC-//' | sort -n >"$T/refs"
     seq 1 "$1" | cmp -s - "$T/refs" || fail "the sink does not hold completions 1 … $1 once each"
 }
-sink_has() { [ "$(wc -l <"$SINK")" -ge "$1" ]; }
 # failed_with WORD: the agent has logged a sink failure while WORD-ing.
 failed_with() { grep "id=feed.sink" "$T/hrb.log" | matches -F "$1 $SINK"; }
 # status_shows JQ: the agent's status (cjx status --local) of the
@@ -49,7 +45,7 @@ CJX_FAULT_FILE=$SINK CJX_FAULT_TRIGGER=$FAULT LD_PRELOAD="$BIN/libcjx_sink_fault
 
 note "a working disk: 20 completions"
 completions 1 20 | cjx ent post >/dev/null
-wait_until 30 sink_has 20 || fail "the first completions did not arrive"
+wait_until 30 sink_has "$SINK" 20 || fail "the first completions did not arrive"
 check_sink 20
 
 note "writes fail halfway (a full disk) while 200 more come; then the disk has room again"
@@ -62,7 +58,7 @@ sleep 2 # the disk stays full: the agent waits 1 s, then 2 s, before it tries ag
 tries=$(grep -c "id=feed.sink" "$T/hrb.log")
 [ "$tries" -le 3 ] || fail "the agent tried the full disk $tries times since it first failed (it should back off)"
 rm -f "$FAULT"
-wait_until 60 sink_has 220 || fail "the sink did not catch up after the disk had room: $(wc -l <"$SINK") lines"
+wait_until 60 sink_has "$SINK" 220 || fail "the sink did not catch up after the disk had room: $(wc -l <"$SINK") lines"
 check_sink 220
 
 note "syncs fail (a failing disk) while 200 more come; then the disk works"
@@ -70,7 +66,7 @@ echo sync >"$FAULT"
 completions 221 420 | cjx ent post >/dev/null
 wait_until 30 failed_with syncing || fail "the agent did not say that syncing the sink failed"
 rm -f "$FAULT"
-wait_until 60 sink_has 420 || fail "the sink did not catch up after the syncs worked: $(wc -l <"$SINK") lines"
+wait_until 60 sink_has "$SINK" 420 || fail "the sink did not catch up after the syncs worked: $(wc -l <"$SINK") lines"
 wait_until 10 status_shows '(.failures // 0) == 0 and (.last_error // "") == ""' \
     || fail "the status still shows failures once the sink works: $(cjx hrb status --local)"
 sleep 1 # anything written twice would show by now

@@ -147,6 +147,18 @@ start_watched_institutions() {
 VALID_FROM=$(date -d '30 days ago' +%F)
 VALID_UNTIL=$(date -d '1 year' +%F)
 
+# sink_has FILE N: the sink file FILE has N lines or more.
+sink_has() { [ "$(wc -l <"$1")" -ge "$2" ]; }
+
+# sink_exactly FILE N: the sink file FILE holds exactly N events, each once,
+# in the hub's order (seq strictly increasing).
+sink_exactly() {
+    local lines; lines=$(wc -l <"$1")
+    [ "$lines" = "$2" ] || fail "$1 has $lines lines, expected $2"
+    grep -o '"seq":[0-9]*' "$1" | cut -d: -f2 >"$T/seqs"
+    sort -n -u "$T/seqs" | cmp -s - "$T/seqs" || fail "$1 is not in strictly increasing order (or repeats)"
+}
+
 # completions FROM TO: training completion records of $ENT (refs TC-FROM …
 # TC-TO), one JSON item a line, as `cjx post` reads them.
 completions() {
