@@ -38,6 +38,8 @@ int cli_link_call(cli_link *l, Cjx__Frame *frame, uint64_t request_id, Cjx__Fram
 
 /* Sends one frame. Returns 0 or -1. */
 int cli_link_send(cli_link *l, Cjx__Frame *frame);
+/* Acknowledges every event of subscription up to seq. Returns 0 or -1. */
+int cli_link_event_ack(cli_link *l, const char *subscription, uint64_t seq);
 /* Waits up to timeout_ms for the next frame: 0 with *out (caller frees),
  * 1 when none came, -1 on error. */
 int cli_link_recv(cli_link *l, int timeout_ms, Cjx__Frame **out);

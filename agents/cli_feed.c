@@ -40,17 +40,6 @@ static void usage(FILE *out)
             "Ctrl-C. Leaves no cursor at the hub.\n");
 }
 
-static void send_ack(cli_link *l, const char *name, uint64_t seq)
-{
-    Cjx__EventAck m = CJX__EVENT_ACK__INIT;
-    m.subscription = (char *)name;
-    m.seq = seq;
-    Cjx__Frame fr = CJX__FRAME__INIT;
-    fr.msg_case = CJX__FRAME__MSG_EVENT_ACK;
-    fr.event_ack = &m;
-    cli_link_send(l, &fr);
-}
-
 static void send_heartbeat(cli_link *l)
 {
     Cjx__Heartbeat hb = CJX__HEARTBEAT__INIT;
@@ -89,7 +78,7 @@ static int follow(cli_link *l, const char *name, uint64_t count, int pretty)
             if (j)
                 cli_print_json(j, pretty);
             fflush(stdout);
-            send_ack(l, name, fr->event->seq);
+            cli_link_event_ack(l, name, fr->event->seq);
             shown++;
         }
         cjx__frame__free_unpacked(fr, NULL);

@@ -55,6 +55,11 @@ int cli_link_send(cli_link *l, Cjx__Frame *frame)
     return cjx_frame_send(l->sock, NULL, 0, frame, 0) == CJX_OK ? 0 : -1;
 }
 
+int cli_link_event_ack(cli_link *l, const char *subscription, uint64_t seq)
+{
+    return cjx_send_event_ack(l->sock, subscription, seq, 0) == CJX_OK ? 0 : -1;
+}
+
 uint64_t cli_link_hub_seq(const cli_link *l)
 {
     return l->hub_seq;

@@ -6,7 +6,8 @@
 # still ends with every event exactly once. Last, what the bureau has
 # acknowledged is the hub's durable cursor soon after, with nothing
 # published since (it is not left for a later batch): a hub killed then
-# resends nothing.
+# resends nothing. And `cjx feed`, which keeps no cursor, shows past events
+# beyond its window.
 . "$(dirname "$0")/lib.sh"
 
 ENT=91140400MA0K7C2D3J   # an enterprise: publishes training completions
@@ -83,4 +84,9 @@ wait_until 30 again || fail "the bureau did not subscribe again"
 sleep 1
 [ "$(delivered)" = 0 ] || fail "the hub resent $(delivered) events the bureau had acknowledged"
 check_sink 15010
+
+note "cjx feed shows 600 past completions: more than its window of 256, so only if it acknowledges"
+timeout 60 "$BIN/cjx" -c "$T/hrb.ini" feed --kind training_completion --since 0 --count 600 >"$T/live.jsonl" \
+    || fail "cjx feed did not show 600 events: $(wc -l <"$T/live.jsonl") lines"
+sink_exactly "$T/live.jsonl" 600
 echo ok
