@@ -2,8 +2,9 @@
  *
  * Wait for the ROUTER socket to be readable; drain up to batch_max frames;
  * apply them (publishes go into one LMDB write transaction); commit, which
- * syncs; only then send the replies the batch produced, in arrival order
- * (a session's Acks together in one AckBatch frame, when it takes them).
+ * syncs; only then send the replies the batch produced, each session's in
+ * arrival order (its Acks together in one AckBatch frame, when it takes
+ * them).
  * Durability costs one sync per batch, not per record (DESIGN.md).
  */
 #include <errno.h>
@@ -244,27 +245,64 @@ void cjx_hub_refuse(cjx_hub *h, const uint8_t *rid, size_t rid_len,
     r->fault = *fault;
 }
 
+/* Whether replies a and b go to the same peer. */
+static int same_peer(const cjx_reply *a, const cjx_reply *b)
+{
+    return a->rid_len == b->rid_len && memcmp(a->rid, b->rid, a->rid_len) == 0;
+}
+
+/* Orders replies by peer, each peer's in the order they were queued
+ * (their addresses in h->replies). */
+static int by_peer(const void *pa, const void *pb)
+{
+    const cjx_reply *a = *(const cjx_reply *const *)pa, *b = *(const cjx_reply *const *)pb;
+    if (a->rid_len != b->rid_len)
+        return a->rid_len < b->rid_len ? -1 : 1;
+    int c = memcmp(a->rid, b->rid, a->rid_len);
+    return c ? c : a < b ? -1 : a > b;
+}
+
+/* The order the batch's replies are sent in: grouped by peer, each peer's
+ * in arrival order. ROUTER takes one frame from each publishing session in
+ * turn, so in arrival order a session's Acks rarely follow one another and
+ * would each take a frame. Returns NULL when out of memory. */
+static cjx_reply **send_order(cjx_hub *h)
+{
+    cjx_reply **order = malloc((h->nreplies ? h->nreplies : 1) * sizeof *order);
+    if (!order)
+        return NULL;
+    int grouped = 1; /* all to one peer: nothing to sort */
+    for (size_t i = 0; i < h->nreplies; i++) {
+        order[i] = &h->replies[i];
+        if (i && grouped && !same_peer(order[i - 1], order[i]))
+            grouped = 0;
+    }
+    if (!grouped)
+        qsort(order, h->nreplies, sizeof *order, by_peer);
+    return order;
+}
+
 /* Whether reply r may share the AckBatch frame of the Ack `first`. */
 static int same_ack_batch(const cjx_reply *first, const cjx_reply *r)
 {
-    return r->type == CJX__FRAME__MSG_ACK && r->batchable && r->rid_len == first->rid_len &&
-           memcmp(r->rid, first->rid, r->rid_len) == 0;
+    return r->type == CJX__FRAME__MSG_ACK && r->batchable && same_peer(first, r);
 }
 
-/* Sends the Ack h->replies[i] and the Acks to the same session right after
- * it (at most ACK_BATCH_MAX) in one AckBatch frame. Returns how many
- * replies that was, or 0 when memory ran out (nothing sent). */
-static size_t send_ack_batch(cjx_hub *h, size_t i)
+/* Sends the Ack replies[0] and the Acks to the same session right after it
+ * (of the `left` replies, at most ACK_BATCH_MAX) in one AckBatch frame.
+ * Returns how many replies that was, or 0 when memory ran out (nothing
+ * sent). */
+static size_t send_ack_batch(cjx_hub *h, cjx_reply *const *replies, size_t left)
 {
-    const cjx_reply *first = &h->replies[i];
+    const cjx_reply *first = replies[0];
     size_t n = 1;
-    while (i + n < h->nreplies && n < ACK_BATCH_MAX && same_ack_batch(first, &h->replies[i + n]))
+    while (n < left && n < ACK_BATCH_MAX && same_ack_batch(first, replies[n]))
         n++;
     Cjx__Ack *acks = malloc(n * sizeof *acks);
     Cjx__Ack **list = malloc(n * sizeof *list);
     int ok = acks && list;
     for (size_t k = 0; ok && k < n; k++) {
-        const cjx_reply *r = &h->replies[i + k];
+        const cjx_reply *r = replies[k];
         cjx__ack__init(&acks[k]);
         acks[k].outbox_seq = r->outbox_seq;
         acks[k].seq = r->seq;
@@ -285,44 +323,54 @@ static size_t send_ack_batch(cjx_hub *h, size_t i)
     return ok ? n : 0;
 }
 
-/* Sends every queued reply, in order, and empties the queue. */
+/* Sends reply r on its own. */
+static void send_reply(cjx_hub *h, cjx_reply *r)
+{
+    Cjx__Frame fr = CJX__FRAME__INIT;
+    Cjx__Ack ack = CJX__ACK__INIT;
+    Cjx__Nack nack = CJX__NACK__INIT;
+    if (r->packed) {
+        zmq_send(h->router, r->rid, r->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send(h->router, r->packed, r->packed_len, ZMQ_DONTWAIT);
+        free(r->packed);
+        r->packed = NULL;
+        return;
+    }
+    if (r->type == CJX__FRAME__MSG_ACK) {
+        ack.outbox_seq = r->outbox_seq;
+        ack.seq = r->seq;
+        ack.duplicate = r->duplicate;
+        fr.msg_case = CJX__FRAME__MSG_ACK;
+        fr.ack = &ack;
+    } else {
+        nack.outbox_seq = r->outbox_seq;
+        nack.request_id = r->request_id;
+        nack.reason = r->fault.code;
+        nack.field = r->fault.field;
+        nack.text = r->fault.text;
+        fr.msg_case = CJX__FRAME__MSG_NACK;
+        fr.nack = &nack;
+    }
+    /* A peer that went away or is not reading loses its replies; it
+     * resends and is deduplicated. The hub never blocks on one peer. */
+    cjx_frame_send(h->router, r->rid, r->rid_len, &fr, ZMQ_DONTWAIT);
+}
+
+/* Sends every queued reply, each peer's in order, and empties the queue. */
 static void flush_replies(cjx_hub *h)
 {
+    cjx_reply **order = send_order(h);
     for (size_t i = 0; i < h->nreplies; i++) {
-        cjx_reply *r = &h->replies[i];
-        Cjx__Frame fr = CJX__FRAME__INIT;
-        Cjx__Ack ack = CJX__ACK__INIT;
-        Cjx__Nack nack = CJX__NACK__INIT;
-        if (r->packed) {
-            zmq_send(h->router, r->rid, r->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-            zmq_send(h->router, r->packed, r->packed_len, ZMQ_DONTWAIT);
-            free(r->packed);
-            continue;
-        }
-        size_t acked = r->type == CJX__FRAME__MSG_ACK && r->batchable ? send_ack_batch(h, i) : 0;
-        if (acked) {
+        cjx_reply *r = order ? order[i] : &h->replies[i];
+        size_t acked = order && r->type == CJX__FRAME__MSG_ACK && r->batchable
+                           ? send_ack_batch(h, order + i, h->nreplies - i)
+                           : 0;
+        if (acked)
             i += acked - 1;
-            continue;
-        }
-        if (r->type == CJX__FRAME__MSG_ACK) {
-            ack.outbox_seq = r->outbox_seq;
-            ack.seq = r->seq;
-            ack.duplicate = r->duplicate;
-            fr.msg_case = CJX__FRAME__MSG_ACK;
-            fr.ack = &ack;
-        } else {
-            nack.outbox_seq = r->outbox_seq;
-            nack.request_id = r->request_id;
-            nack.reason = r->fault.code;
-            nack.field = r->fault.field;
-            nack.text = r->fault.text;
-            fr.msg_case = CJX__FRAME__MSG_NACK;
-            fr.nack = &nack;
-        }
-        /* A peer that went away or is not reading loses its replies; it
-         * resends and is deduplicated. The hub never blocks on one peer. */
-        cjx_frame_send(h->router, r->rid, r->rid_len, &fr, ZMQ_DONTWAIT);
+        else
+            send_reply(h, r);
     }
+    free(order);
     h->nreplies = 0;
 }
 

@@ -51,21 +51,28 @@ done
 [ "$(cjx ent status --json | jq .duplicates)" = 1 ] || fail "duplicate not counted: $(cjx ent status)"
 note "a session that asks for AckBatch frames gets the Acks of a batch in one, in order,"
 note "with a refusal among them as its own Nack in its place"
+note "(two sessions in the same batch, whose frames the hub takes in turns, one each)"
 THIRD=91140403MA0K8E1F2D   # a third enterprise, publishing only here
+FOURTH=91140403MA0K8E1F3G  # and a fourth, beside it
 for i in $(seq 101 110); do job_json "$i"; done >"$T/many.json"
 job_json 111 | sed 's/"headcount":3,//' >>"$T/many.json"
 for i in $(seq 112 120); do job_json "$i"; done >>"$T/many.json"
-kill -STOP "$HUB_PID" # what the probe sends waits, and the hub takes it as one batch
+for i in $(seq 131 150); do job_json "$i"; done >"$T/valid.json"
+kill -STOP "$HUB_PID" # what the probes send waits, and the hub takes it as one batch
 "$BIN/wire_probe" "$HUB_EP" "$THIRD" publish-all "$T/many.json" 1 >"$T/batched.out" &
 probe_pid=$!
+"$BIN/wire_probe" "$HUB_EP" "$FOURTH" publish-all "$T/valid.json" 1 >"$T/beside.out" &
+beside_pid=$!
 sleep 0.5
 kill -CONT "$HUB_PID"
-wait "$probe_pid"
+wait "$probe_pid" "$beside_pid"
+frames_of() { echo "$1" | sed -n 's/.* frames=\([0-9]*\) .*/\1/p'; }
 out=$(cat "$T/batched.out")
-expect "batched acks" "answered=20 acks=19 nacks=1" "$out"
-expect "batched acks in order" "order=ok" "$out"
-most=$(echo "$out" | sed -n 's/.* most=\([0-9]*\) .*/\1/p')
-[ "${most:-0}" -gt 1 ] || fail "no AckBatch frame held more than one Ack: $out"
+expect "batched acks" "answered=20 acks=19 nacks=1 .* order=ok" "$out"
+[ "$(frames_of "$out")" -le 5 ] || fail "the Acks of one batch came in many frames: $out"
+out=$(cat "$T/beside.out") # one frame, unless the hub took the batch in two or three
+expect "batched acks beside another session" "answered=20 acks=20 nacks=0 .* order=ok" "$out"
+[ "$(frames_of "$out")" -le 3 ] || fail "the Acks of one batch came in many frames: $out"
 for i in $(seq 121 125); do job_json "$i"; done >"$T/single.json"
 out=$("$BIN/wire_probe" "$HUB_EP" "$OTHER" publish-all "$T/single.json" 0)
 expect "single acks without asking" "answered=5 acks=5 nacks=0 frames=5 most=1 order=ok" "$out"
