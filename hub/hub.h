@@ -1,8 +1,11 @@
 /* hub.h — the hub's state, shared by the files of cjx-hub.
  *
- * One thread runs everything: server.c drains the ROUTER socket in batches,
+ * One thread, the loop, runs everything that touches sessions and the
+ * store's writes: server.c drains the ROUTER socket in batches (inbox.c),
  * publish.c applies each batch's publishes in one LMDB write transaction,
- * query.c answers reads, session.c keeps who is connected.
+ * query.c answers reads, session.c keeps who is connected. Beside it:
+ * prevalidate.c validates the next batch's items while a batch commits,
+ * search_follow.c indexes the log, report_worker.c builds reports.
  */
 #ifndef CJX_HUB_H
 #define CJX_HUB_H
@@ -114,6 +117,8 @@ typedef struct cjx_http cjx_http;
 typedef struct cjx_report_worker cjx_report_worker;
 typedef struct cjx_search_follow cjx_search_follow;
 typedef struct cjx_feed_cache cjx_feed_cache;
+typedef struct cjx_prevalidate cjx_prevalidate;
+typedef struct cjx_inbox cjx_inbox;
 
 /* A reply waiting for the batch's commit. */
 typedef struct cjx_reply {
@@ -134,6 +139,7 @@ typedef struct cjx_hub_counters {
     uint64_t lost;                     /* of those, not sent on purpose (debug_lose_events) */
     uint64_t duplicates;
     uint64_t batches;
+    uint64_t prevalidated;             /* items validated beside the loop (prevalidate.c) */
     uint64_t expired;                  /* postings closed at valid_until */
     uint64_t refused[CJX_ERR_COUNT];
 } cjx_hub_counters;
@@ -168,6 +174,8 @@ typedef struct cjx_hub {
     cjx_feed_cache *feed_cache;        /* log entries the feeds unpacked (feed.c) */
     cjx_arena scratch;                 /* the item being published, unpacked (publish.c) */
     int reindex_only;                  /* --reindex: rebuild the index, then stop */
+    cjx_inbox *inbox;                  /* frames drained, to apply (server.c) */
+    cjx_prevalidate *prevalidate;      /* validates them beside the loop */
     cjx_reply *replies;
     size_t nreplies, reply_cap;
     MDB_txn *batch_txn;                /* open while a batch has publishes */
@@ -203,8 +211,52 @@ void cjx_hub_refuse(cjx_hub *h, const uint8_t *rid, size_t rid_len,
  * scripts and tests: the endpoints actually bound. */
 cjx_err cjx_hub_write_file(const cjx_hub *h, const char *name, const char *text, cjx_fault *f);
 
+/* prevalidate.c: the items of a batch's Publish frames validated on a
+ * thread beside the loop while it commits the batch before. */
+typedef struct cjx_frame_ref {
+    const void *data;
+    size_t len;
+} cjx_frame_ref;
+
+cjx_prevalidate *cjx_prevalidate_start(const cjx_validator *v, size_t max_frame_bytes);
+void cjx_prevalidate_stop(cjx_prevalidate **pv);
+/* Starts on the n frames, which the caller keeps until it has waited;
+ * -1 when out of memory (nothing started). */
+int cjx_prevalidate_begin(cjx_prevalidate *pv, const cjx_frame_ref *frames, size_t n);
+/* Waits until done; then element i is 1 when frame i is a Publish whose
+ * item is valid (0: not a Publish, or not valid, or not decodable). */
+const uint8_t *cjx_prevalidate_wait(cjx_prevalidate *pv);
+
+/* inbox.c: the messages of the next batch, drained from the ROUTER socket
+ * before the batch before is committed. */
+typedef struct cjx_inbound {
+    const uint8_t *rid;
+    size_t rid_len;
+    const void *data;                  /* the last part: a frame is one */
+    size_t len;
+    int parts;                         /* after the routing id */
+} cjx_inbound;
+
+cjx_inbox *cjx_inbox_new(void);
+void cjx_inbox_free(cjx_inbox **in);
+/* Takes one message without blocking: 0, or -1 when none was waiting (or
+ * memory ran out, and it waits in the socket). */
+int cjx_inbox_receive(cjx_inbox *in, void *router);
+size_t cjx_inbox_count(const cjx_inbox *in);
+/* The messages' last parts, valid until the next cjx_inbox_receive or
+ * cjx_inbox_clear. */
+const cjx_frame_ref *cjx_inbox_frames(cjx_inbox *in);
+/* Message i into *out (valid until cjx_inbox_clear); 0 past the last. */
+int cjx_inbox_get(const cjx_inbox *in, size_t i, cjx_inbound *out);
+/* The User-Id of message i's connection (its CURVE key, under ZAP). */
+const char *cjx_inbox_user_id(const cjx_inbox *in, size_t i);
+/* Lets every message go. */
+void cjx_inbox_clear(cjx_inbox *in);
+
 /* publish.c */
-void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p);
+/* Applies Publish p of session s; `valid`: its item is known to pass
+ * validation (prevalidate.c), which is then not done again. */
+void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p, int valid);
 uint64_t cjx_hub_last_outbox_seq(MDB_txn *txn, const cjx_hub *h, const char *code);
 
 /* Marks outbox_seq as refused for now (reason limit or store): s's later

@@ -158,6 +158,9 @@ char *cjx_hub_metrics(const Cjx__HubStatus *st)
            "Publishes of items already stored, acknowledged again.", (double)st->duplicates);
     scalar(out, "cjx_batches_total", "counter", "Batches applied (one LMDB sync each).",
            (double)st->batches);
+    scalar(out, "cjx_prevalidated_total", "counter",
+           "Publishes whose items were validated beside the loop, while it committed.",
+           (double)st->prevalidated);
     scalar(out, "cjx_delivered_total", "counter", "Feed events sent to subscribers.",
            (double)(st->delivered ? st->delivered->total : 0));
     scalar(out, "cjx_expired_total", "counter", "Postings closed at their valid_until.",

@@ -16,7 +16,10 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hub.h"
 #include "log.h"
@@ -24,6 +27,7 @@
 
 #define CHUNK 4096                     /* log entries per index transaction */
 #define RETRY_MS 1000                  /* after a failed transaction */
+#define FOLLOW_NICE 10                 /* the thread's nice value: below the loop's 0 */
 /* Entries without a posting (records, registry entries) change nothing in
  * the index: a run of them is passed over without a transaction, and the
  * index records how far it got once this many went by (a restart reads
@@ -126,6 +130,11 @@ static int index_entries(cjx_search_follow *fw, uint64_t from, uint64_t upto)
 static void *follow(void *arg)
 {
     cjx_search_follow *fw = arg;
+    /* Indexing gives way to the loop (publishes, acks, events) when both
+     * want a core: under a burst the index falls behind and catches up
+     * after it; a search waits for it (cjx_search_follow_wait). Linux sets
+     * a thread's own nice value with its thread id. */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), FOLLOW_NICE);
     pthread_mutex_lock(&fw->lock);
     while (!fw->stop) {
         if (fw->indexed >= fw->committed) {

@@ -4,7 +4,9 @@
  * apply them (publishes go into one LMDB write transaction); commit, which
  * syncs; only then send the replies the batch produced, each session's in
  * arrival order (its Acks together in one AckBatch frame, when it takes
- * them).
+ * them). A batch applied is committed on the loop's next turn, after the
+ * frames that came meanwhile are drained, so that their items are validated
+ * on another thread while the commit waits for the disk (prevalidate.c).
  * Durability costs one sync per batch, not per record (DESIGN.md).
  */
 #include <errno.h>
@@ -155,6 +157,11 @@ cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
     if (zmq_bind(h->router, h->cfg.listen) != 0)
         return cjx_fault_set(f, CJX_EIO, "listen", "cannot listen on %s: %s",
                              h->cfg.listen, zmq_strerror(errno));
+    h->inbox = cjx_inbox_new();
+    if (!h->inbox)
+        return cjx_fault_set(f, CJX_ENOMEM, "", "out of memory");
+    /* without it (no thread to be had), the loop validates every item */
+    h->prevalidate = cjx_prevalidate_start(&h->validator, (size_t)h->cfg.max_frame_bytes);
     rc = write_endpoint(h, f);
     if (rc == CJX_OK)
         rc = cjx_report_worker_open(h, f);
@@ -168,6 +175,8 @@ void cjx_hub_close(cjx_hub *h)
     for (size_t i = 0; i < h->nreplies; i++)
         free(h->replies[i].packed);
     free(h->replies);
+    cjx_prevalidate_stop(&h->prevalidate);
+    cjx_inbox_free(&h->inbox); /* before the context: its messages are ZeroMQ's */
     if (h->router)
         zmq_close(h->router);
     if (h->zap)
@@ -377,7 +386,7 @@ static void flush_replies(cjx_hub *h)
 /* Commits the batch's transaction. On failure nothing of the batch is
  * stored: every ack it queued becomes a CJX_ESTORE refusal, and the sequence
  * goes back to the last committed one. */
-static void commit_batch(cjx_hub *h, uint64_t committed_seq)
+static void commit_batch(cjx_hub *h)
 {
     if (!h->batch_txn)
         return;
@@ -397,7 +406,7 @@ static void commit_batch(cjx_hub *h, uint64_t committed_seq)
         return;
     }
     CJX_LOG(CJX_LOG_ERR, "publish.commit", NULL, "batch commit failed: %s", mdb_strerror(rc));
-    h->last_seq = committed_seq;
+    h->last_seq = h->committed_seq;
     cjx_audit_reload(h);
     cjx_hub_feeds_unwritten(h);
     for (size_t i = 0; i < h->nreplies; i++) {
@@ -520,9 +529,9 @@ static int for_institutions_only(Cjx__Frame__MsgCase c)
 }
 
 /* Applies one frame from peer rid, authenticated as user_id (its CURVE key;
- * NULL without CURVE). */
+ * NULL without CURVE); `valid`: a Publish whose item is known to be valid. */
 static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char *user_id,
-                     const void *data, size_t len)
+                     const void *data, size_t len, int valid)
 {
     cjx_fault fault = {0};
     Cjx__Frame *fr = NULL;
@@ -570,7 +579,7 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
                            fr->msg_case == CJX__FRAME__MSG_QUERY ? fr->query->request_id : 0,
                            &fault, NULL);
         } else if (fr->msg_case == CJX__FRAME__MSG_PUBLISH) {
-            cjx_hub_publish(h, s, fr->publish);
+            cjx_hub_publish(h, s, fr->publish, valid);
         } else if (fr->msg_case == CJX__FRAME__MSG_HEARTBEAT) {
             on_heartbeat(h, s, fr->heartbeat);
         } else if (fr->msg_case == CJX__FRAME__MSG_SUBSCRIBE) {
@@ -603,37 +612,29 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
     cjx__frame__free_unpacked(fr, NULL);
 }
 
-/* Receives one message (routing id + parts) without blocking and applies it.
- * Returns 0 when one was handled, -1 when none was waiting. */
-static int handle_one(cjx_hub *h)
+/* The fewest messages worth handing to the prevalidation thread: below it
+ * waking the thread costs about what validating them on the loop would. */
+#define PREVALIDATE_MIN 32
+
+/* Applies the inbox's messages in the order they came and empties it;
+ * valid: what cjx_prevalidate_wait said of them, or NULL. */
+static void apply_inbox(cjx_hub *h, const uint8_t *valid)
 {
-    zmq_msg_t rid, body;
-    zmq_msg_init(&rid);
-    if (zmq_msg_recv(&rid, h->router, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&rid);
-        return -1;
+    cjx_inbound m;
+    for (size_t i = 0; cjx_inbox_get(h->inbox, i, &m); i++) {
+        if (m.parts == 1) {
+            int known = valid && valid[i];
+            h->counters.prevalidated += (uint64_t)known;
+            dispatch(h, m.rid, m.rid_len, h->zap ? cjx_inbox_user_id(h->inbox, i) : NULL, m.data,
+                     m.len, known);
+        } else {
+            cjx_fault fault;
+            cjx_fault_set(&fault, CJX_EMALFORMED, "", "a frame is one message part, got %d",
+                          m.parts);
+            cjx_hub_refuse(h, m.rid, m.rid_len, 0, 0, &fault, NULL);
+        }
     }
-    zmq_msg_init(&body);
-    int parts = 0;
-    while (zmq_msg_more(parts ? &body : &rid)) {
-        zmq_msg_close(&body);
-        zmq_msg_init(&body);
-        if (zmq_msg_recv(&body, h->router, 0) < 0)
-            break;
-        parts++;
-    }
-    if (parts == 1) {
-        dispatch(h, zmq_msg_data(&rid), zmq_msg_size(&rid),
-                 h->zap ? zmq_msg_gets(&body, "User-Id") : NULL, zmq_msg_data(&body),
-                 zmq_msg_size(&body));
-    } else {
-        cjx_fault fault;
-        cjx_fault_set(&fault, CJX_EMALFORMED, "", "a frame is one message part, got %d", parts);
-        cjx_hub_refuse(h, zmq_msg_data(&rid), zmq_msg_size(&rid), 0, 0, &fault, NULL);
-    }
-    zmq_msg_close(&body);
-    zmq_msg_close(&rid);
-    return 0;
+    cjx_inbox_clear(h->inbox);
 }
 
 /* Today's date where the hub runs, "YYYY-MM-DD": postings valid until
@@ -660,7 +661,10 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             items[nitems++] = (zmq_pollitem_t){NULL, cjx_http_fd(h), ZMQ_POLLIN, 0};
         if (h->zap)
             items[nitems++] = (zmq_pollitem_t){h->zap, 0, ZMQ_POLLIN, 0};
-        long wait = more_events ? 0 : (long)h->cfg.heartbeat_ms;
+        /* a batch applied is committed as soon as what came meanwhile is
+         * drained: the socket is not waited on */
+        int applied = h->batch_txn || h->nreplies;
+        long wait = more_events || applied ? 0 : (long)h->cfg.heartbeat_ms;
         if (h->cursors_due_ms) { /* wake to write acknowledged cursors */
             int64_t due = h->cursors_due_ms - cjx_mono_ms();
             wait = due <= 0 ? 0 : due < wait ? (long)due : wait;
@@ -687,12 +691,15 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
         }
         if (http_due)
             cjx_http_run(h);
-        uint64_t committed_seq = h->last_seq;
-        if (n > 0 && (items[0].revents & ZMQ_POLLIN))
-            cjx_limits_check_disk(h); /* before the batch writes */
         for (long long i = 0; n > 0 && (items[0].revents & ZMQ_POLLIN) && i < h->cfg.batch_max; i++)
-            if (handle_one(h) < 0)
+            if (cjx_inbox_receive(h->inbox, h->router) < 0)
                 break;
+        /* the new frames' items are validated beside the commit of the
+         * batch applied before them */
+        size_t drained = cjx_inbox_count(h->inbox);
+        int helped = h->prevalidate && h->batch_txn && drained >= PREVALIDATE_MIN &&
+                     cjx_prevalidate_begin(h->prevalidate, cjx_inbox_frames(h->inbox),
+                                           drained) == 0;
         int64_t now = cjx_now_ms();
         int sweep = now >= next_sweep;
         if (sweep) {
@@ -703,12 +710,17 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             cjx_hub_feeds_checkpoint(h);
         }
         cjx_hub_feeds_write_cursors(h, sweep);
-        commit_batch(h, committed_seq);
+        commit_batch(h);
         flush_replies(h);
         uint64_t delivered = h->counters.delivered;
         more_events = cjx_hub_pump(h);
         cjx_activity_delivered(h->activity, cjx_mono_ms(),
                                (uint32_t)(h->counters.delivered - delivered));
+        if (drained) {
+            const uint8_t *valid = helped ? cjx_prevalidate_wait(h->prevalidate) : NULL;
+            cjx_limits_check_disk(h); /* before the batch writes */
+            apply_inbox(h, valid);
+        }
 
         if (sweep) {
             size_t gone = cjx_sessions_expire(h->sessions, now - 3 * h->cfg.heartbeat_ms);
@@ -718,7 +730,7 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
         }
     }
     cjx_hub_feeds_write_cursors(h, 1); /* what was acknowledged is kept */
-    commit_batch(h, h->last_seq);
+    commit_batch(h);
     flush_replies(h);
     CJX_LOG(CJX_LOG_NOTICE, "hub.stop", NULL, "stopping at seq %llu",
             (unsigned long long)h->last_seq);

@@ -455,6 +455,7 @@ Cjx__HubStatus *cjx_hub_status(cjx_hub *h)
     hs.sessions = (uint32_t)cjx_sessions_count(h->sessions);
     hs.duplicates = h->counters.duplicates;
     hs.batches = h->counters.batches;
+    hs.prevalidated = h->counters.prevalidated;
     hs.expired = h->counters.expired;
     hs.alert_silent_s = (uint32_t)h->cfg.alert_silent_s;
     hs.alert_lag = (uint64_t)h->cfg.alert_lag;

@@ -77,5 +77,27 @@ for i in $(seq 121 125); do job_json "$i"; done >"$T/single.json"
 out=$("$BIN/wire_probe" "$HUB_EP" "$OTHER" publish-all "$T/single.json" 0)
 expect "single acks without asking" "answered=5 acks=5 nacks=0 frames=5 most=1 order=ok" "$out"
 
+note "frames drained while a batch commits have their items validated beside it: the valid"
+note "are stored, the invalid refused as ever, in order (batch_max = 40: 160 frames, 4 batches)"
+kill_hub TERM
+HUB_INI_EXTRA="batch_max = 40" start_hub
+FIFTH=91140403MA0K8E1F4K   # a fifth enterprise
+for i in $(seq 201 360); do
+    case $i in
+    300 | 350) job_json "$i" | sed 's/"headcount":3,//' ;; # required: refused
+    *) job_json "$i" ;;
+    esac
+done >"$T/overlap.json"
+kill -STOP "$HUB_PID"
+"$BIN/wire_probe" "$HUB_EP" "$FIFTH" publish-all "$T/overlap.json" 1 >"$T/overlap.out" &
+probe_pid=$!
+sleep 0.5
+kill -CONT "$HUB_PID"
+wait "$probe_pid"
+expect "batches validated beside the commit" "answered=160 acks=158 nacks=2 .* order=ok" \
+    "$(cat "$T/overlap.out")"
+prevalidated=$(curl -sf "http://$HTTP_EP/metrics" | sed -n 's/^cjx_prevalidated_total //p')
+[ "${prevalidated:-0}" -ge 40 ] || fail "no batch was validated beside a commit: ${prevalidated:-none}"
+
 kill -0 "$HUB_PID" || fail "hub died"
 echo ok
