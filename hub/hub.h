@@ -119,6 +119,7 @@ typedef struct cjx_search_follow cjx_search_follow;
 typedef struct cjx_feed_cache cjx_feed_cache;
 typedef struct cjx_prevalidate cjx_prevalidate;
 typedef struct cjx_inbox cjx_inbox;
+typedef struct cjx_search_waits cjx_search_waits;
 
 /* A reply waiting for the batch's commit. */
 typedef struct cjx_reply {
@@ -171,6 +172,7 @@ typedef struct cjx_hub {
     cjx_search_index search;           /* the postings' search index (search.c) */
     cjx_store *search_store;           /* its own environment, <data_dir>/search */
     cjx_search_follow *follow;         /* the thread keeping it up with the log */
+    cjx_search_waits *search_waits;    /* searches waiting for it (search_wait.c) */
     cjx_feed_cache *feed_cache;        /* log entries the feeds unpacked (feed.c) */
     cjx_arena scratch;                 /* the item being published, unpacked (publish.c) */
     int reindex_only;                  /* --reindex: rebuild the index, then stop */
@@ -438,6 +440,19 @@ void cjx_hub_search_records(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest
 cjx_err cjx_hub_search_open(cjx_hub *h, int reindex, cjx_fault *f);
 void cjx_hub_search_close(cjx_hub *h);
 void cjx_hub_search(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m);
+/* Answers m for s with what the index has now. */
+void cjx_hub_search_answer(cjx_hub *h, const cjx_session *s, const Cjx__SearchRequest *m);
+
+/* search_wait.c: searches waiting for the index, parked off the loop. */
+/* Parks m for s until the index has every entry committed so far: 1 when
+ * parked; 0 when it has them already, or cannot wait (answer now). */
+int cjx_search_park(cjx_hub *h, const cjx_session *s, const Cjx__SearchRequest *m);
+/* Answers the parked searches the index is far enough for, or whose wait
+ * is over; all: every one (the hub stops). */
+void cjx_search_resume(cjx_hub *h, int all);
+/* Milliseconds until the first parked search's wait is over; -1: none. */
+long cjx_search_wait_ms(const cjx_hub *h);
+void cjx_search_waits_free(cjx_hub *h);
 
 /* search_follow.c: indexes the log's postings beside the loop, into the
  * index's own environment; each transaction records the last sequence it
@@ -447,11 +462,16 @@ void cjx_hub_search(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m);
 cjx_search_follow *cjx_search_follow_start(cjx_hub *h, uint64_t indexed);
 /* The log is committed up to seq. */
 void cjx_search_follow_notify(cjx_search_follow *fw, uint64_t committed);
-/* Waits at most timeout_ms until entries up to seq are indexed (or the
- * index cannot go on: a failed transaction); returns how far it is. */
-uint64_t cjx_search_follow_wait(cjx_search_follow *fw, uint64_t seq, int timeout_ms);
-/* The newest log entry the index has. */
-uint64_t cjx_search_follow_indexed(cjx_search_follow *fw);
+/* Asks to be woken (cjx_search_follow_fd readable) once entries up to seq
+ * are indexed, or the index cannot go on (a failed transaction): at once
+ * when that is so already. Returns how far the index is. */
+uint64_t cjx_search_follow_wake_at(cjx_search_follow *fw, uint64_t seq);
+/* The eventfd the loop polls; cjx_search_follow_woken clears it. */
+int cjx_search_follow_fd(const cjx_search_follow *fw);
+void cjx_search_follow_woken(cjx_search_follow *fw);
+/* The newest log entry the index has; *failed (unless NULL): its last
+ * transaction failed (it tries again). */
+uint64_t cjx_search_follow_indexed(cjx_search_follow *fw, int *failed);
 void cjx_search_follow_stop(cjx_search_follow **fw_p);
 
 /* report.c: the plan's reports (core/report.h); bureaus and operators get

@@ -2,8 +2,8 @@
  *
  * The index has an LMDB environment of its own, <data_dir>/search, kept up
  * with the store's log by a thread (search_follow.c): publishing does not
- * wait for postings to be indexed, and a search waits until every entry
- * committed before it is. The index is built from the state (each
+ * wait for postings to be indexed, and a search waits (parked, not holding
+ * the loop: search_wait.c) until every entry committed before it is. The index is built from the state (each
  * posting's current log entry) when there is none yet, or one of another
  * format, and again on `cjx-hub --reindex`. SearchRequest asks it;
  * postings are public, so everyone gets the same answer.
@@ -18,7 +18,6 @@
 #include "log.h"
 
 #define REBUILD_CHUNK 2000             /* postings per write transaction */
-#define SEARCH_WAIT_MS 2000            /* a search waits this long at most for the index */
 #define SEARCH_FORMAT_KEY "search_format" /* set once the index is whole */
 
 /* The posting of log entry seq; caller frees *st and *item. */
@@ -191,6 +190,7 @@ cjx_err cjx_hub_search_open(cjx_hub *h, int reindex, cjx_fault *f)
 
 void cjx_hub_search_close(cjx_hub *h)
 {
+    cjx_search_waits_free(h);
     cjx_search_follow_stop(&h->follow);
     cjx_search_close(&h->search);
     cjx_store_close(&h->search_store);
@@ -199,7 +199,6 @@ void cjx_hub_search_close(cjx_hub *h)
 void cjx_hub_search(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m)
 {
     cjx_fault fault = {0};
-    cjx_search_result r = {0};
     if (!m->recommend && cjx_kind_is_record(m->kind)) {
         cjx_hub_search_records(h, s, m);
         return;
@@ -209,8 +208,15 @@ void cjx_hub_search(cjx_hub *h, cjx_session *s, const Cjx__SearchRequest *m)
         cjx_hub_refuse(h, s->rid, s->rid_len, 0, m->request_id, &fault, s->code);
         return;
     }
-    /* every entry committed so far, or as far as the index got */
-    uint64_t as_of = cjx_search_follow_wait(h->follow, h->committed_seq, SEARCH_WAIT_MS);
+    if (!cjx_search_park(h, s, m))
+        cjx_hub_search_answer(h, s, m);
+}
+
+void cjx_hub_search_answer(cjx_hub *h, const cjx_session *s, const Cjx__SearchRequest *m)
+{
+    cjx_fault fault = {0};
+    cjx_search_result r = {0};
+    uint64_t as_of = cjx_search_follow_indexed(h->follow, NULL);
     MDB_txn *index = NULL, *txn = NULL;
     int rc = mdb_txn_begin(h->search_store->env, NULL, MDB_RDONLY, &index);
     if (rc == 0)

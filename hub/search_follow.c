@@ -9,13 +9,16 @@
  * entries in a read transaction of the store and indexes their postings in
  * write transactions of the index, each recording the last sequence it
  * indexed. The index is derived from the log: after a crash the thread
- * goes on from the last sequence the index recorded. A search waits until
- * the index has every entry committed before it (cjx_search_follow_wait),
- * so a client finds what it was acknowledged.
+ * goes on from the last sequence the index recorded. A search is answered
+ * once the index has every entry committed before it, so a client finds
+ * what it was acknowledged; it waits parked (search_wait.c), and this
+ * thread wakes the loop through an eventfd when the index gets that far
+ * (cjx_search_follow_wake_at).
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -40,7 +43,9 @@ struct cjx_search_follow {
     cjx_arena scratch;                 /* the entry being indexed, unpacked */
     pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t more, done;         /* for the thread; for those waiting on it */
+    pthread_cond_t more;               /* for the thread: more to index, or stop */
+    int wake_fd;                       /* eventfd: the index got to wake_at, or failed */
+    uint64_t wake_at;                  /* 0: the loop waits for nothing */
     uint64_t committed;                /* the log is committed up to here */
     uint64_t indexed;                  /* the index has every entry up to here */
     uint64_t recorded;                 /* the thread's: as the index says it has */
@@ -132,8 +137,8 @@ static void *follow(void *arg)
     cjx_search_follow *fw = arg;
     /* Indexing gives way to the loop (publishes, acks, events) when both
      * want a core: under a burst the index falls behind and catches up
-     * after it; a search waits for it (cjx_search_follow_wait). Linux sets
-     * a thread's own nice value with its thread id. */
+     * after it, while searches wait parked, not holding the loop. Linux
+     * sets a thread's own nice value with its thread id. */
     setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), FOLLOW_NICE);
     pthread_mutex_lock(&fw->lock);
     while (!fw->stop) {
@@ -157,7 +162,10 @@ static void *follow(void *arg)
         fw->failed = rc;
         if (rc == 0)
             fw->indexed = upto;
-        pthread_cond_broadcast(&fw->done);
+        if (fw->wake_at && (rc || fw->indexed >= fw->wake_at)) {
+            fw->wake_at = 0;
+            eventfd_write(fw->wake_fd, 1);
+        }
         if (rc) /* try again a little later */
             pause_for(fw, RETRY_MS);
     }
@@ -176,11 +184,12 @@ cjx_search_follow *cjx_search_follow_start(cjx_hub *h, uint64_t indexed)
                                 .docs = h->search.docs, .keys = h->search.keys};
     fw->committed = fw->indexed = fw->recorded = indexed;
     cjx_arena_init(&fw->scratch);
+    fw->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     pthread_mutex_init(&fw->lock, NULL);
     pthread_cond_init(&fw->more, NULL);
-    pthread_cond_init(&fw->done, NULL);
-    if (cjx_thread_start(&fw->thread, follow, fw) != 0) {
-        pthread_cond_destroy(&fw->done);
+    if (fw->wake_fd < 0 || cjx_thread_start(&fw->thread, follow, fw) != 0) {
+        if (fw->wake_fd >= 0)
+            close(fw->wake_fd);
         pthread_cond_destroy(&fw->more);
         pthread_mutex_destroy(&fw->lock);
         free(fw);
@@ -199,22 +208,35 @@ void cjx_search_follow_notify(cjx_search_follow *fw, uint64_t committed)
     pthread_mutex_unlock(&fw->lock);
 }
 
-uint64_t cjx_search_follow_wait(cjx_search_follow *fw, uint64_t seq, int timeout_ms)
+uint64_t cjx_search_follow_wake_at(cjx_search_follow *fw, uint64_t seq)
 {
-    struct timespec until = in_ms(timeout_ms);
     pthread_mutex_lock(&fw->lock);
-    while (fw->indexed < seq && fw->indexed < fw->committed && !fw->failed &&
-           pthread_cond_timedwait(&fw->done, &fw->lock, &until) != ETIMEDOUT)
-        ;
     uint64_t indexed = fw->indexed;
+    if (indexed >= seq || fw->failed)
+        eventfd_write(fw->wake_fd, 1);
+    else if (!fw->wake_at || seq < fw->wake_at)
+        fw->wake_at = seq;
     pthread_mutex_unlock(&fw->lock);
     return indexed;
 }
 
-uint64_t cjx_search_follow_indexed(cjx_search_follow *fw)
+int cjx_search_follow_fd(const cjx_search_follow *fw)
+{
+    return fw->wake_fd;
+}
+
+void cjx_search_follow_woken(cjx_search_follow *fw)
+{
+    eventfd_t n;
+    eventfd_read(fw->wake_fd, &n); /* nonblocking: nothing to read is fine */
+}
+
+uint64_t cjx_search_follow_indexed(cjx_search_follow *fw, int *failed)
 {
     pthread_mutex_lock(&fw->lock);
     uint64_t indexed = fw->indexed;
+    if (failed)
+        *failed = fw->failed != 0;
     pthread_mutex_unlock(&fw->lock);
     return indexed;
 }
@@ -231,7 +253,7 @@ void cjx_search_follow_stop(cjx_search_follow **fw_p)
     pthread_join(fw->thread, NULL);
     cjx_search_close(&fw->ix);
     cjx_arena_fini(&fw->scratch);
-    pthread_cond_destroy(&fw->done);
+    close(fw->wake_fd);
     pthread_cond_destroy(&fw->more);
     pthread_mutex_destroy(&fw->lock);
     free(fw);

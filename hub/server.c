@@ -654,9 +654,10 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             h->endpoint, h->cfg.data_dir, (unsigned long long)h->last_seq);
     int more_events = 0;
     while (!*stop) {
-        zmq_pollitem_t items[4] = {{h->router, 0, ZMQ_POLLIN, 0},
-                                   {NULL, cjx_report_worker_fd(h), ZMQ_POLLIN, 0}};
-        int nitems = 2;
+        zmq_pollitem_t items[5] = {{h->router, 0, ZMQ_POLLIN, 0},
+                                   {NULL, cjx_report_worker_fd(h), ZMQ_POLLIN, 0},
+                                   {NULL, cjx_search_follow_fd(h->follow), ZMQ_POLLIN, 0}};
+        int nitems = 3;
         if (h->http)
             items[nitems++] = (zmq_pollitem_t){NULL, cjx_http_fd(h), ZMQ_POLLIN, 0};
         if (h->zap)
@@ -669,6 +670,9 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             int64_t due = h->cursors_due_ms - cjx_mono_ms();
             wait = due <= 0 ? 0 : due < wait ? (long)due : wait;
         }
+        long search_wait = cjx_search_wait_ms(h); /* a parked search's wait ends */
+        if (search_wait >= 0 && search_wait < wait)
+            wait = search_wait;
         long http_wait = cjx_http_wait_ms(h); /* its timeouts, and work it has queued */
         int http_due = http_wait >= 0 && http_wait <= wait;
         int n = zmq_poll(items, nitems, http_due ? http_wait : wait);
@@ -677,7 +681,7 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             return 1;
         }
         int reports_built = n > 0 && (items[1].revents & ZMQ_POLLIN);
-        for (int i = 2; n > 0 && i < nitems; i++) {
+        for (int i = 3; n > 0 && i < nitems; i++) {
             if (!(items[i].revents & ZMQ_POLLIN))
                 continue;
             if (items[i].socket)
@@ -691,6 +695,9 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
         }
         if (http_due)
             cjx_http_run(h);
+        if (n > 0 && (items[2].revents & ZMQ_POLLIN))
+            cjx_search_follow_woken(h->follow);
+        cjx_search_resume(h, 0); /* parked searches the index has caught up for */
         for (long long i = 0; n > 0 && (items[0].revents & ZMQ_POLLIN) && i < h->cfg.batch_max; i++)
             if (cjx_inbox_receive(h->inbox, h->router) < 0)
                 break;
@@ -729,6 +736,7 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             next_sweep = now + h->cfg.heartbeat_ms;
         }
     }
+    cjx_search_resume(h, 1);
     cjx_hub_feeds_write_cursors(h, 1); /* what was acknowledged is kept */
     commit_batch(h);
     flush_replies(h);

@@ -376,7 +376,7 @@ static void store(builder *b, Cjx__HubStatus *hs)
     if (stat(path, &fst) == 0)
         s->search_file_bytes = (uint64_t)fst.st_size;
     if (b->h->follow)
-        s->search_indexed_seq = cjx_search_follow_indexed(b->h->follow);
+        s->search_indexed_seq = cjx_search_follow_indexed(b->h->follow, NULL);
     hs->store = s;
 }
 

@@ -181,4 +181,18 @@ grep -q 'search index built: 5 postings' "$T/hub.log" || fail "--reindex did not
 [ "$(cjx col search --local --json 钳工 | refs)" = "J-3" ] || fail "the replica does not answer with the hub down"
 start_hub "$HUB_EP"
 [ "$(cjx col search --json --all 软件 | refs)" = "$before" ] || fail "the rebuilt index answers differently"
+
+note "a search waiting for the index is parked, not holding the hub: publishes go on meanwhile"
+kill_hub TERM
+HUB_INI_EXTRA="debug_search_delay_ms = 600000" start_hub "$HUB_EP"
+posting J-6 "叉车司机" "厂内物料转运" "持证上岗" 140403 460301 4000 5500 | cjx ent post >/dev/null
+wait_until 20 outbox_empty ent || fail "J-6 was never acknowledged"
+cjx col search --json 叉车 >"$T/parked.json" 2>&1 &
+parked=$!
+sleep 0.3 # the search is at the hub, waiting for J-6 to be indexed
+posting J-7 "仓储管理员" "出入库与盘点" "中专及以上" 140403 460301 4000 5000 | cjx ent post >/dev/null
+wait_until 20 outbox_empty ent || fail "J-7 was not acknowledged while a search waited"
+kill -0 "$parked" 2>/dev/null ||
+    fail "the search did not wait for the index, or held the hub while it did: $(cat "$T/parked.json")"
+wait "$parked" || true # answered when its wait (2 s) is over, with what the index has
 echo ok
