@@ -230,7 +230,7 @@ int cjx_prevalidate_begin(cjx_prevalidate *pv, const cjx_frame_ref *frames, size
 const uint8_t *cjx_prevalidate_wait(cjx_prevalidate *pv);
 
 /* inbox.c: the messages of the next batch, drained from the ROUTER socket
- * before the batch before is committed. */
+ * while the batch applied last is still to be committed. */
 typedef struct cjx_inbound {
     const uint8_t *rid;
     size_t rid_len;

@@ -1,7 +1,7 @@
 /* inbox.c — the messages of the hub's next batch, drained from the ROUTER
  * socket and held (as ZeroMQ gave them, not copied) until the loop applies
- * them: the loop drains them before it commits the batch before, so that
- * their items can be validated meanwhile (prevalidate.c).
+ * them: the loop drains them before it commits the batch it applied last,
+ * so that their items can be validated meanwhile (prevalidate.c).
  */
 #include <stdlib.h>
 #include <zmq.h>
@@ -14,7 +14,8 @@ typedef struct held {
 } held;
 
 struct cjx_inbox {
-    held *msgs;                        /* moved as they grow, as ZeroMQ moves messages */
+    held *msgs;                        /* moved as they grow: libzmq itself moves a
+                                        * zmq_msg_t by copying it (msg_t::move) */
     cjx_frame_ref *frames;             /* their bodies, for cjx_prevalidate_begin */
     size_t n, cap;
 };
@@ -52,13 +53,13 @@ static int make_room(cjx_inbox *in)
         return 1;
     size_t cap = in->cap ? 2 * in->cap : 256;
     held *msgs = realloc(in->msgs, cap * sizeof *msgs);
-    if (!msgs)
-        return 0;
-    in->msgs = msgs;
-    cjx_frame_ref *frames = realloc(in->frames, cap * sizeof *frames);
-    if (!frames)
-        return 0;
-    in->frames = frames;
+    if (msgs)
+        in->msgs = msgs;
+    cjx_frame_ref *frames = msgs ? realloc(in->frames, cap * sizeof *frames) : NULL;
+    if (frames)
+        in->frames = frames;
+    if (!msgs || !frames)
+        return 0; /* both as they were, or msgs larger: cap still fits both */
     in->cap = cap;
     return 1;
 }

@@ -159,7 +159,8 @@ char *cjx_hub_metrics(const Cjx__HubStatus *st)
     scalar(out, "cjx_batches_total", "counter", "Batches applied (one LMDB sync each).",
            (double)st->batches);
     scalar(out, "cjx_prevalidated_total", "counter",
-           "Publishes whose items were validated beside the loop, while it committed.",
+           "Publishes whose items were found valid beside the loop, while it committed "
+           "(not validated again).",
            (double)st->prevalidated);
     scalar(out, "cjx_delivered_total", "counter", "Feed events sent to subscribers.",
            (double)(st->delivered ? st->delivered->total : 0));

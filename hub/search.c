@@ -3,10 +3,11 @@
  * The index has an LMDB environment of its own, <data_dir>/search, kept up
  * with the store's log by a thread (search_follow.c): publishing does not
  * wait for postings to be indexed, and a search waits (parked, not holding
- * the loop: search_wait.c) until every entry committed before it is. The index is built from the state (each
- * posting's current log entry) when there is none yet, or one of another
- * format, and again on `cjx-hub --reindex`. SearchRequest asks it;
- * postings are public, so everyone gets the same answer.
+ * the loop: search_wait.c) until every entry committed before it is. The
+ * index is built from the state (each posting's current log entry) when
+ * there is none yet, or one of another format, and again on `cjx-hub
+ * --reindex`. SearchRequest asks it; postings are public, so everyone gets
+ * the same answer.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,7 +8,9 @@
  * search is parked here with the sequence it needs and a deadline, and
  * answered when the follower wakes the loop (its eventfd) or the deadline
  * passes, with what the index has then (SearchResult.as_of_seq says how
- * far that is). A session gone meanwhile gets nothing.
+ * far that is). A session gone meanwhile gets nothing. The answer comes
+ * after replies to the session's later frames: clients match it by its
+ * request_id. Beyond PARKED_MAX waiting, a search is answered at once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +36,8 @@ struct cjx_search_waits {
 int cjx_search_park(cjx_hub *h, const cjx_session *s, const Cjx__SearchRequest *m)
 {
     uint64_t want = h->committed_seq;
-    if (!h->follow || cjx_search_follow_wake_at(h->follow, want) >= want)
+    int failed;
+    if (!h->follow || cjx_search_follow_indexed(h->follow, &failed) >= want || failed)
         return 0;
     if (!h->search_waits && !(h->search_waits = calloc(1, sizeof *h->search_waits)))
         return 0;
@@ -58,6 +61,7 @@ int cjx_search_park(cjx_hub *h, const cjx_session *s, const Cjx__SearchRequest *
     p->want = want;
     p->deadline_ms = cjx_mono_ms() + WAIT_MS;
     p->req = copy;
+    cjx_search_follow_wake_at(h->follow, want); /* at once if it got there meanwhile */
     return 1;
 }
 

@@ -274,10 +274,13 @@ static int by_peer(const void *pa, const void *pb)
 /* The order the batch's replies are sent in: grouped by peer, each peer's
  * in arrival order. ROUTER takes one frame from each publishing session in
  * turn, so in arrival order a session's Acks rarely follow one another and
- * would each take a frame. Returns NULL when out of memory. */
+ * would each take a frame. Returns NULL when there are none, or memory ran
+ * out (then they go in arrival order). */
 static cjx_reply **send_order(cjx_hub *h)
 {
-    cjx_reply **order = malloc((h->nreplies ? h->nreplies : 1) * sizeof *order);
+    if (!h->nreplies)
+        return NULL;
+    cjx_reply **order = malloc(h->nreplies * sizeof *order);
     if (!order)
         return NULL;
     int grouped = 1; /* all to one peer: nothing to sort */
@@ -652,7 +655,7 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
     int64_t next_sweep = 0;
     CJX_LOG(CJX_LOG_NOTICE, "hub.start", NULL, "listening on %s, store %s at seq %llu",
             h->endpoint, h->cfg.data_dir, (unsigned long long)h->last_seq);
-    int more_events = 0;
+    int more_events = 0, rc = 0;
     while (!*stop) {
         zmq_pollitem_t items[5] = {{h->router, 0, ZMQ_POLLIN, 0},
                                    {NULL, cjx_report_worker_fd(h), ZMQ_POLLIN, 0},
@@ -678,26 +681,19 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
         int n = zmq_poll(items, nitems, http_due ? http_wait : wait);
         if (n < 0 && errno != EINTR) {
             CJX_LOG(CJX_LOG_CRIT, "hub.poll", NULL, "poll failed: %s", zmq_strerror(errno));
-            return 1;
+            rc = 1;
+            break; /* what was applied is still committed and answered */
         }
         int reports_built = n > 0 && (items[1].revents & ZMQ_POLLIN);
+        int search_woken = n > 0 && (items[2].revents & ZMQ_POLLIN);
         for (int i = 3; n > 0 && i < nitems; i++) {
             if (!(items[i].revents & ZMQ_POLLIN))
                 continue;
             if (items[i].socket)
-                cjx_hub_zap(h);
+                cjx_hub_zap(h); /* a connection's handshake: the store is not involved */
             else
                 http_due = 1;
         }
-        if (reports_built) { /* HTTP requests among them are resumed: MHD must run */
-            cjx_report_worker_collect(h);
-            http_due = h->http != NULL;
-        }
-        if (http_due)
-            cjx_http_run(h);
-        if (n > 0 && (items[2].revents & ZMQ_POLLIN))
-            cjx_search_follow_woken(h->follow);
-        cjx_search_resume(h, 0); /* parked searches the index has caught up for */
         for (long long i = 0; n > 0 && (items[0].revents & ZMQ_POLLIN) && i < h->cfg.batch_max; i++)
             if (cjx_inbox_receive(h->inbox, h->router) < 0)
                 break;
@@ -723,10 +719,23 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
         more_events = cjx_hub_pump(h);
         cjx_activity_delivered(h->activity, cjx_mono_ms(),
                                (uint32_t)(h->counters.delivered - delivered));
+
+        /* the rest of what woke the loop, between batches: what it writes
+         * goes into the next batch's transaction (cjx_hub_batch_txn) */
+        if (reports_built) { /* HTTP requests among them are resumed: MHD must run */
+            cjx_report_worker_collect(h);
+            http_due = h->http != NULL;
+        }
+        if (http_due)
+            cjx_http_run(h);
+        if (search_woken)
+            cjx_search_follow_woken(h->follow);
+        cjx_search_resume(h, 0); /* parked searches the index has caught up for */
         if (drained) {
             const uint8_t *valid = helped ? cjx_prevalidate_wait(h->prevalidate) : NULL;
             cjx_limits_check_disk(h); /* before the batch writes */
             apply_inbox(h, valid);
+            more_events = 1; /* an EventAck among them may have given a feed credit */
         }
 
         if (sweep) {
@@ -742,5 +751,5 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
     flush_replies(h);
     CJX_LOG(CJX_LOG_NOTICE, "hub.stop", NULL, "stopping at seq %llu",
             (unsigned long long)h->last_seq);
-    return 0;
+    return rc;
 }

@@ -4,7 +4,9 @@
 # (Subscribe.batch, as cjx-agent does) gets many events per frame, every
 # prev_seq naming the event before it, and never more than its credit
 # unacknowledged (guarantee 7); one that does not ask (an older agent,
-# `cjx feed`) gets the same events one Event frame each.
+# `cjx feed`) gets the same events one Event frame each. The hub sends more
+# as soon as an acknowledgement gives credit back, not at its next
+# heartbeat (20 s here; the probe waits 5 s at most for a frame).
 . "$(dirname "$0")/lib.sh"
 
 ENT=91140400MA0K7C2D3J   # publishes the jobs
@@ -12,7 +14,7 @@ HRB=11140400012345686X   # 市人社局: the probe subscribes as it
 N=600
 WINDOW=100
 
-start_hub
+HUB_HEARTBEAT_MS=20000 start_hub
 make_agent ent $ENT
 start_agent ent
 for n in $(seq 1 $N); do job_json "$n"; done | cjx ent post >/dev/null

@@ -59,7 +59,7 @@ start_hub() {
 [hub]
 data_dir = $T/hub
 catalog_dir = $CONF
-heartbeat_ms = 200
+heartbeat_ms = ${HUB_HEARTBEAT_MS:-200}
 http_listen = 127.0.0.1:0
 ${HUB_INI_EXTRA:-}
 INI
