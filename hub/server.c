@@ -168,10 +168,16 @@ cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
     return rc ? rc : cjx_http_open(h, f);
 }
 
+static void commit_batch(cjx_hub *h);
+static void flush_replies(cjx_hub *h);
+
 void cjx_hub_close(cjx_hub *h)
 {
     cjx_report_worker_close(h); /* first: it answers HTTP requests waiting for it */
     cjx_http_close(h);
+    /* answers the worker finished just now may have written audit rows */
+    commit_batch(h);
+    flush_replies(h);
     for (size_t i = 0; i < h->nreplies; i++)
         free(h->replies[i].packed);
     free(h->replies);
