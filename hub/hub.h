@@ -44,6 +44,7 @@ typedef struct cjx_hub_config {
     long long heartbeat_ms;
     long long debug_lose_events;
     long long debug_search_delay_ms;
+    long long debug_fail_audited_commits;
     char secret_key_file[CJX_CONF_STRMAX];
     char operators[CJX_CONF_STRMAX];
     long long publish_rate;            /* per institution and second; 0: no limit */
@@ -184,6 +185,8 @@ typedef struct cjx_hub {
     int64_t cursors_due_ms;            /* moved cursors must be written by then
                                         * (cjx_mono_ms), 0 when none moved */
     int batch_failed;                  /* LMDB code of a failed write, 0 if none */
+    int batch_audited;                 /* the batch wrote audit rows (cjx_hub_shown) */
+    long long audited_commits_failed;  /* debug_fail_audited_commits: so far */
 } cjx_hub;
 
 /* server.c */

@@ -64,6 +64,9 @@ const cjx_conf_key cjx_hub_config_keys[] = {
     KEY("debug_search_delay_ms", CJX_CONF_INT, 0, 3600000, "0", debug_search_delay_ms,
         "for tests of the search index only: committed entries wait this long to be indexed "
         "(a search waits for them at most 2 s); 0: none"),
+    KEY("debug_fail_audited_commits", CJX_CONF_INT, 0, 1 << 30, "0", debug_fail_audited_commits,
+        "for tests of the audit only: the first N batches that write audit rows fail to commit, "
+        "as if the disk had; 0: none"),
     {NULL, NULL, 0, 0, 0, NULL, 0, NULL},
 };
 

@@ -52,6 +52,8 @@ int cjx_hub_shown(cjx_hub *h, const cjx_session *s, const MDB_val *v, ProtobufCB
     int audited, rc = cjx_audit_disclose(h, wtxn, s, v, NULL, NULL, shown, &audited);
     if (rc)
         h->batch_failed = rc;
+    if (audited)
+        h->batch_audited = 1;
     return rc;
 }
 

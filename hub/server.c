@@ -235,6 +235,10 @@ void cjx_hub_reply_frame(cjx_hub *h, const uint8_t *rid, size_t rid_len,
     }
     r->packed = buf;
     r->packed_len = len;
+    if (frame->msg_case == CJX__FRAME__MSG_RESULT) /* for its refusal, should the batch fail */
+        r->request_id = frame->result->request_id;
+    else if (frame->msg_case == CJX__FRAME__MSG_SEARCH_RESULT)
+        r->request_id = frame->search_result->request_id;
 }
 
 void cjx_hub_count_refusal(cjx_hub *h, const char *inst, const cjx_fault *fault)
@@ -392,20 +396,36 @@ static void flush_replies(cjx_hub *h)
     h->nreplies = 0;
 }
 
+/* Whether reply r shows log entries: what it shows of other institutions'
+ * records was written to the audit log in the batch (cjx_hub_shown). */
+static int shows_entries(const cjx_reply *r)
+{
+    return r->packed &&
+           (r->type == CJX__FRAME__MSG_RESULT || r->type == CJX__FRAME__MSG_SEARCH_RESULT);
+}
+
 /* Commits the batch's transaction. On failure nothing of the batch is
- * stored: every ack it queued becomes a CJX_ESTORE refusal, and the sequence
- * goes back to the last committed one. */
+ * stored: every ack it queued becomes a CJX_ESTORE refusal, as does every
+ * answer that shows entries (their disclosures' audit rows are gone with
+ * the batch, so the answer is not given), and the sequence goes back to the
+ * last committed one. */
 static void commit_batch(cjx_hub *h)
 {
     if (!h->batch_txn)
         return;
     int rc = h->batch_failed;
+    if (!rc && h->batch_audited &&
+        h->audited_commits_failed < h->cfg.debug_fail_audited_commits) {
+        h->audited_commits_failed++;
+        rc = EIO; /* for tests: as if the disk had failed the commit */
+    }
     if (rc)
         mdb_txn_abort(h->batch_txn);
     else
         rc = mdb_txn_commit(h->batch_txn);
     h->batch_txn = NULL;
     h->batch_failed = 0;
+    h->batch_audited = 0;
     h->counters.batches++;
     cjx_activity_commit(h->activity, cjx_mono_ms(), rc == 0);
     if (rc == 0) {
@@ -420,11 +440,21 @@ static void commit_batch(cjx_hub *h)
     cjx_hub_feeds_unwritten(h);
     for (size_t i = 0; i < h->nreplies; i++) {
         cjx_reply *r = &h->replies[i];
+        cjx_session *s = cjx_sessions_find(h->sessions, r->rid, r->rid_len);
+        if (shows_entries(r)) {
+            free(r->packed);
+            r->packed = NULL;
+            r->type = CJX__FRAME__MSG_NACK;
+            cjx_fault_set(&r->fault, CJX_ESTORE, "",
+                          "the hub could not record what this answer discloses: %s; ask again",
+                          mdb_strerror(rc));
+            cjx_hub_count_refusal(h, s ? s->code : NULL, &r->fault);
+            continue;
+        }
         if (r->type != CJX__FRAME__MSG_ACK)
             continue;
         if (!r->duplicate)
             h->counters.published--;
-        cjx_session *s = cjx_sessions_find(h->sessions, r->rid, r->rid_len);
         if (s)
             cjx_hub_resend_from(s, r->outbox_seq, CJX_ESTORE);
         r->type = CJX__FRAME__MSG_NACK;

@@ -60,6 +60,19 @@ cjx edu audit >"$T/audit"
 grep -q '"rule":"personal.graduate_outcome"' "$T/audit" || fail "audit entries do not name the rule"
 cjx edu audit verify | matches '"intact":true' || fail "the intact chain does not verify"
 
+note "an answer whose disclosure could not be recorded is not given: its batch fails to commit"
+note "(debug_fail_audited_commits), the receiver is refused, the audit log keeps what it had"
+kill_hub TERM
+HUB_INI_EXTRA="debug_fail_audited_commits = 1
+[personal]
+graduate_outcome = $EDU" start_hub "$EP"
+if out=$(cjx edu get "$GO" 2>&1); then fail "the answer was given though its batch failed: $out"; fi
+echo "$out" | grep -q "$ID1" && fail "personal fields shown though their audit row was lost: $out"
+echo "$out" | matches 'could not record what this answer discloses' || fail "no reason given: $out"
+cjx edu get "$GO" | matches "$ID1" || fail "asked again, the named receiver did not get the personal fields"
+[ "$(cjx edu audit | wc -l)" = 3 ] || fail "the audit log should have 3 entries: $(cjx edu audit)"
+cjx edu audit verify | matches '"intact":true' || fail "the chain does not verify after the failed batch"
+
 note "one byte changed in the log: verify fails"
 kill_hub TERM
 # LMDB copies pages on write: change every copy, the live one among them
@@ -70,5 +83,5 @@ for offset in $offsets; do
 done
 start_hub "$EP"
 if cjx edu audit verify >"$T/verify"; then fail "verify passed after a byte was changed: $(cat "$T/verify")"; fi
-grep -q '"broken_seq":[12]' "$T/verify" || fail "verify does not name the broken entry: $(cat "$T/verify")"
+grep -q '"broken_seq":[123]' "$T/verify" || fail "verify does not name the broken entry: $(cat "$T/verify")"
 echo ok
