@@ -197,6 +197,15 @@ int64_t cjx_now_ms(void);
 /* A clock that never steps back, for the rate windows (activity.c). */
 int64_t cjx_mono_ms(void);
 
+/* Writes text and a newline to <data_dir>/name, atomically (by rename), for
+ * scripts and tests: the endpoints actually bound. */
+cjx_err cjx_hub_write_file(const cjx_hub *h, const char *name, const char *text, cjx_fault *f);
+
+/* batch.c */
+/* Commits the batch's transaction (see batch.c for a failure). */
+void cjx_hub_commit_batch(cjx_hub *h);
+/* Sends every queued reply and empties the queue: after the commit. */
+void cjx_hub_flush_replies(cjx_hub *h);
 /* Queues a reply for the current batch; NULL when out of memory (the reply is
  * dropped and the peer will retry). */
 cjx_reply *cjx_hub_reply(cjx_hub *h, const uint8_t *rid, size_t rid_len,
@@ -211,10 +220,6 @@ void cjx_hub_count_refusal(cjx_hub *h, const char *inst, const cjx_fault *fault)
 void cjx_hub_refuse(cjx_hub *h, const uint8_t *rid, size_t rid_len,
                     uint64_t outbox_seq, uint64_t request_id, const cjx_fault *fault,
                     const char *inst);
-
-/* Writes text and a newline to <data_dir>/name, atomically (by rename), for
- * scripts and tests: the endpoints actually bound. */
-cjx_err cjx_hub_write_file(const cjx_hub *h, const char *name, const char *text, cjx_fault *f);
 
 /* prevalidate.c: the items of a batch's Publish frames validated on a
  * thread beside the loop while it commits the batch before. */
