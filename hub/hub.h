@@ -472,8 +472,8 @@ cjx_search_follow *cjx_search_follow_start(cjx_hub *h, uint64_t indexed);
 void cjx_search_follow_notify(cjx_search_follow *fw, uint64_t committed);
 /* Asks to be woken (cjx_search_follow_fd readable) once entries up to seq
  * are indexed, or the index cannot go on (a failed transaction): at once
- * when that is so already. Returns how far the index is. */
-uint64_t cjx_search_follow_wake_at(cjx_search_follow *fw, uint64_t seq);
+ * when that is so already. */
+void cjx_search_follow_wake_at(cjx_search_follow *fw, uint64_t seq);
 /* The eventfd the loop polls; cjx_search_follow_woken clears it. */
 int cjx_search_follow_fd(const cjx_search_follow *fw);
 void cjx_search_follow_woken(cjx_search_follow *fw);

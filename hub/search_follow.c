@@ -208,16 +208,14 @@ void cjx_search_follow_notify(cjx_search_follow *fw, uint64_t committed)
     pthread_mutex_unlock(&fw->lock);
 }
 
-uint64_t cjx_search_follow_wake_at(cjx_search_follow *fw, uint64_t seq)
+void cjx_search_follow_wake_at(cjx_search_follow *fw, uint64_t seq)
 {
     pthread_mutex_lock(&fw->lock);
-    uint64_t indexed = fw->indexed;
-    if (indexed >= seq || fw->failed)
+    if (fw->indexed >= seq || fw->failed)
         eventfd_write(fw->wake_fd, 1);
     else if (!fw->wake_at || seq < fw->wake_at)
         fw->wake_at = seq;
     pthread_mutex_unlock(&fw->lock);
-    return indexed;
 }
 
 int cjx_search_follow_fd(const cjx_search_follow *fw)

@@ -37,7 +37,7 @@ int cjx_search_park(cjx_hub *h, const cjx_session *s, const Cjx__SearchRequest *
 {
     uint64_t want = h->committed_seq;
     int failed;
-    if (!h->follow || cjx_search_follow_indexed(h->follow, &failed) >= want || failed)
+    if (cjx_search_follow_indexed(h->follow, &failed) >= want || failed)
         return 0;
     if (!h->search_waits && !(h->search_waits = calloc(1, sizeof *h->search_waits)))
         return 0;
