@@ -480,6 +480,8 @@ void cjx_search_follow_woken(cjx_search_follow *fw);
 /* The newest log entry the index has; *failed (unless NULL): its last
  * transaction failed (it tries again). */
 uint64_t cjx_search_follow_indexed(cjx_search_follow *fw, int *failed);
+/* How many times indexing waited for a burst of publishes to end. */
+uint64_t cjx_search_follow_deferred(cjx_search_follow *fw);
 void cjx_search_follow_stop(cjx_search_follow **fw_p);
 
 /* report.c: the plan's reports (core/report.h); bureaus and operators get

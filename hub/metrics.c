@@ -190,6 +190,9 @@ char *cjx_hub_metrics(const Cjx__HubStatus *st)
            "Log entries committed and not yet in the search index.",
            s && s->newest_seq > s->search_indexed_seq
                ? (double)(s->newest_seq - s->search_indexed_seq) : 0);
+    scalar(out, "cjx_search_deferred_total", "counter",
+           "Times indexing waited for a burst of publishes to end.",
+           s ? (double)s->search_deferred : 0);
     scalar(out, "cjx_log_oldest_seq", "gauge", "The oldest sequence in the log.",
            s ? (double)s->oldest_seq : 0);
     scalar(out, "cjx_log_newest_seq", "gauge", "The newest sequence in the log.",

@@ -375,8 +375,10 @@ static void store(builder *b, Cjx__HubStatus *hs)
     snprintf(path, sizeof path, "%s/search/data.mdb", b->h->cfg.data_dir);
     if (stat(path, &fst) == 0)
         s->search_file_bytes = (uint64_t)fst.st_size;
-    if (b->h->follow)
+    if (b->h->follow) {
         s->search_indexed_seq = cjx_search_follow_indexed(b->h->follow, NULL);
+        s->search_deferred = cjx_search_follow_deferred(b->h->follow);
+    }
     hs->store = s;
 }
 

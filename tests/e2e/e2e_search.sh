@@ -5,7 +5,7 @@
 # person of the college's records, refused after their opt-out; records the
 # caller may read, by kind, keywords and filters; an update,
 # a fill and a rebuilt index (cjx-hub --reindex) change what is found; the
-# replica answers with the hub down.
+# replica answers with the hub down; indexing waits out a burst of publishes.
 . "$(dirname "$0")/lib.sh"
 
 ENT=91140400MA0K7C2D3J   # an enterprise
@@ -181,6 +181,22 @@ grep -q 'search index built: 5 postings' "$T/hub.log" || fail "--reindex did not
 [ "$(cjx col search --local --json 钳工 | refs)" = "J-3" ] || fail "the replica does not answer with the hub down"
 start_hub "$HUB_EP"
 [ "$(cjx col search --json --all 软件 | refs)" = "$before" ] || fail "the rebuilt index answers differently"
+
+note "under a burst of publishes (one batch of 400) indexing waits for it to end; a search"
+note "right after still finds the burst's last posting"
+BURSTER=91140403MA0K8E1F4K   # an enterprise publishing straight to the hub's socket
+for i in $(seq 1001 1400); do job_json "$i"; done >"$T/burst.json"
+kill -STOP "$HUB_PID"        # the 400 frames wait in the socket: one batch when it resumes
+"$BIN/wire_probe" "$HUB_EP" "$BURSTER" publish-all "$T/burst.json" 1 >"$T/burst.out" &
+burst_pid=$!
+sleep 0.5
+kill -CONT "$HUB_PID"
+wait "$burst_pid"
+grep -q "answered=400 acks=400 " "$T/burst.out" || fail "the burst was not acknowledged: $(cat "$T/burst.out")"
+deferred() { curl -sS --max-time 10 "http://$HTTP_EP/metrics" | awk '$1 == "cjx_search_deferred_total" {print $2}'; }
+waited() { [ "$(deferred)" -ge 1 ]; }
+wait_until 5 waited || fail "indexing did not wait for the burst: cjx_search_deferred_total $(deferred)"
+[ "$(cjx col search --json 1400 | refs)" = "JOB-1400" ] || fail "the burst's last posting is not found"
 
 note "a search waiting for the index is parked, not holding the hub: publishes go on meanwhile"
 kill_hub TERM
