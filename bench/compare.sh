@@ -26,7 +26,11 @@
 #
 # Every broker gets a fresh data folder under ${BENCH_DIR:-/var/tmp} and a
 # free port on 127.0.0.1, and is stopped after its workload; whatever is
-# still running is stopped on exit. Prints one key=value line per
+# still running is stopped on exit. Each workload starts after a `sync`, so
+# that none pays for the writes another left in the page cache: the kernel
+# writes back what a broker left unsynced 30 s later, and a cjx fan-out run
+# in that moment waited up to 350 ms for its syncs behind it (300 MB of
+# unsynced data written 22 s before `wire_fanout_bench`: p99 242 ms). Prints one key=value line per
 # measurement as it goes, then the table (bench/compare_table.awk). The raw
 # lines stay in $BENCH_DIR/cjx-compare-last.txt.
 #
@@ -132,6 +136,7 @@ stop_sampler() {
 measure() {
     local run=$1 system=$2 pattern=$3 mem=$4
     shift 4
+    sync # what the workload before left unsynced is not this one's to write
     [ "$pattern" = - ] || start_sampler "$pattern" "$mem"
     local lines rc=0
     lines=$("$@") || rc=$?
