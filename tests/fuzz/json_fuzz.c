@@ -18,7 +18,8 @@
 /* The agent this input is posted through (config/agents/changzhi-vtc.ini). */
 #define CODE "12140400405710843M"
 
-/* Mirrors cli_post.c's set_origin: an empty origin becomes the agent's. */
+/* Mirrors the agent's fill_origin (core/import_row.c): an empty origin
+ * becomes the agent's. */
 static int set_origin(Cjx__Item *item)
 {
     const char *field;
@@ -28,7 +29,9 @@ static int set_origin(Cjx__Item *item)
     char *copy = strdup(CODE);
     if (!copy)
         return -1;
-    *origin = copy; /* the default was protobuf_c_empty_string: not freed */
+    if (*origin != protobuf_c_empty_string)
+        free(*origin); /* "" given in the input: allocated, unlike the default */
+    *origin = copy;
     return 0;
 }
 
