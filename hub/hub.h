@@ -40,6 +40,7 @@ typedef struct cjx_hub_config {
     char log_level[CJX_CONF_STRMAX];
     long long map_size_mb;
     long long batch_max;
+    long long search_burst_entries;    /* a batch this big: indexing waits; 0: never */
     long long max_frame_bytes;
     long long heartbeat_ms;
     long long debug_lose_events;

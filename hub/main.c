@@ -25,6 +25,9 @@ const cjx_conf_key cjx_hub_config_keys[] = {
         "largest size the store may grow to, MiB"),
     KEY("batch_max", CJX_CONF_INT, 1, 1 << 20, "4096", batch_max,
         "most frames applied in one transaction (one sync)"),
+    KEY("search_burst_entries", CJX_CONF_INT, 0, 1 << 30, "256", search_burst_entries,
+        "a batch of this many log entries is a burst of publishes: the search index waits "
+        "while they come (1 s at a time at most) unless a search needs it; 0: it never waits"),
     KEY("max_frame_bytes", CJX_CONF_INT, 1024, 16 << 20, "262144", max_frame_bytes,
         "largest frame accepted; larger ones are refused with too_big"),
     KEY("heartbeat_ms", CJX_CONF_INT, 50, 60000, "1000", heartbeat_ms,

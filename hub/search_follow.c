@@ -18,13 +18,14 @@
  * Under a burst of publishes the thread waits: indexing a posting costs
  * about as much CPU as publishing it, and on a small machine every core is
  * then wanted by the loop, ZeroMQ's threads and the publishers (1 wire
- * publisher with 200,000 postings: 99,000-127,000/s indexing beside it,
- * 151,000-163,000 with indexing put off). A batch of BURST_ENTRIES log
+ * publisher with 200,000 postings: 108,600-136,600/s indexing beside it,
+ * 169,600-177,400 with this wait). A batch of search_burst_entries log
  * entries or more starts or prolongs a burst, which lasts BURST_HOLD_MS
  * after the last such batch. A search waiting for the index ends the wait
- * at once, and no wait lasts longer than DEFER_MAX_MS: then a chunk is
- * indexed and the thread waits again, so the index is never far behind for
- * long.
+ * at once. The wait is bounded, so that a search after any burst finds the
+ * index within reach of its 2 s: after DEFER_MAX_MS of waiting, or with
+ * DEFER_LAG_MAX entries not indexed, the thread indexes until it has caught
+ * up before it waits again.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -42,9 +43,10 @@
 #define CHUNK 4096                     /* log entries per index transaction */
 #define RETRY_MS 1000                  /* after a failed transaction */
 #define FOLLOW_NICE 10                 /* the thread's nice value: below the loop's 0 */
-#define BURST_ENTRIES 256              /* a batch this big: publishes come in a burst */
 #define BURST_HOLD_MS 100              /* the burst goes on this long after such a batch */
 #define DEFER_MAX_MS 1000              /* indexing waits for a burst's end at most this long */
+#define DEFER_LAG_MAX 262144           /* ... and while fewer entries than this wait for it */
+#define CATCHING_UP (-1)               /* follow()'s deferred_since: it waited, catch up first */
 /* Entries without a posting (records, registry entries) change nothing in
  * the index: a run of them is passed over without a transaction, and the
  * index records how far it got once this many went by (a restart reads
@@ -72,7 +74,7 @@ struct cjx_search_follow {
 static struct timespec in_ms(long long ms)
 {
     struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
+    clock_gettime(CLOCK_MONOTONIC, &t); /* fw->more's clock */
     t.tv_sec += (time_t)(ms / 1000);
     t.tv_nsec += (long)(ms % 1000) * 1000000;
     if (t.tv_nsec >= 1000000000) {
@@ -149,21 +151,22 @@ static int index_entries(cjx_search_follow *fw, uint64_t from, uint64_t upto)
 }
 
 /* How long to wait before indexing more, for the burst to end (0: index
- * now); since: when this wait began (0: no wait). fw->lock held. */
+ * now). since: when the thread began waiting since it last caught up (0:
+ * not yet; a new wait is counted in fw->deferred), or CATCHING_UP. fw->lock
+ * held. */
 static long long burst_wait_ms(cjx_search_follow *fw, int64_t *since)
 {
     int64_t now = cjx_mono_ms();
-    if (fw->wake_at || fw->burst_until <= now) {
-        *since = 0;
+    if (fw->wake_at || fw->burst_until <= now || *since == CATCHING_UP ||
+        fw->committed - fw->indexed >= DEFER_LAG_MAX)
         return 0;
-    }
     if (!*since) {
         *since = now;
         fw->deferred++;
     }
     int64_t end = *since + DEFER_MAX_MS;
-    if (now >= end) { /* a chunk now; then a new wait if the burst goes on */
-        *since = 0;
+    if (now >= end) {
+        *since = CATCHING_UP;
         return 0;
     }
     return (end < fw->burst_until ? end : fw->burst_until) - now;
@@ -181,6 +184,7 @@ static void *follow(void *arg)
     pthread_mutex_lock(&fw->lock);
     while (!fw->stop) {
         if (fw->indexed >= fw->committed) {
+            deferred_since = 0; /* caught up: the next burst may be waited out */
             pthread_cond_wait(&fw->more, &fw->lock);
             continue;
         }
@@ -230,7 +234,11 @@ cjx_search_follow *cjx_search_follow_start(cjx_hub *h, uint64_t indexed)
     cjx_arena_init(&fw->scratch);
     fw->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     pthread_mutex_init(&fw->lock, NULL);
-    pthread_cond_init(&fw->more, NULL);
+    pthread_condattr_t monotonic;
+    pthread_condattr_init(&monotonic);
+    pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC); /* in_ms */
+    pthread_cond_init(&fw->more, &monotonic);
+    pthread_condattr_destroy(&monotonic);
     if (fw->wake_fd < 0 || cjx_thread_start(&fw->thread, follow, fw) != 0) {
         if (fw->wake_fd >= 0)
             close(fw->wake_fd);
@@ -246,7 +254,8 @@ void cjx_search_follow_notify(cjx_search_follow *fw, uint64_t committed)
 {
     pthread_mutex_lock(&fw->lock);
     if (committed > fw->committed) {
-        if (committed - fw->committed >= BURST_ENTRIES)
+        long long burst = fw->h->cfg.search_burst_entries;
+        if (burst && committed - fw->committed >= (uint64_t)burst)
             fw->burst_until = cjx_mono_ms() + BURST_HOLD_MS;
         fw->committed = committed;
         pthread_cond_signal(&fw->more);

@@ -182,11 +182,13 @@ grep -q 'search index built: 5 postings' "$T/hub.log" || fail "--reindex did not
 start_hub "$HUB_EP"
 [ "$(cjx col search --json --all 软件 | refs)" = "$before" ] || fail "the rebuilt index answers differently"
 
-note "under a burst of publishes (one batch of 400) indexing waits for it to end; a search"
-note "right after still finds the burst's last posting"
+note "under a burst of publishes (400 at once, batches of 8 or more a burst) indexing waits"
+note "for it to end; a search right after still finds the burst's last posting"
+kill_hub TERM
+HUB_INI_EXTRA="search_burst_entries = 8" start_hub "$HUB_EP"
 BURSTER=91140403MA0K8E1F4K   # an enterprise publishing straight to the hub's socket
 for i in $(seq 1001 1400); do job_json "$i"; done >"$T/burst.json"
-kill -STOP "$HUB_PID"        # the 400 frames wait in the socket: one batch when it resumes
+kill -STOP "$HUB_PID"        # the 400 frames queue meanwhile and come in big batches
 "$BIN/wire_probe" "$HUB_EP" "$BURSTER" publish-all "$T/burst.json" 1 >"$T/burst.out" &
 burst_pid=$!
 sleep 0.5
