@@ -27,7 +27,7 @@ const cjx_conf_key cjx_hub_config_keys[] = {
         "most frames applied in one transaction (one sync)"),
     KEY("search_burst_entries", CJX_CONF_INT, 0, 1 << 30, "256", search_burst_entries,
         "a batch of this many log entries is a burst of publishes: the search index waits "
-        "while they come (1 s at a time at most) unless a search needs it; 0: it never waits"),
+        "while they come (5 s at most) unless a search needs it; 0: it never waits"),
     KEY("max_frame_bytes", CJX_CONF_INT, 1024, 16 << 20, "262144", max_frame_bytes,
         "largest frame accepted; larger ones are refused with too_big"),
     KEY("heartbeat_ms", CJX_CONF_INT, 50, 60000, "1000", heartbeat_ms,

@@ -22,10 +22,11 @@
  * 169,600-177,400 with this wait). A batch of search_burst_entries log
  * entries or more starts or prolongs a burst, which lasts BURST_HOLD_MS
  * after the last such batch. A search waiting for the index ends the wait
- * at once. The wait is bounded, so that a search after any burst finds the
- * index within reach of its 2 s: after DEFER_MAX_MS of waiting, or with
- * DEFER_LAG_MAX entries not indexed, the thread indexes until it has caught
- * up before it waits again.
+ * at once. The wait is bounded: with DEFER_LAG_MAX entries not indexed
+ * (about 1.4 s of indexing on a free core), so that a search after any
+ * burst finds the index within reach of its 2 s, or after DEFER_MAX_MS of
+ * waiting, so that a long, slow burst does not leave the index stale, the
+ * thread indexes until it has caught up before it waits again.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -44,7 +45,7 @@
 #define RETRY_MS 1000                  /* after a failed transaction */
 #define FOLLOW_NICE 10                 /* the thread's nice value: below the loop's 0 */
 #define BURST_HOLD_MS 100              /* the burst goes on this long after such a batch */
-#define DEFER_MAX_MS 1000              /* indexing waits for a burst's end at most this long */
+#define DEFER_MAX_MS 5000              /* indexing waits for a burst's end at most this long */
 #define DEFER_LAG_MAX 262144           /* ... and while fewer entries than this wait for it */
 #define CATCHING_UP (-1)               /* follow()'s deferred_since: it waited, catch up first */
 /* Entries without a posting (records, registry entries) change nothing in
