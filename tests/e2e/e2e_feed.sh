@@ -78,7 +78,7 @@ subscribes() { grep -c "completions from seq" "$T/hub.log" || true; }
 before=$(subscribes)
 kill_hub KILL
 start_hub "$EP"
-delivered() { curl -sS --max-time 10 "http://$HTTP_EP/metrics" | awk '$1 == "cjx_delivered_total" {print $2}'; }
+delivered() { metric cjx_delivered_total; }
 again() { [ "$(subscribes)" -gt "$before" ]; }
 wait_until 30 again || fail "the bureau did not subscribe again"
 sleep 1

@@ -39,7 +39,8 @@ start_hub "$HUB_EP"
 refused=$(hub_refused hrb limit || true)
 [ -n "$refused" ] || fail "the restarted hub did not answer cjx status"
 job_json $((N + 1)) | cjx ent post >/dev/null
-wait_until 20 test "$(hub_refused hrb limit)" -gt "$refused" ||
+more_refused() { [ "$(hub_refused hrb limit)" -gt "$refused" ]; } # asked again each try
+wait_until 20 more_refused ||
     fail "no publish was refused below the reserve (limit refusals: $refused before the post," \
          "$(hub_refused hrb limit) now; the agent's log ends: $(tail -n 3 "$T/ent.log"))"
 grep -q 'below its reserve of 1073741824 MiB' "$T/ent.log" "$T/hub.log" \

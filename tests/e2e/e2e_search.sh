@@ -164,7 +164,7 @@ kill_hub TERM
 HUB_INI_EXTRA="debug_search_delay_ms = 600000" start_hub "$HUB_EP"
 cjx ent withdraw J-5 >/dev/null
 wait_until 20 outbox_empty ent || fail "the withdrawal was never acknowledged"
-search_lag() { curl -sS --max-time 10 "http://$HTTP_EP/metrics" | awk '$1 == "cjx_search_lag" {print $2}'; }
+search_lag() { metric cjx_search_lag; }
 [ "$(search_lag)" -gt 0 ] || fail "cjx_search_lag does not show the index behind: $(search_lag)"
 kill_hub KILL
 start_hub "$HUB_EP"
@@ -195,7 +195,7 @@ sleep 0.5
 kill -CONT "$HUB_PID"
 wait "$burst_pid"
 grep -q "answered=400 acks=400 " "$T/burst.out" || fail "the burst was not acknowledged: $(cat "$T/burst.out")"
-deferred() { curl -sS --max-time 10 "http://$HTTP_EP/metrics" | awk '$1 == "cjx_search_deferred_total" {print $2}'; }
+deferred() { metric cjx_search_deferred_total; }
 waited() { [ "$(deferred)" -ge 1 ]; }
 wait_until 5 waited || fail "indexing did not wait for the burst: cjx_search_deferred_total $(deferred)"
 [ "$(cjx col search --json 1400 | refs)" = "JOB-1400" ] || fail "the burst's last posting is not found"

@@ -96,7 +96,7 @@ kill -CONT "$HUB_PID"
 wait "$probe_pid"
 expect "batches validated beside the commit" "answered=160 acks=158 nacks=2 .* order=ok" \
     "$(cat "$T/overlap.out")"
-prevalidated=$(curl -sf "http://$HTTP_EP/metrics" | sed -n 's/^cjx_prevalidated_total //p')
+prevalidated=$(metric cjx_prevalidated_total)
 [ "${prevalidated:-0}" -ge 40 ] || fail "no batch was validated beside a commit: ${prevalidated:-none}"
 
 kill -0 "$HUB_PID" || fail "hub died"

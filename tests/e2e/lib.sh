@@ -168,6 +168,9 @@ completions() {
 }
 
 # A job posting of 长治高新区 as JSON; $1 makes the reference unique.
+# metric NAME: the value of the unlabelled metric NAME at the hub's /metrics
+metric() { curl -sS --max-time 10 "http://$HTTP_EP/metrics" | awk -v n="$1" '$1 == n {print $2}'; }
+
 job_json() {
     printf '{"posting":{"ref":"JOB-%s","title":"半导体封装工艺工程师 %s","description":"负责封装产线工艺","requirements":"大专及以上，电子类专业","division_code":"140400","cluster":"SEMICONDUCTOR_OPTO","industry_code":"3973","major_codes":["510101"],"valid_from":"%s","valid_until":"%s","job":{"headcount":3,"employer_name":"长治高新区光电科技有限公司","content":"封装工艺优化与良率提升","pay_min_yuan":5000,"pay_max_yuan":8000}}}\n' "$1" "$1" "$VALID_FROM" "$VALID_UNTIL"
 }
