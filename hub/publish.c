@@ -171,29 +171,32 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p, int vali
         cjx_hub_resend_from(s, p->outbox_seq, CJX_ESTORE);
         goto refuse;
     }
+    /* The id is claimed for the sequence the entry will get (the log's
+     * next): one B-tree walk stores it or finds the item already stored. */
     uint8_t idkey[CJX_ID_KEY_LEN], seqkey[8];
     cjx_id_key(idkey, s->code, p->outbox_seq);
-    MDB_val ik = {sizeof idkey, idkey}, iv;
-    int rc = mdb_get(txn, h->store->dbs[HUB_DB_IDS], &ik, &iv);
-    if (rc == 0) {
+    uint64_t claimed = h->last_seq + 1, seq = 0;
+    cjx_be64_put(seqkey, claimed);
+    MDB_val ik = {sizeof idkey, idkey}, iv = {8, seqkey};
+    int rc = mdb_put(txn, h->store->dbs[HUB_DB_IDS], &ik, &iv, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST) {
         queue_ack(h, s, p->outbox_seq, cjx_be64_get(iv.mv_data), 1);
         h->counters.duplicates++;
         goto done;
     }
-    uint64_t seq = 0;
-    if (item->body_case == CJX__ITEM__BODY_STATUS_CHANGE) {
+    if (rc == 0 && item->body_case == CJX__ITEM__BODY_STATUS_CHANGE) {
         rc = apply_status_change(h, txn, s, p->outbox_seq, item, &seq, &fault);
-        if (rc < 0)
-            goto refuse;
-    } else {
+        if (rc < 0) { /* refused: the id is free again */
+            rc = mdb_del(txn, h->store->dbs[HUB_DB_IDS], &ik, NULL);
+            if (rc == 0)
+                goto refuse;
+        }
+    } else if (rc == 0) {
         cjx_entry e = {s->code, p->outbox_seq, item, repacked.data ? &repacked : &p->item, NULL};
         rc = cjx_hub_append(h, txn, &e, &seq);
     }
-    if (rc == 0) {
-        MDB_val sv = {8, seqkey};
-        cjx_be64_put(seqkey, seq);
-        rc = mdb_put(txn, h->store->dbs[HUB_DB_IDS], &ik, &sv, MDB_NOOVERWRITE);
-    }
+    if (rc == 0 && seq != claimed)
+        rc = MDB_CORRUPTED; /* cannot be: appends take the log's next sequence */
     if (rc) {
         /* The item may be half written: the whole batch is abandoned at
          * commit time and every ack queued so far turns into a refusal. */

@@ -34,19 +34,24 @@ static MDB_val state_value(uint8_t buf[STATE_VALUE_MAX], uint64_t seq, int statu
     return (MDB_val){9 + n, buf};
 }
 
+/* Reads a state value (seq, status, valid_until) into out. */
+static void state_parse(const MDB_val *v, cjx_state_entry *out)
+{
+    const uint8_t *p = v->mv_data;
+    out->seq = cjx_be64_get(p);
+    out->status = p[8];
+    memset(out->valid_until, 0, sizeof out->valid_until);
+    memcpy(out->valid_until, p + 9, v->mv_size - 9 <= DATE_LEN ? v->mv_size - 9 : 0);
+}
+
 int cjx_hub_state_get(MDB_txn *txn, const cjx_hub *h, const uint8_t *key, size_t klen,
                       cjx_state_entry *out)
 {
     MDB_val k = {klen, (void *)key}, v;
     int rc = mdb_get(txn, h->store->dbs[HUB_DB_STATE], &k, &v);
-    if (rc)
-        return rc;
-    const uint8_t *p = v.mv_data;
-    out->seq = cjx_be64_get(p);
-    out->status = p[8];
-    memset(out->valid_until, 0, sizeof out->valid_until);
-    memcpy(out->valid_until, p + 9, v.mv_size - 9 <= DATE_LEN ? v.mv_size - 9 : 0);
-    return 0;
+    if (rc == 0)
+        state_parse(&v, out);
+    return rc;
 }
 
 int cjx_hub_log_get(MDB_txn *txn, const cjx_hub *h, uint64_t seq, MDB_val *out)
@@ -134,26 +139,30 @@ int cjx_hub_append(cjx_hub *h, MDB_txn *txn, const cjx_entry *e, uint64_t *seq_o
         valid_until = e->item->posting->valid_until;
     }
 
-    cjx_state_entry old;
-    int rc = cjx_hub_state_get(txn, h, key, klen, &old);
-    if (rc && rc != MDB_NOTFOUND)
+    /* The state entry first: one B-tree walk stores a new key (most are)
+     * or finds the current version, which is then replaced. */
+    uint64_t seq = h->last_seq + 1;
+    uint8_t vb[STATE_VALUE_MAX];
+    MDB_val k = {klen, key}, v = state_value(vb, seq, status, valid_until), found = v;
+    int rc = mdb_put(txn, h->store->dbs[HUB_DB_STATE], &k, &found, MDB_NOOVERWRITE);
+    int existed = rc == MDB_KEYEXIST;
+    if (rc && !existed)
         return rc;
-    int existed = rc == 0;
     uint8_t xb[DATE_LEN + CJX_STATE_KEY_MAX];
-    if (existed && old.status == CJX__POSTING_STATUS__STATUS_OPEN && old.valid_until[0]) {
-        MDB_val xk = expiry_key(xb, old.valid_until, key, klen);
-        rc = mdb_del(txn, h->store->dbs[HUB_DB_EXPIRY], &xk, NULL);
-        if (rc && rc != MDB_NOTFOUND)
+    if (existed) {
+        cjx_state_entry old;
+        state_parse(&found, &old);
+        if (old.status == CJX__POSTING_STATUS__STATUS_OPEN && old.valid_until[0]) {
+            MDB_val xk = expiry_key(xb, old.valid_until, key, klen);
+            rc = mdb_del(txn, h->store->dbs[HUB_DB_EXPIRY], &xk, NULL);
+            if (rc && rc != MDB_NOTFOUND)
+                return rc;
+        }
+        rc = mdb_put(txn, h->store->dbs[HUB_DB_STATE], &k, &v, 0);
+        if (rc)
             return rc;
     }
-
-    uint64_t seq = h->last_seq + 1;
     rc = put_log(h, txn, e, seq, kind, change_of(existed, status));
-    if (rc)
-        return rc;
-    uint8_t vb[STATE_VALUE_MAX];
-    MDB_val k = {klen, key}, v = state_value(vb, seq, status, valid_until);
-    rc = mdb_put(txn, h->store->dbs[HUB_DB_STATE], &k, &v, 0);
     if (rc)
         return rc; /* the search index follows the log (search_follow.c) */
     if (e->item->body_case == CJX__ITEM__BODY_POSTING &&

@@ -40,11 +40,20 @@ seq=$(echo "$out" | sed -n 's/^ack \([0-9]*\) dup=0$/\1/p')
 out=$("$BIN/wire_probe" "$HUB_EP" "$OTHER" publish "$T/dup.json")
 expect "resent publish" "ack $seq dup=1" "$out"
 
+note "a refused status change leaves its outbox sequence unused: the next item under it is stored"
+CLOSER=91140403MA0K8E1F5N  # an enterprise with nothing published
+printf '{"status_change":{"ref":"JOB-NONE","status":"STATUS_FILLED"}}\n' >"$T/close.json"
+expect "closing a posting that is not there" "nack not_found status_change.ref" \
+    "$("$BIN/wire_probe" "$HUB_EP" "$CLOSER" publish "$T/close.json")"
+expect "an item under the same outbox sequence" "ack [0-9]* dup=0" \
+    "$("$BIN/wire_probe" "$HUB_EP" "$CLOSER" publish "$T/dup.json")"
+
 note "the hub still serves the agent, and counted every refusal"
 id=$(job_json 6 | cjx ent post)
 wait_until 20 outbox_empty ent || fail "agent not served after the bad frames"
 cjx ent get "$id" >/dev/null || fail "item $id not stored"
-[ "$(cjx ent list --kind job | wc -l)" = 2 ] || fail "the hub stored something it refused"
+# stored: OTHER's job (once), CLOSER's and the agent's
+[ "$(cjx ent list --kind job | wc -l)" = 3 ] || fail "the hub stored something it refused"
 for reason in malformed no_session too_big check_char required date forbidden; do
     [ "$(hub_refused ent $reason)" -gt 0 ] || fail "refusal $reason not counted: $(cjx ent status)"
 done
