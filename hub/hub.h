@@ -72,7 +72,7 @@ extern const cjx_conf_key cjx_hub_policy_keys[];  /* [publish] and [read], polic
 
 /* Sub-databases of the hub's store (docs/protocol.md, "The store"). */
 enum { HUB_DB_LOG, HUB_DB_IDS, HUB_DB_KINDS, HUB_DB_CURSORS, HUB_DB_STATE, HUB_DB_EXPIRY,
-       HUB_DB_KEYS, HUB_DB_AUDIT };
+       HUB_DB_KEYS, HUB_DB_AUDIT, HUB_DB_COUNT };
 
 /* The longest subscription name, in bytes. */
 #define CJX_FEED_NAME_MAX 64
@@ -183,6 +183,7 @@ typedef struct cjx_hub {
     cjx_reply *replies;
     size_t nreplies, reply_cap;
     MDB_txn *batch_txn;                /* open while a batch has publishes */
+    MDB_cursor *batch_cursors[HUB_DB_COUNT]; /* its writers' (cjx_hub_batch_put) */
     int64_t cursors_due_ms;            /* moved cursors must be written by then
                                         * (cjx_mono_ms), 0 when none moved */
     int batch_failed;                  /* LMDB code of a failed write, 0 if none */
@@ -277,6 +278,11 @@ void cjx_hub_resend_from(cjx_session *s, uint64_t outbox_seq, cjx_err reason);
 /* Returns the batch's write transaction, beginning it if needed; NULL (with
  * f set) when LMDB fails. */
 MDB_txn *cjx_hub_batch_txn(cjx_hub *h, cjx_fault *f);
+/* mdb_put into database db (HUB_DB_*) in txn, with the same answers; in the
+ * batch's transaction through a cursor kept for the batch, which LMDB asks
+ * first whether the key goes on the page of the last one: where a run of
+ * one institution's items goes, and then no walk from the root. */
+int cjx_hub_put(cjx_hub *h, MDB_txn *txn, int db, MDB_val *k, MDB_val *v, unsigned flags);
 
 /* state.c */
 

@@ -40,6 +40,21 @@ MDB_txn *cjx_hub_batch_txn(cjx_hub *h, cjx_fault *f)
     return h->batch_txn;
 }
 
+int cjx_hub_put(cjx_hub *h, MDB_txn *txn, int db, MDB_val *k, MDB_val *v, unsigned flags)
+{
+    MDB_cursor **cur = &h->batch_cursors[db];
+    if (txn != h->batch_txn)
+        return mdb_put(txn, h->store->dbs[db], k, v, flags);
+    if (!*cur) {
+        int rc = mdb_cursor_open(txn, h->store->dbs[db], cur);
+        if (rc) {
+            *cur = NULL;
+            return rc;
+        }
+    }
+    return mdb_cursor_put(*cur, k, v, flags);
+}
+
 uint64_t cjx_hub_last_outbox_seq(MDB_txn *txn, const cjx_hub *h, const char *code)
 {
     uint8_t key[CJX_ID_KEY_LEN];
@@ -178,7 +193,7 @@ void cjx_hub_publish(cjx_hub *h, cjx_session *s, const Cjx__Publish *p, int vali
     uint64_t claimed = h->last_seq + 1, seq = 0;
     cjx_be64_put(seqkey, claimed);
     MDB_val ik = {sizeof idkey, idkey}, iv = {8, seqkey};
-    int rc = mdb_put(txn, h->store->dbs[HUB_DB_IDS], &ik, &iv, MDB_NOOVERWRITE);
+    int rc = cjx_hub_put(h, txn, HUB_DB_IDS, &ik, &iv, MDB_NOOVERWRITE);
     if (rc == MDB_KEYEXIST) {
         queue_ack(h, s, p->outbox_seq, cjx_be64_get(iv.mv_data), 1);
         h->counters.duplicates++;

@@ -108,7 +108,7 @@ static int put_log(cjx_hub *h, MDB_txn *txn, const cjx_entry *e, uint64_t seq, c
     uint8_t seqkey[8];
     cjx_be64_put(seqkey, seq);
     MDB_val k = {8, seqkey}, v = {cjx__stored__get_packed_size(&st), NULL};
-    int rc = mdb_put(txn, h->store->dbs[HUB_DB_LOG], &k, &v, MDB_APPEND | MDB_RESERVE);
+    int rc = cjx_hub_put(h, txn, HUB_DB_LOG, &k, &v, MDB_APPEND | MDB_RESERVE);
     if (rc)
         return rc;
     cjx__stored__pack(&st, v.mv_data);
@@ -121,7 +121,7 @@ static int put_log(cjx_hub *h, MDB_txn *txn, const cjx_entry *e, uint64_t seq, c
     memcpy(kindkey, kind, klen);
     memcpy(kindkey + klen, seqkey, 8);
     MDB_val kk = {klen + 8, kindkey}, kv = {0, NULL};
-    return mdb_put(txn, h->store->dbs[HUB_DB_KINDS], &kk, &kv, 0);
+    return cjx_hub_put(h, txn, HUB_DB_KINDS, &kk, &kv, 0);
 }
 
 int cjx_hub_append(cjx_hub *h, MDB_txn *txn, const cjx_entry *e, uint64_t *seq_out)
@@ -144,7 +144,7 @@ int cjx_hub_append(cjx_hub *h, MDB_txn *txn, const cjx_entry *e, uint64_t *seq_o
     uint64_t seq = h->last_seq + 1;
     uint8_t vb[STATE_VALUE_MAX];
     MDB_val k = {klen, key}, v = state_value(vb, seq, status, valid_until), found = v;
-    int rc = mdb_put(txn, h->store->dbs[HUB_DB_STATE], &k, &found, MDB_NOOVERWRITE);
+    int rc = cjx_hub_put(h, txn, HUB_DB_STATE, &k, &found, MDB_NOOVERWRITE);
     int existed = rc == MDB_KEYEXIST;
     if (rc && !existed)
         return rc;
@@ -158,7 +158,7 @@ int cjx_hub_append(cjx_hub *h, MDB_txn *txn, const cjx_entry *e, uint64_t *seq_o
             if (rc && rc != MDB_NOTFOUND)
                 return rc;
         }
-        rc = mdb_put(txn, h->store->dbs[HUB_DB_STATE], &k, &v, 0);
+        rc = cjx_hub_put(h, txn, HUB_DB_STATE, &k, &v, 0);
         if (rc)
             return rc;
     }
@@ -168,7 +168,7 @@ int cjx_hub_append(cjx_hub *h, MDB_txn *txn, const cjx_entry *e, uint64_t *seq_o
     if (e->item->body_case == CJX__ITEM__BODY_POSTING &&
         status == CJX__POSTING_STATUS__STATUS_OPEN && strlen(valid_until) == DATE_LEN) {
         MDB_val xk = expiry_key(xb, valid_until, key, klen), xv = {0, NULL};
-        rc = mdb_put(txn, h->store->dbs[HUB_DB_EXPIRY], &xk, &xv, 0);
+        rc = cjx_hub_put(h, txn, HUB_DB_EXPIRY, &xk, &xv, 0);
         if (rc)
             return rc;
     }
