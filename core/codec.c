@@ -8,14 +8,20 @@
 cjx_err cjx_frame_decode(const void *buf, size_t len, size_t max,
                          Cjx__Frame **out, cjx_fault *f)
 {
+    return cjx_frame_decode_with(NULL, buf, len, max, out, f);
+}
+
+cjx_err cjx_frame_decode_with(ProtobufCAllocator *a, const void *buf, size_t len, size_t max,
+                              Cjx__Frame **out, cjx_fault *f)
+{
     if (len > max)
         return cjx_fault_set(f, CJX_ETOOBIG, "", "frame of %zu bytes exceeds the limit of %zu",
                              len, max);
-    Cjx__Frame *frame = cjx__frame__unpack(NULL, len, buf);
+    Cjx__Frame *frame = cjx__frame__unpack(a, len, buf);
     if (!frame)
         return cjx_fault_set(f, CJX_EMALFORMED, "", "frame of %zu bytes is not a cjx.Frame", len);
     if (frame->msg_case == CJX__FRAME__MSG__NOT_SET) {
-        cjx__frame__free_unpacked(frame, NULL);
+        cjx__frame__free_unpacked(frame, a);
         return cjx_fault_set(f, CJX_EMALFORMED, "", "frame carries no message");
     }
     *out = frame;

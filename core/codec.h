@@ -24,6 +24,10 @@
  * CJX_EMALFORMED when the bytes are not a Frame or hold no message. */
 cjx_err cjx_frame_decode(const void *buf, size_t len, size_t max,
                          Cjx__Frame **out, cjx_fault *f);
+/* The same, unpacked with allocator a (an arena's: then nothing is freed
+ * but by the arena). */
+cjx_err cjx_frame_decode_with(ProtobufCAllocator *a, const void *buf, size_t len, size_t max,
+                              Cjx__Frame **out, cjx_fault *f);
 
 /* Packs frame and sends it as one message part on sock, preceded by the
  * routing id when rid is not NULL (ROUTER sockets). flags are zmq_send flags

@@ -177,6 +177,7 @@ typedef struct cjx_hub {
     cjx_search_waits *search_waits;    /* searches waiting for it (search_wait.c) */
     cjx_feed_cache *feed_cache;        /* log entries the feeds unpacked (feed.c) */
     cjx_arena scratch;                 /* the item being published, unpacked (publish.c) */
+    cjx_arena frame;                   /* the frame being applied, unpacked (server.c) */
     int reindex_only;                  /* --reindex: rebuild the index, then stop */
     cjx_inbox *inbox;                  /* frames drained, to apply (server.c) */
     cjx_prevalidate *prevalidate;      /* validates them beside the loop */

@@ -106,6 +106,7 @@ static cjx_err write_endpoint(cjx_hub *h, cjx_fault *f)
 cjx_err cjx_hub_open(cjx_hub *h, cjx_fault *f)
 {
     cjx_arena_init(&h->scratch);
+    cjx_arena_init(&h->frame);
     cjx_err rc = cjx_validator_open(&h->validator, h->cfg.catalog_dir, f);
     if (rc)
         return rc;
@@ -188,6 +189,7 @@ void cjx_hub_close(cjx_hub *h)
     cjx_hub_search_close(h);
     cjx_hub_feed_cache_free(h);
     cjx_arena_fini(&h->scratch);
+    cjx_arena_fini(&h->frame);
     cjx_store_close(&h->store);
     cjx_validator_close(&h->validator);
 }
@@ -302,7 +304,9 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
 {
     cjx_fault fault = {0};
     Cjx__Frame *fr = NULL;
-    if (cjx_frame_decode(data, len, (size_t)h->cfg.max_frame_bytes, &fr, &fault) != CJX_OK) {
+    if (cjx_frame_decode_with(&h->frame.allocator, data, len, (size_t)h->cfg.max_frame_bytes,
+                              &fr, &fault) != CJX_OK) {
+        cjx_arena_reset(&h->frame);
         cjx_hub_refuse(h, rid, rid_len, 0, 0, &fault, NULL);
         return;
     }
@@ -376,7 +380,7 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
                       protobuf_c_message_descriptor_get_field(&cjx__frame__descriptor, fr->msg_case)->name);
         cjx_hub_refuse(h, rid, rid_len, 0, 0, &fault, s ? s->code : NULL);
     }
-    cjx__frame__free_unpacked(fr, NULL);
+    cjx_arena_reset(&h->frame); /* fr */
 }
 
 /* The fewest messages worth handing to the prevalidation thread: below it
