@@ -14,7 +14,7 @@ function num(v) { sub(/\/s$/, "", v); return v + 0 }
 function add(row, sys, v, better, fmt,    k, g) {
     if (!(row in known)) {
         known[row] = 1
-        g = row ~ /^durable|^  the same.*rec\/s$/ ? 1 : row ~ /^fan-out|^  the same.*ms$/ ? 2 : \
+        g = row ~ /^durable|^  the same.*rec\/s$|^  hub .*CPU/ ? 1 : row ~ /^fan-out|^  the same.*ms$/ ? 2 : \
             row ~ /^ *catch-up/ ? 3 : row ~ /^broker/ ? 4 : row ~ /^idle/ ? 5 : 6
         rows[g, ++nrows[g]] = row
         dir[row] = better
@@ -70,6 +70,12 @@ function mem_rows(what, sys, like) {
             w = "publish " kv["publishers"] " agents"
         }
         add(row, sys, num(kv["rate"]), "hi", "%.0f")
+        # cjx's CPU per record: steadier than the rate
+        by = kv["publishers"] (kv["client"] == "agents" ? " agents" : " pub")
+        if ("hub_cpu_us" in kv)
+            add("  hub CPU/record us, " by, sys, kv["hub_cpu_us"], "lo", "%.2f")
+        if ("hub_loop_cpu_us" in kv)
+            add("  hub loop CPU/record us, " by, sys, kv["hub_loop_cpu_us"], "lo", "%.2f")
         mem_rows(w, sys, like)
     } else if (t == "fanout") {
         # cjx's agents to file sinks: set against the peers' clients, as

@@ -22,10 +22,10 @@ long proc_status_kb(pid_t pid, const char *key)
     return kb;
 }
 
-double proc_cpu_s(pid_t pid)
+/* utime + stime of the /proc stat file at path, in seconds, or -1. */
+static double stat_cpu_s(const char *path)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    char buf[1024];
     FILE *f = fopen(path, "r");
     size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
     if (f)
@@ -39,4 +39,18 @@ double proc_cpu_s(pid_t pid)
                      &stime) != 2)
         return -1;
     return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+double proc_cpu_s(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    return stat_cpu_s(path);
+}
+
+double proc_thread_cpu_s(pid_t pid, pid_t tid)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    return stat_cpu_s(path);
 }

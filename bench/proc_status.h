@@ -13,5 +13,7 @@ long proc_status_kb(pid_t pid, const char *key);
 /* The CPU time the process has used so far (user and system, all its
  * threads), in seconds, or -1. */
 double proc_cpu_s(pid_t pid);
+/* The same for one thread, tid, of the process (its main thread: pid). */
+double proc_thread_cpu_s(pid_t pid, pid_t tid);
 
 #endif

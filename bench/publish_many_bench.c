@@ -25,7 +25,12 @@
  *
  *   system=cjx test=agent_idle when=empty_hub vmrss_kb=… rssanon_kb=… vmhwm_kb=…
  *   system=cjx test=publish client=agents|wire publishers=P records=N size=…
- *     window=W seconds=S rate=R/s hub_vmhwm_kb=…
+ *     window=W seconds=S rate=R/s hub_vmhwm_kb=… hub_cpu_us=… hub_loop_cpu_us=…
+ *
+ * hub_cpu_us: the CPU the hub used over the run per record, all its threads;
+ * hub_loop_cpu_us: that of its main thread, the loop that applies and
+ * commits every batch (hub/server.c), steadier than the rate (in the
+ * kernel's 10 ms ticks: about 1% of a 200,000-record run).
  *   system=cjx test=agent_idle when=after_publish …
  *
  * usage: publish_many_bench BIN_DIR CONFIG_DIR WORK_DIR [PUBS [N [WINDOW [agents|wire]]]]
@@ -86,12 +91,27 @@ static int wait_all_acked(cjx_outbox **ob, int n, double timeout_s)
     return 0;
 }
 
-static void print_rate(const char *client, int pubs, long n, size_t size, long window,
-                       double secs, pid_t hub, int incomplete)
+/* The CPU time the hub has used so far: all its threads, and its loop's. */
+typedef struct hub_cpu {
+    double all, loop;
+} hub_cpu;
+
+static hub_cpu hub_cpu_now(pid_t hub)
 {
+    return (hub_cpu){proc_cpu_s(hub), proc_thread_cpu_s(hub, hub)};
+}
+
+static void print_rate(const char *client, int pubs, long n, size_t size, long window,
+                       double secs, pid_t hub, const hub_cpu *from, int incomplete)
+{
+    hub_cpu to = hub_cpu_now(hub);
+    char cpu[96] = "";
+    if (from->all >= 0 && from->loop >= 0 && to.all >= 0 && to.loop >= 0)
+        snprintf(cpu, sizeof cpu, " hub_cpu_us=%.2f hub_loop_cpu_us=%.2f",
+                 (to.all - from->all) * 1e6 / (double)n, (to.loop - from->loop) * 1e6 / (double)n);
     printf("system=cjx test=publish client=%s publishers=%d records=%ld size=%zu window=%ld "
-           "seconds=%.3f rate=%.0f/s hub_vmhwm_kb=%ld%s\n", client, pubs, n, size, window, secs,
-           n / secs, proc_status_kb(hub, "VmHWM"), incomplete ? " (INCOMPLETE)" : "");
+           "seconds=%.3f rate=%.0f/s hub_vmhwm_kb=%ld%s%s\n", client, pubs, n, size, window, secs,
+           n / secs, proc_status_kb(hub, "VmHWM"), cpu, incomplete ? " (INCOMPLETE)" : "");
 }
 
 /* The agents' run (see the top). Returns 0 or -1. */
@@ -125,6 +145,7 @@ static int publish_by_agents(const char *bin, const char *conf, const char *work
     }
 
     double t0 = bench_now_s();
+    hub_cpu cpu0 = hub_cpu_now(hub);
     for (; started < pubs; started++) {
         snprintf(ini, sizeof ini, "%s/pub-%02d.ini", work, started);
         snprintf(path, sizeof path, "%s/pub-%02d.log", work, started);
@@ -132,7 +153,7 @@ static int publish_by_agents(const char *bin, const char *conf, const char *work
             goto done;
     }
     int acked = wait_all_acked(ob, pubs, 600);
-    print_rate("agents", pubs, n, size, window, bench_now_s() - t0, hub, acked);
+    print_rate("agents", pubs, n, size, window, bench_now_s() - t0, hub, &cpu0, acked);
     for (int i = 0; i < started; i++)
         bench_stop(agents[i]);
     started = 0;
@@ -174,13 +195,14 @@ static int publish_by_wire(const char *ep, pid_t hub, int pubs, long n, long win
     }
     void *ctx = rc == 0 ? zmq_ctx_new() : NULL;
     wire_load_result res = {0};
+    hub_cpu cpu0 = hub_cpu_now(hub);
     if (ctx)
         rc = wire_load(ctx, ep, src, (size_t)pubs, (size_t)pubs, (size_t)window, 600, &res);
     if (ctx && rc == 0 && res.refused)
         fprintf(stderr, "publish_many_bench: %ld refused; the first: %s\n", res.refused,
                 res.first_refusal);
     if (ctx)
-        print_rate("wire", pubs, n, size, window, res.seconds, hub, rc || res.acked != n);
+        print_rate("wire", pubs, n, size, window, res.seconds, hub, &cpu0, rc || res.acked != n);
     for (long i = 0; i < packed; i++)
         free(items[i].data);
     free(items);
