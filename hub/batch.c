@@ -245,6 +245,7 @@ void cjx_hub_commit_batch(cjx_hub *h)
         rc = mdb_txn_commit(h->batch_txn);
     h->batch_txn = NULL;
     memset(h->batch_cursors, 0, sizeof h->batch_cursors); /* LMDB closed them */
+    h->batch_frames = 0;
     h->batch_failed = 0;
     h->batch_audited = 0;
     h->counters.batches++;

@@ -185,6 +185,7 @@ typedef struct cjx_hub {
     size_t nreplies, reply_cap;
     MDB_txn *batch_txn;                /* open while a batch has publishes */
     MDB_cursor *batch_cursors[HUB_DB_COUNT]; /* its writers' (cjx_hub_put) */
+    size_t batch_frames;               /* frames applied into it (server.c) */
     int64_t cursors_due_ms;            /* moved cursors must be written by then
                                         * (cjx_mono_ms), 0 when none moved */
     int batch_failed;                  /* LMDB code of a failed write, 0 if none */

@@ -5,7 +5,8 @@
  * syncs; only then send the replies the batch produced (batch.c). A batch
  * applied is committed on the loop's next turn, after the frames that came
  * meanwhile are drained, so that their items are validated on another
- * thread while the commit waits for the disk (prevalidate.c).
+ * thread while the commit waits for the disk (prevalidate.c); a batch of
+ * a few frames takes them in instead (the start of a burst).
  * Durability costs one sync per batch, not per record (DESIGN.md).
  */
 #include <errno.h>
@@ -387,6 +388,12 @@ static void dispatch(cjx_hub *h, const uint8_t *rid, size_t rid_len, const char 
  * waking the thread costs about what validating them on the loop would. */
 #define PREVALIDATE_MIN 32
 
+/* A batch applied from fewer frames than this is more often the start of a
+ * burst than all of it: the loop, waiting on its socket, wakes at a burst's
+ * first frame. The frames that came while it was applied join it, rather
+ * than waiting for its commit and then for one of their own. */
+#define BATCH_JOIN_BELOW 32
+
 /* Applies the inbox's messages in the order they came and empties it;
  * valid: what cjx_prevalidate_wait said of them, or NULL. */
 static void apply_inbox(cjx_hub *h, const uint8_t *valid)
@@ -465,10 +472,11 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
         for (long long i = 0; n > 0 && (items[0].revents & ZMQ_POLLIN) && i < h->cfg.batch_max; i++)
             if (cjx_inbox_receive(h->inbox, h->router) < 0)
                 break;
-        /* the new frames' items are validated beside the commit of the
-         * batch applied before them */
+        /* the new frames join a small batch; else their items are
+         * validated beside the commit of the batch applied before them */
         size_t drained = cjx_inbox_count(h->inbox);
-        int helped = h->prevalidate && h->batch_txn && drained >= PREVALIDATE_MIN &&
+        int join = drained && h->batch_txn && h->batch_frames < BATCH_JOIN_BELOW;
+        int helped = !join && h->prevalidate && h->batch_txn && drained >= PREVALIDATE_MIN &&
                      cjx_prevalidate_begin(h->prevalidate, cjx_inbox_frames(h->inbox),
                                            drained) == 0;
         int64_t now = cjx_now_ms();
@@ -481,8 +489,10 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             cjx_hub_feeds_checkpoint(h);
         }
         cjx_hub_feeds_write_cursors(h, sweep);
-        cjx_hub_commit_batch(h);
-        cjx_hub_flush_replies(h);
+        if (!join) {
+            cjx_hub_commit_batch(h);
+            cjx_hub_flush_replies(h);
+        }
         uint64_t delivered = h->counters.delivered;
         more_events = cjx_hub_pump(h);
         cjx_activity_delivered(h->activity, cjx_mono_ms(),
@@ -503,6 +513,8 @@ int cjx_hub_run(cjx_hub *h, volatile int *stop)
             const uint8_t *valid = helped ? cjx_prevalidate_wait(h->prevalidate) : NULL;
             cjx_limits_check_disk(h); /* before the batch writes */
             apply_inbox(h, valid);
+            if (h->batch_txn)
+                h->batch_frames += drained;
             more_events = 1; /* an EventAck among them may have given a feed credit */
         }
 
