@@ -72,6 +72,9 @@ typedef struct agent_replica {
     uint64_t acked;
     ProtobufCBinaryData *batch; /* received, not yet applied */
     size_t nbatch, cap;
+    uint64_t unindexed;        /* postings the search index waits to follow */
+    int64_t index_due_ms;      /* ... until then (agent_now_ms): the burst goes on */
+    int64_t deferred_since_ms; /* the first of them waits since, 0 when none */
 } agent_replica;
 
 /* The inbox of exported files (agent_inbox.c). */
@@ -144,8 +147,14 @@ int agent_replica_is_name(const char *subscription);
 /* Takes one replica event (and its bytes, agent_event_take); -1 on a gap
  * (the session must restart). */
 int agent_replica_on_event(agent *a, Cjx__Event *ev);
-/* Applies the events of this drain and acknowledges them. */
+/* Applies the events of this drain and acknowledges them; the search
+ * index waits while they come in a burst. */
 void agent_replica_flush(agent *a);
+/* Indexes a part of the postings left waiting, once the burst is over. */
+void agent_replica_index_work(agent *a);
+/* How long the loop may wait before agent_replica_index_work has work: -1
+ * for as long as it likes. */
+long agent_replica_wait_ms(const agent *a);
 void agent_replica_close(agent *a);
 
 /* agent_inbox.c */

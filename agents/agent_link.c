@@ -444,11 +444,13 @@ static long poll_timeout(const agent *a)
         return (long)a->heartbeat_ms;
     long timeout = a->outbox_watch >= 0 ? OUTBOX_WATCHED_POLL_MS : OUTBOX_POLL_MS;
     int64_t beat = a->last_beat_ms + a->heartbeat_ms - agent_now_ms();
-    long feeds = agent_feeds_wait_ms(a);
+    long feeds = agent_feeds_wait_ms(a), index = agent_replica_wait_ms(a);
     if (beat < timeout)
         timeout = beat > 0 ? (long)beat : 0;
     if (feeds >= 0 && feeds < timeout)
         timeout = feeds;
+    if (index >= 0 && index < timeout)
+        timeout = index;
     return timeout;
 }
 
@@ -480,6 +482,7 @@ int agent_link_run(agent *a, volatile int *stop)
             fill_window(a);
         settle(a);
         agent_replica_flush(a);
+        agent_replica_index_work(a);
         agent_feeds_work(a);
         agent_inbox_work(a);
         if (rc == LINK_FATAL) {

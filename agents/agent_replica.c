@@ -9,6 +9,13 @@
  * not follow the last applied is a gap, and the session starts over from
  * replica_seq. Events received in one drain are applied in one transaction
  * together with the new replica_seq, then acknowledged for credit.
+ *
+ * Indexing a posting for search costs about what applying it does, so
+ * while events come in a burst (a drain of search_burst_entries or more)
+ * the index waits, as the hub's does: the postings changed are noted, and
+ * indexed a chunk per loop turn from BURST_HOLD_MS after the burst's last
+ * drain, or once they waited DEFER_MAX_MS or DEFER_MAX of them piled up.
+ * A local search meanwhile indexes them itself first (replica_search.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +26,10 @@
 #include "log.h"
 
 #define REPLICA_NAME "~replica"   /* not a valid [subscription NAME] */
+#define BURST_HOLD_MS 100          /* a burst goes on this long after such a drain */
+#define DEFER_MAX_MS 5000          /* postings wait for a burst's end at most this long */
+#define DEFER_MAX 262144           /* ... and while fewer than this many wait */
+#define INDEX_CHUNK 4096           /* postings indexed per loop turn */
 
 static cjx_store *store(agent *a)
 {
@@ -73,6 +84,9 @@ int agent_replica_start(agent *a, uint64_t hub_store_id)
         }
     }
     r->pos.hub_store_id = hub_store_id;
+    r->unindexed = r->pos.unindexed; /* left by a burst before a restart: indexed now */
+    r->index_due_ms = 0;
+    r->deferred_since_ms = r->unindexed ? agent_now_ms() : 0;
     if (r->pos.loaded) {
         subscribe(a);
     } else {
@@ -144,24 +158,86 @@ static void clear_batch(agent_replica *r)
     r->nbatch = 0;
 }
 
+/* Whether the postings of the drain being applied wait for the index. */
+static int defer_index(agent *a, int64_t now)
+{
+    agent_replica *r = &a->replica;
+    long long burst = a->cfg.search_burst_entries;
+    if (!burst || r->unindexed >= DEFER_MAX ||
+        (r->deferred_since_ms && now - r->deferred_since_ms >= DEFER_MAX_MS))
+        return 0;
+    if ((long long)r->nbatch >= burst) {
+        if (!r->deferred_since_ms)
+            CJX_LOG(CJX_LOG_INFO, "replica.index", a->cfg.credit_code,
+                    "a burst of %zu events: the search index waits for it to end", r->nbatch);
+        r->index_due_ms = now + BURST_HOLD_MS;
+        return 1;
+    }
+    return r->unindexed && now < r->index_due_ms; /* between a burst's drains */
+}
+
 void agent_replica_flush(agent *a)
 {
     agent_replica *r = &a->replica;
     if (!r->nbatch)
         return;
     cjx_fault fault;
-    if (cjx_replica_apply(store(a), replica_db(a), r->batch, r->nbatch, r->received, &fault)) {
+    int64_t now = agent_now_ms();
+    int defer = defer_index(a, now);
+    if (cjx_replica_apply(store(a), replica_db(a), r->batch, r->nbatch, r->received, defer,
+                          &fault)) {
         /* not acknowledged: the next session sends them again */
         CJX_LOG(CJX_LOG_ERR, "replica.apply", a->cfg.credit_code, "%s", fault.text);
         clear_batch(r);
         r->received = r->pos.seq;
         return;
     }
+    if (defer) {
+        r->unindexed += r->nbatch; /* at most: some are not postings */
+        if (!r->deferred_since_ms)
+            r->deferred_since_ms = now;
+    }
     clear_batch(r);
     r->pos.seq = r->received;
     if (a->state == AGENT_READY &&
         cjx_send_event_ack(a->sock, REPLICA_NAME, r->received, ZMQ_DONTWAIT) == CJX_OK)
         r->acked = r->received;
+}
+
+long agent_replica_wait_ms(const agent *a)
+{
+    const agent_replica *r = &a->replica;
+    if (!r->unindexed)
+        return -1;
+    if (r->unindexed >= DEFER_MAX)
+        return 0;
+    int64_t now = agent_now_ms();
+    int64_t due = r->index_due_ms;
+    if (r->deferred_since_ms && r->deferred_since_ms + DEFER_MAX_MS < due)
+        due = r->deferred_since_ms + DEFER_MAX_MS;
+    return due <= now ? 0 : (long)(due - now);
+}
+
+void agent_replica_index_work(agent *a)
+{
+    agent_replica *r = &a->replica;
+    if (agent_replica_wait_ms(a) != 0)
+        return;
+    cjx_fault fault;
+    uint64_t left;
+    if (cjx_replica_index_some(store(a), replica_db(a), INDEX_CHUNK, &left, &fault) != CJX_OK) {
+        CJX_LOG(CJX_LOG_ERR, "replica.index", a->cfg.credit_code, "%s", fault.text);
+        r->index_due_ms = agent_now_ms() + DEFER_MAX_MS; /* try again later */
+        r->deferred_since_ms = 0;
+        return;
+    }
+    r->unindexed = left;
+    if (left)
+        return;
+    CJX_LOG(CJX_LOG_INFO, "replica.index", a->cfg.credit_code,
+            "the search index has caught up with the burst (%lld ms behind at most)",
+            (long long)(agent_now_ms() - r->deferred_since_ms));
+    r->deferred_since_ms = 0;
 }
 
 void agent_replica_close(agent *a)

@@ -137,8 +137,9 @@ json_t *cli_replica_status(cjx_outbox *ob)
     cjx_fault fault;
     if (cjx_replica_position(cjx_outbox_store(ob), replica_db(ob), &pos, &fault) != CJX_OK)
         return json_pack("{s:s}", "error", fault.text);
-    return json_pack("{s:b, s:I, s:I}", "loaded", pos.loaded, "seq", (json_int_t)pos.seq,
-                     "entries", (json_int_t)pos.entries);
+    return json_pack("{s:b, s:I, s:I, s:I}", "loaded", pos.loaded, "seq", (json_int_t)pos.seq,
+                     "entries", (json_int_t)pos.entries, "unindexed",
+                     (json_int_t)pos.unindexed);
 }
 
 /* ---- verify ---- */

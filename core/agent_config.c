@@ -42,6 +42,9 @@ const cjx_conf_key cjx_agent_config_keys[] = {
         "largest size the outbox may grow to, MiB"),
     KEY("feed_window", CJX_CONF_INT, 1, 4096, "4096", feed_window,
         "most events of one subscription delivered and not yet acknowledged"),
+    KEY("search_burst_entries", CJX_CONF_INT, 0, 1 << 30, "256", search_burst_entries,
+        "this many events applied to the replica at once are a burst: its search index "
+        "waits while they come (5 s at most; a local search indexes them first); 0: never"),
     KEY("inbox_dir", CJX_CONF_STR, 0, 0, "", inbox_dir,
         "folder watched for exported files (CSV, JSON Lines, JSON) to import; done/, "
         "failed/ and .work/ are made inside it; empty: no inbox"),

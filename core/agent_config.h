@@ -41,6 +41,7 @@ typedef struct cjx_agent_config {
     long long heartbeat_ms;
     long long map_size_mb;
     long long feed_window;               /* unacknowledged events per subscription */
+    long long search_burst_entries;      /* a replica batch this big: indexing waits; 0: never */
     char inbox_dir[CJX_CONF_STRMAX];     /* watched for exported files; "": none */
     char import_policy[CJX_CONF_STRMAX]; /* all_or_nothing or valid_rows */
     long long import_complete;           /* exports hold every open posting */

@@ -14,6 +14,23 @@
 #define META_LOADED "replica_loaded"
 #define META_HUB "replica_hub_store"
 #define META_SEARCH "replica_search"   /* CJX_SEARCH_FORMAT: the index holds every posting */
+#define DB_UNINDEXED "replica_unindexed" /* keys whose postings the index does not follow yet */
+
+/* The database of keys left for cjx_replica_index_some, created by a write
+ * transaction (flags MDB_CREATE); a read-only one gets MDB_NOTFOUND while
+ * there has never been one. */
+static int unindexed_db(MDB_txn *txn, unsigned flags, MDB_dbi *dbi)
+{
+    return mdb_dbi_open(txn, DB_UNINDEXED, flags, dbi);
+}
+
+/* How many keys wait for the index, as of txn. */
+static uint64_t count_unindexed(MDB_txn *txn)
+{
+    MDB_dbi dbi;
+    MDB_stat ms;
+    return unindexed_db(txn, 0, &dbi) == 0 && mdb_stat(txn, dbi, &ms) == 0 ? ms.ms_entries : 0;
+}
 
 cjx_err cjx_replica_position(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx_fault *f)
 {
@@ -34,6 +51,7 @@ cjx_err cjx_replica_position(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx
     MDB_stat ms;
     if (mdb_stat(txn, db, &ms) == 0)
         pos->entries = ms.ms_entries;
+    pos->unindexed = count_unindexed(txn);
     mdb_txn_abort(txn);
     return CJX_OK;
 }
@@ -46,8 +64,13 @@ cjx_err cjx_replica_reset(cjx_store *s, MDB_dbi db, cjx_replica_pos *pos, cjx_fa
     if (rc)
         txn = NULL; /* LMDB leaves it unset */
     cjx_search_index ix = {0};
+    MDB_dbi unindexed;
     if (rc == 0)
         rc = mdb_drop(txn, db, 0);
+    if (rc == 0)
+        rc = unindexed_db(txn, MDB_CREATE, &unindexed);
+    if (rc == 0)
+        rc = mdb_drop(txn, unindexed, 0);
     if (rc == 0)
         rc = cjx_search_open(txn, &ix);
     if (rc == 0)
@@ -89,12 +112,65 @@ static void free_item(Cjx__Stored *st, Cjx__Item *item)
         cjx__stored__free_unpacked(st, NULL);
 }
 
+/* What a transaction writing the replica needs beside it: the search index,
+ * or, while the index waits (defer), the database its keys wait in. */
+typedef struct replica_writer {
+    MDB_txn *txn;
+    MDB_dbi db;
+    cjx_search_index ix;
+    int defer;
+    MDB_dbi unindexed;
+    cjx_arena scratch;                 /* the entry being applied, unpacked */
+} replica_writer;
+
+static int writer_begin(replica_writer *w, cjx_store *s, MDB_dbi db, int defer)
+{
+    memset(w, 0, sizeof *w);
+    w->db = db;
+    w->defer = defer;
+    cjx_arena_init(&w->scratch);
+    int rc = mdb_txn_begin(s->env, NULL, 0, &w->txn);
+    if (rc) {
+        w->txn = NULL; /* LMDB leaves it unset */
+        return rc;
+    }
+    rc = unindexed_db(w->txn, MDB_CREATE, &w->unindexed);
+    return rc ? rc : cjx_search_open(w->txn, &w->ix);
+}
+
+/* Commits when rc is 0, else aborts; returns the outcome. */
+static int writer_end(replica_writer *w, int rc)
+{
+    if (rc == 0)
+        rc = cjx_search_flush(w->txn, &w->ix);
+    cjx_search_close(&w->ix);
+    cjx_arena_fini(&w->scratch);
+    if (rc == 0)
+        rc = mdb_txn_commit(w->txn);
+    else if (w->txn)
+        mdb_txn_abort(w->txn);
+    return rc;
+}
+
+/* Makes the index follow key's posting (NULL: it has none now), or notes
+ * the key for later while the index waits. */
+static int follow_posting(replica_writer *w, const uint8_t *key, size_t klen, uint64_t seq,
+                          const Cjx__Posting *posting)
+{
+    if (!w->defer)
+        return cjx_search_replace(w->txn, &w->ix, key, klen, seq, posting);
+    MDB_val k = {klen, (void *)key}, v = {0, NULL};
+    return mdb_put(w->txn, w->unindexed, &k, &v, 0);
+}
+
 /* Puts one packed Stored into the replica unless the key holds a newer
  * version; removes the key when the entry closes a posting. The search
  * index follows the postings. */
-static int apply_one(MDB_txn *txn, MDB_dbi db, cjx_search_index *ix, cjx_arena *scratch,
-                     const void *data, size_t len)
+static int apply_one(replica_writer *w, const void *data, size_t len)
 {
+    MDB_txn *txn = w->txn;
+    MDB_dbi db = w->db;
+    cjx_arena *scratch = &w->scratch;
     Cjx__Stored *st = cjx__stored__unpack(&scratch->allocator, len, data);
     Cjx__Item *item = st ? cjx__item__unpack(&scratch->allocator, st->item.len, st->item.data)
                          : NULL;
@@ -109,12 +185,12 @@ static int apply_one(MDB_txn *txn, MDB_dbi db, cjx_search_index *ix, cjx_arena *
         if (existed && v.mv_size >= 8 && cjx_be64_get(v.mv_data) >= st->seq) {
             rc = 0; /* already as new or newer */
         } else if (posting && item->posting->status != CJX__POSTING_STATUS__STATUS_OPEN) {
-            rc = existed ? cjx_search_replace(txn, ix, key, klen, st->seq, NULL) : 0;
+            rc = existed ? follow_posting(w, key, klen, st->seq, NULL) : 0;
             if (rc == 0)
                 rc = mdb_del(txn, db, &k, NULL);
             rc = rc == MDB_NOTFOUND ? 0 : rc;
         } else {
-            rc = posting ? cjx_search_replace(txn, ix, key, klen, st->seq, item->posting) : 0;
+            rc = posting ? follow_posting(w, key, klen, st->seq, item->posting) : 0;
             v.mv_size = 8 + len;
             if (rc == 0)
                 rc = mdb_put(txn, db, &k, &v, MDB_RESERVE);
@@ -138,17 +214,11 @@ static int meta_put(MDB_txn *txn, const cjx_store *s, const char *key, const voi
 cjx_err cjx_replica_load_page(cjx_store *s, MDB_dbi db, const Cjx__Snapshot *page,
                               cjx_replica_pos *pos, cjx_fault *f)
 {
-    MDB_txn *txn = NULL;
-    cjx_search_index ix = {0};
-    cjx_arena scratch;
-    cjx_arena_init(&scratch);
-    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-    if (rc)
-        txn = NULL; /* LMDB leaves it unset */
-    if (rc == 0)
-        rc = cjx_search_open(txn, &ix);
+    replica_writer w;
+    int rc = writer_begin(&w, s, db, 0);
+    MDB_txn *txn = w.txn;
     for (size_t i = 0; rc == 0 && i < page->n_entries; i++)
-        rc = apply_one(txn, db, &ix, &scratch, page->entries[i].data, page->entries[i].len);
+        rc = apply_one(&w, page->entries[i].data, page->entries[i].len);
     uint64_t as_of = pos->snapshot_as_of ? pos->snapshot_as_of : page->as_of_seq;
     if (rc == 0)
         rc = cjx_store_meta_put_u64(txn, s, META_AS_OF, as_of);
@@ -161,14 +231,7 @@ cjx_err cjx_replica_load_page(cjx_store *s, MDB_dbi db, const Cjx__Snapshot *pag
         if (rc == 0)
             rc = cjx_store_meta_put_u64(txn, s, META_LOADED, 1);
     }
-    if (rc == 0)
-        rc = cjx_search_flush(txn, &ix);
-    cjx_search_close(&ix);
-    cjx_arena_fini(&scratch);
-    if (rc == 0)
-        rc = mdb_txn_commit(txn);
-    else if (txn)
-        mdb_txn_abort(txn);
+    rc = writer_end(&w, rc);
     if (rc)
         return cjx_store_fault(f, rc, "loading the replica snapshot");
     pos->snapshot_as_of = as_of;
@@ -184,30 +247,53 @@ cjx_err cjx_replica_load_page(cjx_store *s, MDB_dbi db, const Cjx__Snapshot *pag
 }
 
 cjx_err cjx_replica_apply(cjx_store *s, MDB_dbi db, const ProtobufCBinaryData *entries,
-                          size_t n, uint64_t upto, cjx_fault *f)
+                          size_t n, uint64_t upto, int defer_index, cjx_fault *f)
 {
-    MDB_txn *txn = NULL;
-    cjx_search_index ix = {0};
-    cjx_arena scratch;
-    cjx_arena_init(&scratch);
-    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-    if (rc)
-        txn = NULL; /* LMDB leaves it unset */
-    if (rc == 0)
-        rc = cjx_search_open(txn, &ix);
+    replica_writer w;
+    int rc = writer_begin(&w, s, db, defer_index);
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = apply_one(txn, db, &ix, &scratch, entries[i].data, entries[i].len);
+        rc = apply_one(&w, entries[i].data, entries[i].len);
     if (rc == 0)
-        rc = cjx_store_meta_put_u64(txn, s, META_SEQ, upto);
-    if (rc == 0)
-        rc = cjx_search_flush(txn, &ix);
-    cjx_search_close(&ix);
-    cjx_arena_fini(&scratch);
-    if (rc == 0)
-        rc = mdb_txn_commit(txn);
-    else if (txn)
-        mdb_txn_abort(txn);
+        rc = cjx_store_meta_put_u64(w.txn, s, META_SEQ, upto);
+    rc = writer_end(&w, rc);
     return rc ? cjx_store_fault(f, rc, "applying events to the replica") : CJX_OK;
+}
+
+cjx_err cjx_replica_index_some(cjx_store *s, MDB_dbi db, size_t max, uint64_t *left,
+                               cjx_fault *f)
+{
+    replica_writer w;
+    MDB_cursor *cur = NULL;
+    int rc = writer_begin(&w, s, db, 0);
+    if (rc == 0)
+        rc = mdb_cursor_open(w.txn, w.unindexed, &cur);
+    MDB_val k, v;
+    int more = rc;
+    for (size_t done = 0; rc == 0 && done < max; done++) {
+        more = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        if (more)
+            break;
+        uint8_t key[CJX_STATE_KEY_MAX];
+        size_t klen = k.mv_size < sizeof key ? k.mv_size : sizeof key;
+        memcpy(key, k.mv_data, klen);
+        rc = mdb_cursor_del(cur, 0);
+        Cjx__Stored *st = NULL;
+        MDB_val kk = {klen, key};
+        Cjx__Item *item = rc == 0 && mdb_get(w.txn, db, &kk, &v) == 0 ? item_of(&v, &st) : NULL;
+        int posting = item && item->body_case == CJX__ITEM__BODY_POSTING;
+        if (rc == 0) /* the posting the replica holds now, or none */
+            rc = follow_posting(&w, key, klen, posting ? st->seq : 0,
+                                posting ? item->posting : NULL);
+        free_item(st, item);
+    }
+    if (rc == 0 && more != 0 && more != MDB_NOTFOUND)
+        rc = more;
+    if (cur)
+        mdb_cursor_close(cur);
+    if (left)
+        *left = rc == 0 ? count_unindexed(w.txn) : 0;
+    rc = writer_end(&w, rc);
+    return rc ? cjx_store_fault(f, rc, "indexing the replica's postings") : CJX_OK;
 }
 
 cjx_err cjx_replica_scan(cjx_store *s, MDB_dbi db, cjx_replica_fn fn, void *ctx, uint64_t *seq,
@@ -285,8 +371,13 @@ cjx_err cjx_replica_index(cjx_store *s, MDB_dbi db, cjx_fault *f)
         return cjx_store_fault(f, rc, "opening the replica's search index");
     rc = cjx_search_open(txn, &ix);
     int complete = rc == 0 && cjx_store_meta_u64(txn, s, META_SEARCH) == CJX_SEARCH_FORMAT;
+    MDB_dbi unindexed;
     if (rc == 0 && !complete)
         rc = cjx_search_clear(txn, &ix);
+    if (rc == 0 && !complete) /* every posting is indexed below */
+        rc = unindexed_db(txn, MDB_CREATE, &unindexed);
+    if (rc == 0 && !complete)
+        rc = mdb_drop(txn, unindexed, 0);
     if (rc == 0 && !complete)
         rc = mdb_cursor_open(txn, db, &cur);
     MDB_val k, v;

@@ -30,6 +30,7 @@ typedef struct cjx_replica_pos {
     uint8_t after[CJX_STATE_KEY_MAX];      /* while loading: the next page starts after it */
     size_t after_len;
     uint64_t entries;                      /* how many it holds */
+    uint64_t unindexed;                    /* keys whose postings the index waits to follow */
 } cjx_replica_pos;
 
 /* Reads where the replica stands. db is the replica database of s. */
@@ -47,9 +48,17 @@ cjx_err cjx_replica_load_page(cjx_store *s, MDB_dbi db, const Cjx__Snapshot *pag
                               cjx_replica_pos *pos, cjx_fault *f);
 
 /* Applies stream events (packed Stored, in sequence order) and sets
- * replica_seq to upto, in one transaction. */
+ * replica_seq to upto, in one transaction. With defer_index the search
+ * index does not follow the postings changed yet: their keys wait in the
+ * "replica_unindexed" database for cjx_replica_index_some (indexing a
+ * posting costs about as much as applying it, so an agent receiving a
+ * burst leaves it for after). */
 cjx_err cjx_replica_apply(cjx_store *s, MDB_dbi db, const ProtobufCBinaryData *entries,
-                          size_t n, uint64_t upto, cjx_fault *f);
+                          size_t n, uint64_t upto, int defer_index, cjx_fault *f);
+/* Makes the index follow up to max of the postings left waiting, in one
+ * transaction; *left (when not NULL) gets how many still wait. */
+cjx_err cjx_replica_index_some(cjx_store *s, MDB_dbi db, size_t max, uint64_t *left,
+                               cjx_fault *f);
 
 /* Called per replica entry in key order with its packed Stored; return
  * non-zero to stop. */
@@ -71,8 +80,9 @@ cjx_err cjx_replica_digest(cjx_store *s, MDB_dbi db, uint8_t out[CJX_DIGEST_LEN]
  * then follows every page and event applied. */
 cjx_err cjx_replica_index(cjx_store *s, MDB_dbi db, cjx_fault *f);
 
-/* Runs a search over the replica's postings (replica_search.c); *out is the
- * answer the hub would give, for the caller to free. */
+/* Runs a search over the replica's postings (replica_search.c), the
+ * postings left waiting indexed first; *out is the answer the hub would
+ * give, for the caller to free. */
 cjx_err cjx_replica_search(cjx_store *s, MDB_dbi db, const Cjx__SearchRequest *m,
                            Cjx__SearchResult **out, cjx_fault *f);
 

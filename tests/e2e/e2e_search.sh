@@ -5,7 +5,8 @@
 # person of the college's records, refused after their opt-out; records the
 # caller may read, by kind, keywords and filters; an update,
 # a fill and a rebuilt index (cjx-hub --reindex) change what is found; the
-# replica answers with the hub down; indexing waits out a burst of publishes.
+# replica answers with the hub down; indexing waits out a burst of publishes,
+# at the hub and in a replica.
 . "$(dirname "$0")/lib.sh"
 
 ENT=91140400MA0K7C2D3J   # an enterprise
@@ -20,6 +21,7 @@ posting() {
 start_hub
 make_agent ent $ENT
 make_agent col $COL
+echo "search_burst_entries = 8" >>"$T/col.ini"   # its replica's index waits out bursts of 8
 start_agent ent
 start_agent col
 
@@ -199,6 +201,15 @@ deferred() { metric cjx_search_deferred_total; }
 waited() { [ "$(deferred)" -ge 1 ]; }
 wait_until 5 waited || fail "indexing did not wait for the burst: cjx_search_deferred_total $(deferred)"
 [ "$(cjx col search --json 1400 | refs)" = "JOB-1400" ] || fail "the burst's last posting is not found"
+
+note "the college's replica took the burst in with its index waiting too, and caught up"
+wait_until 20 cjx col verify || fail "the college's replica does not agree with the hub after the burst"
+grep -q 'the search index waits for it to end' "$T/col.log" || fail "the replica's index did not wait for the burst"
+caught_up_said() { grep -q 'the search index has caught up' "$T/col.log"; }
+wait_until 10 caught_up_said || fail "the agent's replica index never caught up with the burst"
+unindexed=$(cjx col status --local | jq -r .replica.unindexed)
+[ "$unindexed" = 0 ] || fail "postings of the burst still wait for the replica's index: $unindexed"
+[ "$(cjx col search --local --json 1400 | refs)" = "JOB-1400" ] || fail "the replica does not find the burst's last posting"
 
 note "a search waiting for the index is parked, not holding the hub: publishes go on meanwhile"
 kill_hub TERM
