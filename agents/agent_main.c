@@ -1,12 +1,12 @@
 /* agent_main.c — cjx-agent: command line, configuration, signals. */
 #include <getopt.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
+#include "codec.h"
 #include "log.h"
 
 static volatile int stop_flag;
@@ -62,11 +62,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    /* Frames of events are up to 256 KiB: taken from the heap, and the
-     * heap not given back to the kernel after each, so that catching up
-     * does not fault the same pages in again and again. */
-    mallopt(M_MMAP_THRESHOLD, 1 << 20);
-    mallopt(M_TRIM_THRESHOLD, 8 << 20);
+    cjx_frames_in_heap(8 << 20); /* so that catching up does not fault pages in again and again */
     static agent a = {.outbox_watch = -1};
     cjx_fault fault = {0};
     if (cjx_agent_config_load(config, &a.cfg, &fault) != CJX_OK) {

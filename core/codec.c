@@ -2,8 +2,15 @@
 #include "codec.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <zmq.h>
+
+void cjx_frames_in_heap(size_t keep_bytes)
+{
+    mallopt(M_MMAP_THRESHOLD, 1 << 20); /* above the largest frame sent */
+    mallopt(M_TRIM_THRESHOLD, (int)keep_bytes);
+}
 
 cjx_err cjx_frame_decode(const void *buf, size_t len, size_t max,
                          Cjx__Frame **out, cjx_fault *f)

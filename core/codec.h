@@ -19,6 +19,15 @@
 /* The largest packed item `cjx post` accepts: it must fit a Publish frame. */
 #define CJX_MAX_ITEM_BYTES (CJX_MAX_FRAME_BYTES - 64)
 
+/* Has malloc keep frame-sized blocks in the heap, for a process that sends
+ * and receives frames by the thousand (call in main, before any): frames of
+ * up to 256 KiB, allocated per batch and freed once ZeroMQ is done with
+ * them, are otherwise each a fresh mapping, or fresh heap pages once the
+ * top of the heap was given back, every page faulted in as it is written
+ * (a tenth of the hub loop's time with one agent). Up to keep_bytes of free
+ * heap stay for the next ones. */
+void cjx_frames_in_heap(size_t keep_bytes);
+
 /* Unpacks a frame from buf. Returns CJX_OK with *out (caller frees with
  * cjx__frame__free_unpacked(*out, NULL)), CJX_ETOOBIG when len > max, or
  * CJX_EMALFORMED when the bytes are not a Frame or hold no message. */

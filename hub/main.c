@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "hub.h"
 #include "log.h"
 
@@ -118,6 +119,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    cjx_frames_in_heap(32 << 20); /* the feeds' frames of a pump, queued for many agents */
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"listen", required_argument, NULL, 'l'},
