@@ -13,9 +13,10 @@
  * Indexing a posting for search costs about what applying it does, so
  * while events come in a burst (a drain of search_burst_entries or more)
  * the index waits, as the hub's does: the postings changed are noted, and
- * indexed a chunk per loop turn from BURST_HOLD_MS after the burst's last
- * drain, or once they waited DEFER_MAX_MS or DEFER_MAX of them piled up.
- * A local search meanwhile indexes them itself first (replica_search.c).
+ * indexed CJX_REPLICA_INDEX_CHUNK per loop turn from BURST_HOLD_MS after the
+ * burst's last drain, or once they waited DEFER_MAX_MS or DEFER_MAX of them
+ * piled up. A local search meanwhile indexes them itself first, a chunk a
+ * transaction too (replica_search.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,6 @@
 #define BURST_HOLD_MS 100          /* a burst goes on this long after such a drain */
 #define DEFER_MAX_MS 5000          /* postings wait for a burst's end at most this long */
 #define DEFER_MAX 262144           /* ... and while fewer than this many wait */
-#define INDEX_CHUNK 4096           /* postings indexed per loop turn */
 
 static cjx_store *store(agent *a)
 {
@@ -225,7 +225,8 @@ void agent_replica_index_work(agent *a)
         return;
     cjx_fault fault;
     uint64_t left;
-    if (cjx_replica_index_some(store(a), replica_db(a), INDEX_CHUNK, &left, &fault) != CJX_OK) {
+    if (cjx_replica_index_some(store(a), replica_db(a), CJX_REPLICA_INDEX_CHUNK, &left,
+                               &fault) != CJX_OK) {
         CJX_LOG(CJX_LOG_ERR, "replica.index", a->cfg.credit_code, "%s", fault.text);
         r->index_due_ms = agent_now_ms() + DEFER_MAX_MS; /* try again later */
         r->deferred_since_ms = 0;

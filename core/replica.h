@@ -55,6 +55,9 @@ cjx_err cjx_replica_load_page(cjx_store *s, MDB_dbi db, const Cjx__Snapshot *pag
  * burst leaves it for after). */
 cjx_err cjx_replica_apply(cjx_store *s, MDB_dbi db, const ProtobufCBinaryData *entries,
                           size_t n, uint64_t upto, int defer_index, cjx_fault *f);
+/* Postings indexed per transaction when catching up: about 20 ms of work,
+ * so that a write transaction stays small and nothing waits long for it. */
+#define CJX_REPLICA_INDEX_CHUNK 4096
 /* Makes the index follow up to max of the postings left waiting, in one
  * transaction; *left (when not NULL) gets how many still wait. */
 cjx_err cjx_replica_index_some(cjx_store *s, MDB_dbi db, size_t max, uint64_t *left,

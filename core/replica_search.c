@@ -1,7 +1,6 @@
 /* replica_search.c — `cjx search --local` and `cjx recommend --local`: over the
  * agent's replica, answered as the hub answers (a SearchResult), offline.
  * The replica's index is kept by replica.c as entries are applied. */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,8 +16,9 @@ cjx_err cjx_replica_search(cjx_store *s, MDB_dbi db, const Cjx__SearchRequest *m
     *out = NULL;
     cjx_replica_pos pos;
     cjx_err err = cjx_replica_position(s, db, &pos, f);
-    if (err == CJX_OK && pos.unindexed) /* the agent left them during a burst */
-        err = cjx_replica_index_some(s, db, SIZE_MAX, NULL, f);
+    uint64_t left = err == CJX_OK ? pos.unindexed : 0;
+    while (err == CJX_OK && left) /* the agent left them during a burst */
+        err = cjx_replica_index_some(s, db, CJX_REPLICA_INDEX_CHUNK, &left, f);
     if (err)
         return err;
     int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
