@@ -22,7 +22,11 @@
 #   memory    each broker's peak RSS (VmHWM) per run, sampled every 0.1 s;
 #             an idle cjx agent's RSS (publish_many_bench)
 #   limits    LMDB appends in synced 1,000-record transactions (lmdb_limit),
-#             ZeroMQ DEALER→ROUTER round trips (zmq_limit)
+#             ZeroMQ DEALER→ROUTER round trips (zmq_limit); and the floors
+#             (broker_limit): the 1-publisher and the fan-out workloads
+#             through a broker that only appends to LMDB in synced
+#             transactions and answers over ZeroMQ, in the limit column of
+#             those workloads' rows
 #
 # Every broker gets a fresh data folder under ${BENCH_DIR:-/var/tmp} and a
 # free port on 127.0.0.1, and is stopped after its workload; whatever is
@@ -57,7 +61,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCJX_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target cjx-hub cjx-agent publish_many_bench feed_bench \
-    wire_fanout_bench wire_catchup_bench lmdb_limit zmq_limit mosq_bench nats_bench >/dev/null
+    wire_fanout_bench wire_catchup_bench lmdb_limit zmq_limit broker_limit mosq_bench nats_bench \
+    >/dev/null
 bin=$PWD/$build/bin
 conf=$PWD/config
 
@@ -73,9 +78,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# free_port: a port nothing listens on, below the kernel's range of
+# ephemeral ports: a port in it may be a connection's own end, which a
+# connect test does not see and a broker then cannot bind.
 free_port() {
-    local p
-    for p in $(shuf -i 20000-60000 -n 100); do
+    local p low _
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+    for p in $(shuf -i 10000-$((low > 10100 ? low - 1 : 32767)) -n 100); do
         (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
     done
     return 1
@@ -177,7 +186,7 @@ EOF
     mosquitto -c "$1/mosquitto.conf" 2>>"$1/mosquitto.log" &
     broker=$!
     started+=("$broker")
-    wait_port "$mosq_port"
+    wait_port "$mosq_port" || { tail -5 "$1/mosquitto.log" >&2; return 1; }
 }
 nats_url=""
 start_nats() { # start_nats DIR [EXTRA_JETSTREAM_LINE]
@@ -190,7 +199,7 @@ start_nats() { # start_nats DIR [EXTRA_JETSTREAM_LINE]
     nats-server -c "$1/nats.conf" >>"$1/nats.log" 2>&1 &
     broker=$!
     started+=("$broker")
-    wait_port "$port"
+    wait_port "$port" || { tail -5 "$1/nats.log" >&2; return 1; }
 }
 stop_broker() {
     kill "$broker" 2>/dev/null || true
@@ -224,6 +233,9 @@ for run in $(seq "$RUNS"); do
     measure "$run" lmdb - - "$bin/lmdb_limit" "$d/lmdb" "$N" 512 1000
     rm -rf "$d/lmdb"
     measure "$run" zeromq - - "$bin/zmq_limit" "$N" 512 "$WINDOW"
+    mkdir -p "$d/floor"
+    measure "$run" lmdb+zeromq - - "$bin/broker_limit" "$d/floor" publish "$N" "$WINDOW"
+    rm -rf "$d/floor"
 
     for pubs in 1 16; do
         for client in wire agents; do
@@ -249,6 +261,9 @@ for run in $(seq "$RUNS"); do
         done
     done
 
+    mkdir -p "$d/floor"
+    measure "$run" lmdb+zeromq - - "$bin/broker_limit" "$d/floor" fanout "$SUBS" "$RATE" "$SECONDS_"
+    rm -rf "$d/floor"
     w=$d/cjx-feed
     mkdir -p "$w"
     measure "$run" cjx "cjx-hub -c $w/wire-fanout/" "$w.wfan.mem" "$bin/wire_fanout_bench" "$bin" \

@@ -3,8 +3,10 @@
 # median [min–max] over the runs of every system, and cjx's median over the
 # best peer's (the highest rate, or the lowest latency or memory); the rows
 # of cjx's own agents publishing and delivering are set against the peers'
-# clients of the rows before them. Lines starting with # are printed as they are. Written for
-# mawk (no asort).
+# clients of the rows before them. The limit column holds the physical
+# limits: its own rows, and the floors (bench/broker_limit.c) in the rows
+# of the publish and fan-out workloads they bound. Lines starting with #
+# are printed as they are. Written for mawk (no asort).
 
 function num(v) { sub(/\/s$/, "", v); return v + 0 }
 
@@ -14,7 +16,8 @@ function num(v) { sub(/\/s$/, "", v); return v + 0 }
 function add(row, sys, v, better, fmt,    k, g) {
     if (!(row in known)) {
         known[row] = 1
-        g = row ~ /^durable|^  the same.*rec\/s$|^  hub .*CPU/ ? 1 : row ~ /^fan-out|^  the same.*ms$/ ? 2 : \
+        g = row ~ /^durable|^  the same.*rec\/s$|^  hub .*CPU/ ? 1 : \
+            row ~ /^fan-out|^  the same.*ms$|^  the floor's/ ? 2 : \
             row ~ /^ *catch-up/ ? 3 : row ~ /^broker/ ? 4 : row ~ /^idle/ ? 5 : 6
         rows[g, ++nrows[g]] = row
         dir[row] = better
@@ -117,6 +120,17 @@ function mem_rows(what, sys, like) {
     } else if (t == "agent_idle") {
         add("idle agent VmRSS MB (" kv["when"] ")", sys, kv["vmrss_kb"] / 1024, "lo", "%.1f")
         add("idle agent RssAnon MB (" kv["when"] ")", sys, kv["rssanon_kb"] / 1024, "lo", "%.1f")
+    } else if (t == "publish_limit") { # the floor, in the limit column of the publish row
+        add("durable publish, " kv["publishers"] " publisher(s), rec/s", "limit", num(kv["rate"]),
+            "hi", "%.0f")
+        add("  hub CPU/record us, " kv["publishers"] " pub", "limit", kv["broker_cpu_us"], "lo", "%.2f")
+    } else if (t == "fanout_limit") { # the floor, in the limit column of the fan-out rows
+        split("p50 p99 max", q, " ")
+        for (i = 1; i <= 3; i++)
+            add("fan-out " q[i] " ms", "limit", kv[q[i] "_ms"], "lo", "%.1f")
+        for (i = 1; i <= 2; i++)
+            add("  the floor's synced commit, " q[i] " ms", "limit",
+                kv["commit_" q[i] "_ms"], "lo", "%.2f")
     } else if (t == "limit") {
         add("limit: " (sys == "lmdb" ? "LMDB, synced txns of " kv["txn"] : \
             "ZeroMQ round trips, window " kv["window"]) " /s", "limit", num(kv["rate"]), "hi", "%.0f")

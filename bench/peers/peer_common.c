@@ -116,32 +116,48 @@ static int cmp_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-long peer_fanout_report(const char *system, const char *client, peer_sub_log *logs, int nsubs,
-                        long total, double target, double achieved, int64_t last_pub_us)
+peer_quantiles peer_quantiles_of(int32_t *us, size_t n)
+{
+    if (!n)
+        return (peer_quantiles){-1, -1, -1};
+    qsort(us, n, sizeof *us, cmp_i32);
+    return (peer_quantiles){us[n / 2] / 1e3, us[(size_t)(n * 0.99)] / 1e3, us[n - 1] / 1e3};
+}
+
+int peer_fanout_stats_of(const peer_sub_log *logs, int nsubs, long total,
+                         peer_fanout_stats *out)
 {
     size_t cap = (size_t)nsubs * (size_t)(total > 0 ? total : 1), n = 0;
     int32_t *all = malloc(cap * sizeof *all);
     if (!all)
-        return (long)cap;
-    int64_t last = 0;
-    long dups = 0;
+        return -1;
+    memset(out, 0, sizeof *out);
     for (int s = 0; s < nsubs; s++) {
         for (long i = 0; i < total; i++)
             if (logs[s].lat_us[i] >= 0)
                 all[n++] = logs[s].lat_us[i];
-        last = logs[s].last_us > last ? logs[s].last_us : last;
-        dups += logs[s].dups;
+        out->last_us = logs[s].last_us > out->last_us ? logs[s].last_us : out->last_us;
+        out->dups += logs[s].dups;
     }
-    qsort(all, n, sizeof *all, cmp_i32);
-    double p50 = n ? all[n / 2] / 1e3 : -1, p99 = n ? all[(size_t)(n * 0.99)] / 1e3 : -1,
-           max = n ? all[n - 1] / 1e3 : -1;
-    long missing = (long)(cap - n);
+    out->q = peer_quantiles_of(all, n);
+    out->pairs = n;
+    out->missing = (long)(cap - n);
+    free(all);
+    return 0;
+}
+
+long peer_fanout_report(const char *system, const char *client, peer_sub_log *logs, int nsubs,
+                        long total, double target, double achieved, int64_t last_pub_us)
+{
+    peer_fanout_stats st;
+    if (peer_fanout_stats_of(logs, nsubs, total, &st))
+        return (long)nsubs * total;
     printf("system=%s test=fanout%s%s subscribers=%d events=%ld target_rate=%.0f/s rate=%.0f/s "
            "pairs=%zu p50_ms=%.1f p99_ms=%.1f max_ms=%.1f drain_s=%.3f duplicates=%ld%s\n",
            system, client ? " client=" : "", client ? client : "", nsubs, total, target, achieved,
-           n, p50, p99, max, (last - last_pub_us) / 1e6, dups, missing ? " (INCOMPLETE)" : "");
-    free(all);
-    return missing;
+           st.pairs, st.q.p50_ms, st.q.p99_ms, st.q.max_ms, (st.last_us - last_pub_us) / 1e6,
+           st.dups, st.missing ? " (INCOMPLETE)" : "");
+    return st.missing;
 }
 
 long peer_arg(int argc, char **argv, int i, long dflt)

@@ -53,6 +53,26 @@ void peer_sub_log_note(peer_sub_log *l, const void *buf, size_t len);
 /* Records the delivery at now_us of message seq, sent at sent_us. */
 void peer_sub_log_record(peer_sub_log *l, uint64_t seq, int64_t sent_us, int64_t now_us);
 
+/* Quantiles of latencies, in milliseconds (-1 when there are none). */
+typedef struct peer_quantiles {
+    double p50_ms, p99_ms, max_ms;
+} peer_quantiles;
+
+/* The quantiles of the n latencies us (microseconds), sorted in place. */
+peer_quantiles peer_quantiles_of(int32_t *us, size_t n);
+
+/* What nsubs logs of total messages each received, all together. */
+typedef struct peer_fanout_stats {
+    peer_quantiles q; /* over every (message, subscriber) pair received */
+    size_t pairs;     /* received */
+    long missing, dups;
+    int64_t last_us;  /* the last delivery */
+} peer_fanout_stats;
+
+/* Fills out from the logs. Returns 0, or -1 when out of memory. */
+int peer_fanout_stats_of(const peer_sub_log *logs, int nsubs, long total,
+                         peer_fanout_stats *out);
+
 /* Prints the fan-out line for nsubs logs: p50/p99/max over every
  * (message, subscriber) pair received, pairs missing, drain_s (last
  * delivery after the last publish, last_pub_us); with client (not NULL), a
