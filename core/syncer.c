@@ -74,7 +74,7 @@ cjx_syncer *cjx_syncer_start(size_t nslots)
     }
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->changed, NULL);
-    if (cjx_thread_start(&s->thread, sync_thread, s) != 0) {
+    if (cjx_thread_start(&s->thread, "cjx-sink-sync", sync_thread, s) != 0) {
         close(s->event_fd);
         pthread_cond_destroy(&s->changed);
         pthread_mutex_destroy(&s->lock);

@@ -20,7 +20,7 @@
 struct cjx_prevalidate {
     const cjx_validator *v;
     size_t max_frame_bytes;
-    cjx_arena scratch;                 /* the item being validated, unpacked */
+    cjx_arena scratch;                 /* the frame being validated, unpacked */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t work, done;
@@ -34,17 +34,17 @@ struct cjx_prevalidate {
 /* Whether frame is a Publish whose item passes validation. */
 static int valid_publish(cjx_prevalidate *pv, const cjx_frame_ref *frame)
 {
+    ProtobufCAllocator *a = &pv->scratch.allocator;
     Cjx__Frame *fr = NULL;
-    if (cjx_frame_decode(frame->data, frame->len, pv->max_frame_bytes, &fr, NULL) != CJX_OK)
-        return 0;
     int ok = 0;
-    if (fr->msg_case == CJX__FRAME__MSG_PUBLISH) {
+    if (cjx_frame_decode_with(a, frame->data, frame->len, pv->max_frame_bytes, &fr, NULL) ==
+            CJX_OK &&
+        fr->msg_case == CJX__FRAME__MSG_PUBLISH) {
         const ProtobufCBinaryData *b = &fr->publish->item;
-        Cjx__Item *item = cjx__item__unpack(&pv->scratch.allocator, b->len, b->data);
+        Cjx__Item *item = cjx__item__unpack(a, b->len, b->data);
         ok = item && cjx_validate_item(pv->v, item, NULL) == CJX_OK;
-        cjx_arena_reset(&pv->scratch);
     }
-    cjx__frame__free_unpacked(fr, NULL);
+    cjx_arena_reset(&pv->scratch); /* fr, item */
     return ok;
 }
 
@@ -79,7 +79,7 @@ cjx_prevalidate *cjx_prevalidate_start(const cjx_validator *v, size_t max_frame_
     pthread_mutex_init(&pv->lock, NULL);
     pthread_cond_init(&pv->work, NULL);
     pthread_cond_init(&pv->done, NULL);
-    if (cjx_thread_start(&pv->thread, run, pv) != 0) {
+    if (cjx_thread_start(&pv->thread, "cjx-prevalidate", run, pv) != 0) {
         pthread_cond_destroy(&pv->done);
         pthread_cond_destroy(&pv->work);
         pthread_mutex_destroy(&pv->lock);

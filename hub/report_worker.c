@@ -121,7 +121,7 @@ cjx_err cjx_report_worker_open(cjx_hub *h, cjx_fault *f)
     }
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->wake, NULL);
-    int rc = cjx_thread_start(&w->thread, run, w);
+    int rc = cjx_thread_start(&w->thread, "cjx-report", run, w);
     if (rc) {
         close(w->efd);
         free(w);

@@ -240,7 +240,7 @@ cjx_search_follow *cjx_search_follow_start(cjx_hub *h, uint64_t indexed)
     pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC); /* in_ms */
     pthread_cond_init(&fw->more, &monotonic);
     pthread_condattr_destroy(&monotonic);
-    if (fw->wake_fd < 0 || cjx_thread_start(&fw->thread, follow, fw) != 0) {
+    if (fw->wake_fd < 0 || cjx_thread_start(&fw->thread, "cjx-search", follow, fw) != 0) {
         if (fw->wake_fd >= 0)
             close(fw->wake_fd);
         pthread_cond_destroy(&fw->more);

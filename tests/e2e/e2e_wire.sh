@@ -89,7 +89,7 @@ expect "single acks without asking" "answered=5 acks=5 nacks=0 frames=5 most=1 o
 note "frames drained while a batch commits have their items validated beside it: the valid"
 note "are stored, the invalid refused as ever, in order (batch_max = 40: 160 frames, 4 batches)"
 kill_hub TERM
-HUB_INI_EXTRA="batch_max = 40" start_hub
+HUB_INI_EXTRA="batch_max = 40" start_hub "$HUB_EP" # the same port: ent's ini names it
 FIFTH=91140403MA0K8E1F4K   # a fifth enterprise
 for i in $(seq 201 360); do
     case $i in
@@ -107,6 +107,11 @@ expect "batches validated beside the commit" "answered=160 acks=158 nacks=2 .* o
     "$(cat "$T/overlap.out")"
 prevalidated=$(metric cjx_prevalidated_total)
 [ "${prevalidated:-0}" -ge 40 ] || fail "no batch was validated beside a commit: ${prevalidated:-none}"
+note "and each item stored is the one its frame carried"
+for k in 1 40 41 99 101 160; do # outbox sequence k carried JOB-(200+k); 100 and 150 were refused
+    cjx ent get "$FIFTH-$k" | matches "\"ref\":\"JOB-$((200 + k))\"" ||
+        fail "$FIFTH-$k is not JOB-$((200 + k)): $(cjx ent get "$FIFTH-$k" 2>&1 | head -c 300)"
+done
 
 kill -0 "$HUB_PID" || fail "hub died"
 echo ok
