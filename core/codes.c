@@ -31,6 +31,15 @@ static int all_digits(const char *s, size_t n)
     return 1;
 }
 
+/* The number the n digits at s make; all_digits has checked them. */
+static int digits_value(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
 /* True when the two digits at d name a GB/T 2260 province-level division. */
 static int province_known(const char *d)
 {
@@ -67,13 +76,20 @@ static int today_days(void)
 
 /* ---- unified social credit code, GB 32100-2015 ---- */
 
-static const char uscc_alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+/* The alphabet is 0-9 then A-Y without I, O, S, V: a letter's value is its
+ * place after the digits, -1 for the four left out and for Z. */
+static const signed char uscc_letter[26] = {
+    10, 11, 12, 13, 14, 15, 16, 17, -1, 18, 19, 20, 21, /* A-M */
+    22, -1, 23, 24, 25, -1, 26, 27, -1, 28, 29, 30, -1, /* N-Z */
+};
 
-/* The value of character c in the USCC alphabet, or -1. */
+/* The value of character c in the USCC alphabet, or -1 (a code is checked
+ * 35 characters a time, on every publish). */
 static int uscc_value(char c)
 {
-    const char *p = c ? strchr(uscc_alphabet, c) : NULL;
-    return p ? (int)(p - uscc_alphabet) : -1;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    return c >= 'A' && c <= 'Z' ? uscc_letter[c - 'A'] : -1;
 }
 
 cjx_err cjx_code_uscc(const char *s)
@@ -164,7 +180,7 @@ cjx_err cjx_date_parse(const char *s, int *days)
     if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
         !all_digits(s, 4) || !all_digits(s + 5, 2) || !all_digits(s + 8, 2))
         return CJX_EDATE;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    int y = digits_value(s, 4), m = digits_value(s + 5, 2), d = digits_value(s + 8, 2);
     if (y < 1900 || y > 2199 || m < 1 || m > 12 || d < 1)
         return CJX_EDATE;
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
