@@ -1,13 +1,14 @@
 /* broker_limit.c — the floors under cjx's publish rate and fan-out latency
  * on this machine: what a broker that did nothing but the physical part of
- * cjx's work would get. A broker process (forked, as cjx-hub is a process
- * of its own) with a ROUTER on 127.0.0.1 takes 512-byte records, appends
- * them to an LMDB log in synced transactions (LMDB's default flags: the
- * dirty pages, a sync, the meta page, a sync), answers every record with an
- * 8-byte acknowledgement after the commit that holds it, and sends each
- * subscriber one message holding the records of the transaction. No
- * protobuf, no validation, no state, no indexes, no cursors written:
- * everything cjx does on top of this costs time of its own.
+ * cjx's work would get. A broker process (floor_broker.c; forked, as
+ * cjx-hub is a process of its own) with a ROUTER on 127.0.0.1 takes
+ * 512-byte records, appends them to an LMDB log in synced transactions
+ * (LMDB's default flags: the dirty pages, a sync, the meta page, a sync),
+ * answers every record with an 8-byte acknowledgement after the commit
+ * that holds it, and sends each subscriber one message holding the records
+ * of the transaction. No protobuf, no validation, no state, no indexes, no
+ * cursors written: everything cjx does on top of this costs time of its
+ * own.
  *
  * publish: one publisher sends N records with at most WINDOW
  * unacknowledged, as publish_many_bench's wire client does; the broker
@@ -31,241 +32,17 @@
  *        broker_limit DIR fanout [SUBS [RATE [SECONDS]]] (20, 5000, 10)
  */
 #include <errno.h>
-#include <lmdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zmq.h>
 
+#include "floor_broker.h"
 #include "peer_common.h"
-
-#define RECORD 512
-#define HELLO 'S'                 /* a subscriber's first message */
-#define DRAIN_MAX 4096            /* records taken into one transaction at most */
-#define GROUP_END 16              /* the payload's byte that is 1 in a group's last record */
-
-/* High-water marks above any window: a ROUTER drops what it cannot queue. */
-static void hwm_for_window(void *sock)
-{
-    int hwm = 4 * DRAIN_MAX;
-    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
-}
-
-/* ---- the broker (a child process) ---- */
-
-typedef struct broker {
-    int by_group;                 /* fanout: a transaction per publisher's group */
-    MDB_env *env;
-    MDB_dbi dbi;
-    void *router;
-    zmq_msg_t subs[PEER_MAX_SUBS]; /* the subscribers' routing ids */
-    int nsubs;
-    uint8_t (*records)[RECORD];   /* the records of the transaction */
-    zmq_msg_t from;               /* the publisher's routing id */
-    int32_t *commit_us;           /* how long each commit took */
-    size_t ncommits, cap, nrecords;
-} broker;
-
-/* Takes the records of the next transaction, at most DRAIN_MAX: what
- * waits once something has come (group commit) or, by_group, what comes
- * until the record that ends the publisher's group (GROUP_END): the
- * fan-out floor has a whole group in one transaction and starts its commit
- * the moment the group is in, which no broker that cannot see the
- * publisher's loop can do. Returns the records taken, or -1 when the
- * publisher says stop (an empty message) or the socket fails. */
-static int drain(broker *b)
-{
-    int n = 0, end = 0;
-    zmq_pollitem_t item = {b->router, 0, ZMQ_POLLIN, 0};
-    while (!end && n < DRAIN_MAX) {
-        zmq_msg_t id, body;
-        zmq_msg_init(&id);
-        zmq_msg_init(&body);
-        if (zmq_msg_recv(&id, b->router, ZMQ_DONTWAIT) < 0 ||
-            zmq_msg_recv(&body, b->router, 0) < 0) {
-            int none_waits = errno == EAGAIN;
-            zmq_msg_close(&id);
-            zmq_msg_close(&body);
-            if (!none_waits)
-                return -1;
-            if (n && !b->by_group)
-                return n;
-            if (zmq_poll(&item, 1, -1) < 0 && errno != EINTR)
-                return -1;
-            continue;
-        }
-        size_t len = zmq_msg_size(&body);
-        if (len == 1 && *(char *)zmq_msg_data(&body) == HELLO && b->nsubs < PEER_MAX_SUBS) {
-            zmq_msg_init(&b->subs[b->nsubs]);
-            zmq_msg_copy(&b->subs[b->nsubs++], &id);
-        } else if (len == RECORD) {
-            memcpy(b->records[n], zmq_msg_data(&body), RECORD);
-            end = b->by_group && b->records[n][GROUP_END];
-            n++;
-            zmq_msg_copy(&b->from, &id);
-        } else if (len == 0) {
-            n = -1; /* stop */
-        } /* else a subscriber's acknowledgement */
-        zmq_msg_close(&id);
-        zmq_msg_close(&body);
-        if (n < 0)
-            return -1;
-    }
-    return n;
-}
-
-/* Appends n records to the log in one synced transaction, timed. Returns
- * an LMDB code. */
-static int commit(broker *b, int n)
-{
-    MDB_txn *txn;
-    int rc = mdb_txn_begin(b->env, NULL, 0, &txn);
-    for (int i = 0; rc == 0 && i < n; i++) {
-        uint64_t seq = ++b->nrecords;
-        uint8_t key[8];
-        for (int k = 0; k < 8; k++)
-            key[k] = (uint8_t)(seq >> (56 - 8 * k));
-        MDB_val k = {sizeof key, key}, v = {RECORD, b->records[i]};
-        rc = mdb_put(txn, b->dbi, &k, &v, MDB_APPEND);
-    }
-    if (rc) {
-        mdb_txn_abort(txn);
-        return rc;
-    }
-    int64_t t0 = peer_now_us();
-    rc = mdb_txn_commit(txn);
-    if (rc == 0 && b->ncommits < b->cap)
-        b->commit_us[b->ncommits++] = (int32_t)(peer_now_us() - t0);
-    return rc;
-}
-
-/* Acknowledges the n records committed to the publisher, then sends them to
- * every subscriber in one message. Returns 0 or -1. */
-static int answer(broker *b, int n)
-{
-    for (int i = 0; i < n; i++) {
-        zmq_msg_t id;
-        zmq_msg_init(&id);
-        zmq_msg_copy(&id, &b->from);
-        int ok = zmq_msg_send(&id, b->router, ZMQ_SNDMORE) >= 0 &&
-                 zmq_send(b->router, b->records[i], 8, 0) == 8;
-        if (!ok)
-            return -1;
-    }
-    for (int s = 0; s < b->nsubs; s++) {
-        zmq_msg_t id;
-        zmq_msg_init(&id);
-        zmq_msg_copy(&id, &b->subs[s]);
-        if (zmq_msg_send(&id, b->router, ZMQ_SNDMORE) < 0 ||
-            zmq_send(b->router, b->records, (size_t)n * RECORD, 0) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int broker_fail(const char *what, int rc)
-{
-    fprintf(stderr, "broker_limit: broker: %s: %s\n", what,
-            rc > 0 ? mdb_strerror(rc) : zmq_strerror(zmq_errno()));
-    return 1;
-}
-
-/* What the broker tells at its end, through the pipe it wrote its
- * endpoint to. */
-typedef struct broker_result {
-    size_t commits;
-    peer_quantiles q;   /* of the commits' durations */
-    double cpu_us;      /* the broker's CPU per record, all its threads */
-} broker_result;
-
-/* The broker's life: opens the log in dir, binds, writes its endpoint to
- * fd, serves until told to stop, writes its commits (a broker_result) to
- * fd. Returns an exit code. */
-static int broker_main(const char *dir, int by_group, long total, int fd)
-{
-    broker b = {.by_group = by_group, .cap = (size_t)total};
-    b.records = malloc(sizeof *b.records * DRAIN_MAX);
-    b.commit_us = malloc(sizeof *b.commit_us * b.cap);
-    zmq_msg_init(&b.from);
-    MDB_txn *txn;
-    int rc = b.records && b.commit_us ? mdb_env_create(&b.env) : ENOMEM;
-    if (rc == 0)
-        rc = mdb_env_set_mapsize(b.env, (size_t)total * (RECORD + 64) * 2 + (64 << 20));
-    if (rc == 0)
-        rc = mdb_env_open(b.env, dir, 0, 0644);
-    if (rc == 0 && (rc = mdb_txn_begin(b.env, NULL, 0, &txn)) == 0 &&
-        (rc = mdb_dbi_open(txn, NULL, 0, &b.dbi)) == 0)
-        rc = mdb_txn_commit(txn);
-    if (rc)
-        return broker_fail(dir, rc);
-    void *ctx = zmq_ctx_new();
-    b.router = zmq_socket(ctx, ZMQ_ROUTER);
-    hwm_for_window(b.router);
-    char ep[256];
-    size_t ep_len = sizeof ep;
-    if (zmq_bind(b.router, "tcp://127.0.0.1:*") ||
-        zmq_getsockopt(b.router, ZMQ_LAST_ENDPOINT, ep, &ep_len) ||
-        write(fd, ep, strlen(ep) + 1) != (ssize_t)strlen(ep) + 1)
-        return broker_fail("bind", 0);
-    int n;
-    while ((n = drain(&b)) >= 0) {
-        if ((rc = commit(&b, n)))
-            return broker_fail("commit", rc);
-        if (answer(&b, n))
-            return broker_fail("send", 0);
-    }
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    double cpu_us = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
-                    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-    broker_result r = {b.ncommits, peer_quantiles_of(b.commit_us, b.ncommits),
-                       b.nrecords ? cpu_us / (double)b.nrecords : 0};
-    if (write(fd, &r, sizeof r) != sizeof r)
-        return broker_fail("write", 0);
-    for (int s = 0; s < b.nsubs; s++)
-        zmq_msg_close(&b.subs[s]);
-    zmq_msg_close(&b.from);
-    zmq_close(b.router);
-    zmq_ctx_term(ctx);
-    mdb_env_close(b.env);
-    return 0;
-}
-
-/* Forks the broker; its endpoint is copied to ep, *from is where its
- * result will come. Returns its pid, or -1. */
-static pid_t start_broker(const char *dir, int by_group, long total, char *ep, size_t ep_len,
-                          int *from)
-{
-    int fds[2];
-    if (pipe(fds))
-        return -1;
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        close(fds[0]);
-        _exit(broker_main(dir, by_group, total, fds[1]));
-    }
-    close(fds[1]);
-    ssize_t got = pid > 0 ? read(fds[0], ep, ep_len - 1) : -1;
-    if (got <= 0 || ep[got - 1] != '\0') {
-        if (pid > 0)
-            kill(pid, SIGKILL);
-        close(fds[0]);
-        return -1;
-    }
-    *from = fds[0];
-    return pid;
-}
-
-/* ---- the clients (this process) ---- */
 
 typedef struct subscriber {
     void *sock;
@@ -285,8 +62,8 @@ static void *subscriber_thread(void *arg)
         zmq_msg_init(&m);
         while (zmq_msg_recv(&m, s->sock, ZMQ_DONTWAIT) >= 0) {
             const uint8_t *p = zmq_msg_data(&m);
-            for (size_t off = 0; off + RECORD <= zmq_msg_size(&m); off += RECORD)
-                peer_sub_log_note(s->log, p + off, RECORD);
+            for (size_t off = 0; off + FLOOR_RECORD <= zmq_msg_size(&m); off += FLOOR_RECORD)
+                peer_sub_log_note(s->log, p + off, FLOOR_RECORD);
             zmq_send(s->sock, p, 8, ZMQ_DONTWAIT); /* acknowledged */
         }
         zmq_msg_close(&m);
@@ -308,14 +85,14 @@ typedef struct floor_run {
 static int floor_open(floor_run *fr, const char *dir, int by_group, long total)
 {
     *fr = (floor_run){.from = -1};
-    if ((fr->pid = start_broker(dir, by_group, total, fr->ep, sizeof fr->ep, &fr->from)) < 0) {
+    if ((fr->pid = floor_broker_start(dir, by_group, total, fr->ep, sizeof fr->ep, &fr->from)) < 0) {
         fprintf(stderr, "broker_limit: the broker did not start\n");
         return -1;
     }
     fr->ctx = zmq_ctx_new();
     fr->pub = fr->ctx ? zmq_socket(fr->ctx, ZMQ_DEALER) : NULL;
     if (fr->pub) {
-        hwm_for_window(fr->pub);
+        floor_hwm(fr->pub);
         if (zmq_connect(fr->pub, fr->ep) == 0)
             return 0;
     }
@@ -327,10 +104,10 @@ static int floor_open(floor_run *fr, const char *dir, int by_group, long total)
 
 /* Stops the broker and reads its commits into r (may be NULL after a
  * failure); closes the publisher. Returns 0, or -1 when the broker failed. */
-static int floor_close(floor_run *fr, broker_result *r)
+static int floor_close(floor_run *fr, floor_result *r)
 {
     int rc = -1, status;
-    broker_result ignored;
+    floor_result ignored;
     if (fr->pid > 0) {
         zmq_send(fr->pub, "", 0, 0); /* the broker tells its commits and ends */
         if (read(fr->from, r ? r : &ignored, sizeof *r) == sizeof *r &&
@@ -358,7 +135,7 @@ static void take_acks(floor_run *fr, int wait)
         fr->acked++;
 }
 
-static void print_commits(const broker_result *r)
+static void print_commits(const floor_result *r)
 {
     printf(" commits=%zu commit_p50_ms=%.2f commit_p99_ms=%.2f commit_max_ms=%.2f "
            "broker_cpu_us=%.2f\n",
@@ -371,7 +148,7 @@ static int run_publish(const char *dir, long n, long window)
     floor_run fr;
     if (floor_open(&fr, dir, 0, n))
         return 1;
-    uint8_t buf[RECORD];
+    uint8_t buf[FLOOR_RECORD];
     long sent = 0;
     double t0 = peer_now_s();
     while (fr.acked < n) {
@@ -383,12 +160,12 @@ static int run_publish(const char *dir, long n, long window)
         take_acks(&fr, 1);
     }
     double secs = peer_now_s() - t0;
-    broker_result r;
+    floor_result r;
     if (floor_close(&fr, &r))
         return 1;
     printf("system=lmdb+zeromq test=publish_limit publishers=1 records=%ld size=%d window=%ld "
            "seconds=%.3f rate=%.0f/s",
-           n, RECORD, window, secs, n / secs);
+           n, FLOOR_RECORD, window, secs, n / secs);
     print_commits(&r);
     return 0;
 }
@@ -398,10 +175,10 @@ static int run_publish(const char *dir, long n, long window)
 static int publish_group(void *ctx, uint64_t first, long n)
 {
     floor_run *fr = ctx;
-    uint8_t buf[RECORD];
+    uint8_t buf[FLOOR_RECORD];
     for (long k = 0; k < n; k++) {
         peer_payload(buf, sizeof buf, first + (uint64_t)k, peer_now_us());
-        buf[GROUP_END] = k == n - 1;
+        buf[FLOOR_GROUP_END] = k == n - 1;
         if (zmq_send(fr->pub, buf, sizeof buf, 0) != sizeof buf)
             return -1;
     }
@@ -438,7 +215,7 @@ static int run_fanout(const char *dir, int nsubs, long rate, long seconds)
         s->stop = &stop;
         s->log = &logs[started];
         if (!s->sock || peer_sub_log_init(s->log, 1, total) || zmq_connect(s->sock, fr.ep) ||
-            zmq_send(s->sock, (char[]){HELLO}, 1, 0) != 1 ||
+            zmq_send(s->sock, (char[]){FLOOR_HELLO}, 1, 0) != 1 ||
             pthread_create(&s->thread, NULL, subscriber_thread, s))
             break;
     }
@@ -454,7 +231,7 @@ static int run_fanout(const char *dir, int nsubs, long rate, long seconds)
     for (int i = 0; i <= started && i < nsubs; i++)
         if (subs[i].sock)
             zmq_close(subs[i].sock);
-    broker_result r;
+    floor_result r;
     ok = floor_close(&fr, &r) == 0 && ok;
     peer_fanout_stats st;
     if (ok && peer_fanout_stats_of(logs, nsubs, total, &st) == 0) {
@@ -476,7 +253,7 @@ int main(int argc, char **argv)
     const char *mode = argc > 2 ? argv[2] : "";
     if (!strcmp(mode, "publish")) {
         long n = peer_arg(argc, argv, 3, 200000), window = peer_arg(argc, argv, 4, 4096);
-        if (n >= 1 && window >= 1 && window <= DRAIN_MAX)
+        if (n >= 1 && window >= 1 && window <= FLOOR_DRAIN_MAX)
             return run_publish(argv[1], n, window);
     } else if (!strcmp(mode, "fanout")) {
         long subs = peer_arg(argc, argv, 3, 20), rate = peer_arg(argc, argv, 4, 5000),
@@ -486,6 +263,6 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "usage: broker_limit DIR publish [N [WINDOW]]   (WINDOW at most %d)\n"
                     "       broker_limit DIR fanout [SUBS [RATE [SECONDS]]]   (SUBS at most %d)\n",
-            DRAIN_MAX, PEER_MAX_SUBS);
+            FLOOR_DRAIN_MAX, PEER_MAX_SUBS);
     return 2;
 }
