@@ -105,7 +105,6 @@ typedef struct agent {
     size_t npersonal_kinds;
     agent_inbox *inbox;        /* NULL without inbox_dir */
     int outbox_watch;          /* inotify of the outbox's store, or -1 (agent_link.c) */
-    int64_t outbox_look_ms;    /* look at the outbox again then (0: no need) */
 } agent;
 
 /* agent_feed.c */

@@ -30,14 +30,6 @@
  * be watched (watch_outbox), and then the look is only a safety net. */
 #define OUTBOX_POLL_MS 10
 #define OUTBOX_WATCHED_POLL_MS 1000
-/* After a write to the outbox's store, the agent looks again this much
- * later: LMDB makes a commit visible to readers (the transaction id in its
- * lock file, a write to memory that inotify does not see) just after its
- * last write to the data file, the one that woke the agent; a look in
- * between finds the transaction before it, and nothing would wake the agent
- * again until the next write or OUTBOX_WATCHED_POLL_MS (seen: the last
- * items of a burst of `cjx post` sent 1 s late, one run in two). */
-#define OUTBOX_RECHECK_MS 2
 /* Pause before a new session, doubled while sessions keep failing. */
 #define RESTART_BACKOFF_MIN_MS 50
 #define RESTART_BACKOFF_MAX_MS 5000
@@ -150,17 +142,21 @@ static void watch_outbox(agent *a)
     a->outbox_watch = -1;
 }
 
-/* Empties the watch's queue: one wake-up covers every write so far, and
- * one more look OUTBOX_RECHECK_MS later the commit it may have come just
- * before. */
+/* Empties the watch's queue: one wake-up covers every write so far. A
+ * write wakes the agent before the commit it belongs to can be read (LMDB
+ * makes it visible, through the transaction id in its lock file, just
+ * after its last write to the data file), and a look in between would find
+ * nothing, with nothing to wake the agent again before the next write or
+ * OUTBOX_WATCHED_POLL_MS (seen: the last items of a burst sent 1 s late,
+ * one run in two); so the agent first waits out the writer. */
 static void outbox_written(agent *a)
 {
     char buf[4096];
-    int64_t now = agent_now_ms();
-    if (a->outbox_look_ms && now >= a->outbox_look_ms)
-        a->outbox_look_ms = 0; /* this turn looks */
+    int written = 0;
     while (a->outbox_watch >= 0 && read(a->outbox_watch, buf, sizeof buf) > 0)
-        a->outbox_look_ms = now + OUTBOX_RECHECK_MS;
+        written = 1;
+    if (written)
+        cjx_store_wait_writers(cjx_outbox_store(a->outbox));
 }
 
 int agent_link_start(agent *a)
@@ -456,9 +452,7 @@ static long poll_timeout(const agent *a)
     if (a->state != AGENT_READY)
         return (long)a->heartbeat_ms;
     long timeout = a->outbox_watch >= 0 ? OUTBOX_WATCHED_POLL_MS : OUTBOX_POLL_MS;
-    int64_t now = agent_now_ms(), beat = a->last_beat_ms + a->heartbeat_ms - now;
-    if (a->outbox_look_ms)
-        timeout = a->outbox_look_ms > now ? (long)(a->outbox_look_ms - now) : 0;
+    int64_t beat = a->last_beat_ms + a->heartbeat_ms - agent_now_ms();
     long feeds = agent_feeds_wait_ms(a), index = agent_replica_wait_ms(a);
     if (beat < timeout)
         timeout = beat > 0 ? (long)beat : 0;

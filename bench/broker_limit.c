@@ -30,6 +30,7 @@
  *
  * usage: broker_limit DIR publish [N [WINDOW]]         (200000, 4096)
  *        broker_limit DIR fanout [SUBS [RATE [SECONDS]]] (20, 5000, 10)
+ * DIR holds the broker's log, made anew each run.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -71,6 +72,14 @@ static void *subscriber_thread(void *arg)
     return NULL;
 }
 
+/* What a socket holds is dropped when it closes: a broker that is gone
+ * does not hold up the end. */
+static void no_linger(void *sock)
+{
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+}
+
 /* The broker and the publisher's connection to it. */
 typedef struct floor_run {
     pid_t pid;
@@ -93,6 +102,7 @@ static int floor_open(floor_run *fr, const char *dir, int by_group, long total)
     fr->pub = fr->ctx ? zmq_socket(fr->ctx, ZMQ_DEALER) : NULL;
     if (fr->pub) {
         floor_hwm(fr->pub);
+        no_linger(fr->pub);
         if (zmq_connect(fr->pub, fr->ep) == 0)
             return 0;
     }
@@ -126,13 +136,21 @@ static int floor_close(floor_run *fr, floor_result *r)
     return rc;
 }
 
-/* Reads the acknowledgements waiting, or waits for the first with wait. */
-static void take_acks(floor_run *fr, int wait)
+/* Reads the acknowledgements waiting; with wait, waits for the first
+ * while the broker lives. Returns 0, or -1 when it is gone. */
+static int take_acks(floor_run *fr, int wait)
 {
+    zmq_pollitem_t item = {fr->pub, 0, ZMQ_POLLIN, 0};
+    while (wait && zmq_poll(&item, 1, 1000) == 0)
+        if (waitpid(fr->pid, NULL, WNOHANG) != 0) {
+            fprintf(stderr, "broker_limit: the broker is gone\n");
+            fr->pid = 0;
+            return -1;
+        }
     uint64_t ack;
-    for (int flags = wait ? 0 : ZMQ_DONTWAIT;
-         zmq_recv(fr->pub, &ack, sizeof ack, flags) == sizeof ack; flags = ZMQ_DONTWAIT)
+    while (zmq_recv(fr->pub, &ack, sizeof ack, ZMQ_DONTWAIT) == sizeof ack)
         fr->acked++;
+    return 0;
 }
 
 static void print_commits(const floor_result *r)
@@ -157,7 +175,10 @@ static int run_publish(const char *dir, long n, long window)
             if (zmq_send(fr.pub, buf, sizeof buf, ZMQ_DONTWAIT) != sizeof buf)
                 break; /* high-water mark: read acknowledgements first */
         }
-        take_acks(&fr, 1);
+        if (take_acks(&fr, 1)) {
+            floor_close(&fr, NULL);
+            return 1;
+        }
     }
     double secs = peer_now_s() - t0;
     floor_result r;
@@ -182,8 +203,7 @@ static int publish_group(void *ctx, uint64_t first, long n)
         if (zmq_send(fr->pub, buf, sizeof buf, 0) != sizeof buf)
             return -1;
     }
-    take_acks(fr, 0);
-    return 0;
+    return take_acks(fr, 0);
 }
 
 /* Waits (at most timeout_s) until every subscriber has every record. */
@@ -211,7 +231,8 @@ static int run_fanout(const char *dir, int nsubs, long rate, long seconds)
     int stop = 0, started = 0, ok = 0;
     for (; started < nsubs; started++) {
         subscriber *s = &subs[started];
-        s->sock = zmq_socket(fr.ctx, ZMQ_DEALER);
+        if ((s->sock = zmq_socket(fr.ctx, ZMQ_DEALER)))
+            no_linger(s->sock);
         s->stop = &stop;
         s->log = &logs[started];
         if (!s->sock || peer_sub_log_init(s->log, 1, total) || zmq_connect(s->sock, fr.ep) ||

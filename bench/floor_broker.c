@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -88,6 +89,8 @@ static int commit(broker *b, int n)
 {
     MDB_txn *txn;
     int rc = mdb_txn_begin(b->env, NULL, 0, &txn);
+    if (rc)
+        return rc;
     for (int i = 0; rc == 0 && i < n; i++) {
         uint64_t seq = ++b->nrecords;
         uint8_t key[8];
@@ -131,10 +134,12 @@ static int answer(broker *b, int n)
     return 0;
 }
 
+/* Says why the broker stops: LMDB's code rc, or ZeroMQ's error when rc is
+ * 0. Returns its exit code. */
 static int broker_fail(const char *what, int rc)
 {
     fprintf(stderr, "broker_limit: broker: %s: %s\n", what,
-            rc > 0 ? mdb_strerror(rc) : zmq_strerror(zmq_errno()));
+            rc ? mdb_strerror(rc) : zmq_strerror(zmq_errno()));
     return 1;
 }
 
@@ -148,6 +153,13 @@ static int broker_main(const char *dir, int by_group, long total, int fd)
     b.commit_us = malloc(sizeof *b.commit_us * b.cap);
     zmq_msg_init(&b.from);
     MDB_txn *txn;
+    char path[4096];
+    for (int i = 0; i < 2; i++) /* a fresh log: appends start at 1 */
+        if (snprintf(path, sizeof path, "%s/%s", dir, i ? "lock.mdb" : "data.mdb") <
+            (int)sizeof path)
+            unlink(path);
+    if (mkdir(dir, 0755) && errno != EEXIST)
+        return broker_fail(dir, errno);
     int rc = b.records && b.commit_us ? mdb_env_create(&b.env) : ENOMEM;
     if (rc == 0)
         rc = mdb_env_set_mapsize(b.env, (size_t)total * (FLOOR_RECORD + 64) * 2 + (64 << 20));

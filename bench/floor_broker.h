@@ -7,7 +7,8 @@
  * after the commit that holds it, and sent to every subscriber in one
  * message per transaction), FLOOR_HELLO (the sender is a subscriber from
  * then on), 8 bytes (a subscriber's acknowledgement, dropped) or nothing
- * (stop: it writes a floor_result and ends).
+ * (stop: it writes a floor_result and ends). A client that loses it is
+ * not answered: set ZMQ_LINGER and wait with a timeout.
  */
 #ifndef CJX_FLOOR_BROKER_H
 #define CJX_FLOOR_BROKER_H
@@ -32,7 +33,8 @@ typedef struct floor_result {
  * cannot queue. */
 void floor_hwm(void *sock);
 
-/* Forks the broker on a fresh log in dir, for at most total records: one
+/* Forks the broker on a fresh log in dir (made if missing; a log there is
+ * removed), for at most total records: one
  * transaction per drain (group commit), or, by_group, per publisher's
  * group (its last record has byte FLOOR_GROUP_END set). Its endpoint is
  * copied to ep; its floor_result will come on *from after the stop.

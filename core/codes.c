@@ -83,8 +83,8 @@ static const signed char uscc_letter[26] = {
     22, -1, 23, 24, 25, -1, 26, 27, -1, 28, 29, 30, -1, /* N-Z */
 };
 
-/* The value of character c in the USCC alphabet, or -1 (a code is checked
- * 35 characters a time, on every publish). */
+/* The value of character c in the USCC alphabet, or -1 (every publish
+ * looks up a code's 18 characters, and 17 of them again for the sum). */
 static int uscc_value(char c)
 {
     if (c >= '0' && c <= '9')

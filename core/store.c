@@ -135,6 +135,15 @@ fail:
     return err;
 }
 
+int cjx_store_wait_writers(cjx_store *s)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc == 0)
+        mdb_txn_abort(txn);
+    return rc;
+}
+
 void cjx_store_close(cjx_store **self_p)
 {
     if (!self_p || !*self_p)

@@ -35,6 +35,14 @@ cjx_err cjx_store_open(const char *dir, const char *role, uint32_t format,
 
 void cjx_store_close(cjx_store **self_p);
 
+/* Waits until no other writer holds s: a writer's lock is held from the
+ * start of its transaction to the end of its commit, and LMDB hands it on
+ * only once the commit is visible to readers. For a reader woken by a write
+ * to the store's file (inotify), which comes before the commit can be read;
+ * it waits as long as that writer's commit takes (its sync). Returns an
+ * LMDB code. */
+int cjx_store_wait_writers(cjx_store *s);
+
 /* Maps an LMDB return code to a fault (CJX_ESTORE, or CJX_ENOTFOUND for
  * MDB_NOTFOUND) naming what was being done. */
 cjx_err cjx_store_fault(cjx_fault *f, int mdb_rc, const char *doing);

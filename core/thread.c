@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "thread.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ int cjx_thread_start(pthread_t *thread, const char *name, void *(*run)(void *), 
 {
     start *st = malloc(sizeof *st);
     if (!st)
-        return -1;
+        return ENOMEM;
     *st = (start){run, arg, {0}};
     snprintf(st->name, sizeof st->name, "%s", name);
     sigset_t all, old;

@@ -11,7 +11,8 @@
 
 /* pthread_create with every signal blocked in the new thread, which is
  * named name (what `top -H`, `ps -L` and perf show; cut to 15 bytes)
- * before run begins. Returns as pthread_create, or -1 out of memory. */
+ * before run begins. Returns as pthread_create (ENOMEM also when the name
+ * cannot be handed over). */
 int cjx_thread_start(pthread_t *thread, const char *name, void *(*run)(void *), void *arg);
 
 #endif
